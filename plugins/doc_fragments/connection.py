@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection and sign-in options shared by every module that talks to APIG."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    DOCUMENTATION = r"""
+options:
+  region:
+    description:
+      - Huawei Cloud region, for example C(ap-southeast-1).
+      - Used to derive O(endpoint) and O(iam_endpoint) when they are not given, and as the IAM project scope
+        when O(project_id) is not given with password sign-in.
+      - If not set then the value of the E(HW_REGION_NAME) environment variable is used.
+    type: str
+  project_id:
+    description:
+      - The project (tenant) that owns the APIG instance.
+      - Required with O(auth_token) and with O(access_key); optional with password sign-in, where the project
+        of the token scoped to O(region) is used.
+      - If not set then the value of E(HW_PROJECT_ID) or E(HUAWEICLOUD_SDK_PROJECT_ID) is used, in that order.
+    type: str
+  endpoint:
+    description:
+      - Base URL of the APIG API, for example C(https://apig.ap-southeast-1.myhuaweicloud.com).
+      - Defaults to C(https://apig.<region>.myhuaweicloud.com) (C(.myhuaweicloud.eu) for C(eu-west-101)).
+      - If not set then the value of E(HW_APIG_ENDPOINT) is used.
+    type: str
+  iam_endpoint:
+    description:
+      - Base URL of IAM, used only for password sign-in. Both C(https://iam.example.com) and the
+        Terraform-style C(https://iam.example.com/v3) are accepted.
+      - Defaults to C(https://iam.<region>.myhuaweicloud.com).
+      - If not set then the value of E(HW_AUTH_URL) is used.
+    type: str
+  auth_token:
+    description:
+      - An IAM token, sent as C(X-Auth-Token). One of the three ways to sign in.
+      - If not set then the value of E(HW_AUTH_TOKEN) is used.
+      - Mutually exclusive with O(access_key) and O(user_name).
+    type: str
+  access_key:
+    description:
+      - Access key ID for C(SDK-HMAC-SHA256) request signing. One of the three ways to sign in; needs O(secret_key).
+      - If not set then the value of E(HW_ACCESS_KEY) or E(HUAWEICLOUD_SDK_AK) is used, in that order.
+    type: str
+    aliases: [ak]
+  secret_key:
+    description:
+      - Secret access key that signs each request. It is never sent.
+      - If not set then the value of E(HW_SECRET_KEY) or E(HUAWEICLOUD_SDK_SK) is used, in that order.
+    type: str
+    aliases: [sk]
+  security_token:
+    description:
+      - Security token of temporary AK/SK credentials, sent (and signed) as C(X-Security-Token).
+      - If not set then the value of E(HW_SECURITY_TOKEN) or E(HUAWEICLOUD_SDK_SECURITY_TOKEN) is used, in that order.
+    type: str
+  user_name:
+    description:
+      - IAM user name for password sign-in, with O(password) and O(domain_name). A token is requested
+        from IAM once per module run.
+      - If not set then the value of E(HW_USER_NAME) is used.
+    type: str
+  password:
+    description:
+      - Password of O(user_name).
+      - If not set then the value of E(HW_USER_PASSWORD) is used.
+    type: str
+  domain_name:
+    description:
+      - Account (domain) name that O(user_name) belongs to.
+      - If not set then the value of E(HW_DOMAIN_NAME) is used.
+    type: str
+  validate_certs:
+    description:
+      - Verify the TLS certificates of APIG and IAM. Turning this off is only for test environments and
+        produces a warning.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A PEM file of CA certificates to verify APIG and IAM with, instead of the system trust store.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each HTTP request to IAM and APIG.
+    type: float
+    default: 30
+  retries:
+    description:
+      - How many times a request is retried after a throttling answer (HTTP 429), a server error
+        (500, 502, 503, 504) or a connection error, with jittered exponential backoff that honours
+        C(Retry-After). Other client errors are never retried.
+    type: int
+    default: 3
+notes:
+  - Sign-in is chosen by what is given, from options or the environment. Giving the parts of two ways to sign in
+    at once is an error rather than a guess.
+  - Secrets are never logged or returned.
+"""
+
+    ATTRIBUTES = r"""
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: The check is read-only, so check mode runs it for real and returns the real answer.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in diff mode) when in diff mode.
+    support: none
+  action_group:
+    description: Use C(group/hwcloud.apig.apig) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - hwcloud.apig.apig
+"""

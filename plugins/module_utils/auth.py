@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The three ways to sign in to APIG, behind one small interface.
+
+Each sign-in turns an outgoing request into the headers that authenticate it:
+a token is sent as ``X-Auth-Token``; IAM user/password is exchanged for a token
+once per module run (never once per request); AK/SK signs every request with
+``SDK-HMAC-SHA256``.  ``refresh`` lets the client recover from an expired token
+(APIG.1001) when, and only when, a fresh one can be had.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import threading
+
+from ansible_collections.hwcloud.apig.plugins.module_utils.connection import AUTH_AKSK, AUTH_PASSWORD, AUTH_TOKEN
+from ansible_collections.hwcloud.apig.plugins.module_utils.signer import sign_request
+
+
+class TokenAuth(object):
+    """A token the user already has: nothing to refresh it with."""
+
+    mode = AUTH_TOKEN
+
+    def __init__(self, token):
+        self._token = token
+
+    def apply(self, client, method, url, headers, body):  # pylint: disable=unused-argument
+        """The headers to send: the given ones plus the token."""
+        return dict(headers, **{"X-Auth-Token": self._token})
+
+    def refresh(self, client):  # pylint: disable=unused-argument
+        return False
+
+
+class PasswordAuth(object):
+    """IAM user/password: one token per run, re-issued at most once if APIG says it expired."""
+
+    mode = AUTH_PASSWORD
+
+    def __init__(self, user_name, password, domain_name, project_id=None, region=None):
+        self._user_name = user_name
+        self._password = password
+        self._domain_name = domain_name
+        self._project_id = project_id
+        self._region = region
+        self._token = None
+        self._refreshed = False
+        self._lock = threading.Lock()
+
+    def token_request_body(self):
+        """The body of POST /v3/auth/tokens (contract §4), scoped to the project or else the region."""
+        scope = {"project": {"id": self._project_id}} if self._project_id else {"project": {"name": self._region}}
+        return {"auth": {"identity": {"methods": ["password"],
+                                      "password": {"user": {"name": self._user_name, "password": self._password,
+                                                            "domain": {"name": self._domain_name}}}},
+                         "scope": scope}}
+
+    def _ensure_token(self, client):
+        with self._lock:
+            if self._token is None:
+                self._token, project_id = client.issue_iam_token(self.token_request_body())
+                if self._project_id is None:
+                    self._project_id = project_id
+            return self._token
+
+    def project_id(self, client):
+        """The project the token is scoped to (needed when only the region was given)."""
+        self._ensure_token(client)
+        return self._project_id
+
+    def apply(self, client, method, url, headers, body):  # pylint: disable=unused-argument
+        """The headers to send: the given ones plus this run's token."""
+        return dict(headers, **{"X-Auth-Token": self._ensure_token(client)})
+
+    def refresh(self, client):
+        """Get a new token once; concurrent callers that saw the same expiry share the new token."""
+        with self._lock:
+            if self._refreshed:
+                return True
+            self._refreshed = True
+            self._token = None
+        self._ensure_token(client)
+        return True
+
+    @property
+    def refreshed(self):
+        return self._refreshed
+
+
+class AkSkAuth(object):
+    """Access key / secret key: every request signed; temporary credentials add X-Security-Token."""
+
+    mode = AUTH_AKSK
+
+    def __init__(self, access_key, secret_key, security_token=None, project_id=None):
+        self._access_key = access_key
+        self._secret_key = secret_key
+        self._security_token = security_token
+        self._project_id = project_id
+
+    def apply(self, client, method, url, headers, body):  # pylint: disable=unused-argument
+        """The headers to send, all of them signed, with X-Sdk-Date, Host and Authorization added."""
+        headers = dict(headers)
+        if self._project_id:
+            headers["X-Project-Id"] = self._project_id
+        if self._security_token:
+            headers["X-Security-Token"] = self._security_token
+        return sign_request(method, url, headers, body, self._access_key, self._secret_key)
+
+    def refresh(self, client):  # pylint: disable=unused-argument
+        return False
+
+
+def auth_from_settings(settings):
+    """The sign-in object for validated ConnectionSettings."""
+    creds = settings.credentials
+    if settings.auth_mode == AUTH_TOKEN:
+        return TokenAuth(creds["auth_token"])
+    if settings.auth_mode == AUTH_AKSK:
+        return AkSkAuth(creds["access_key"], creds["secret_key"], creds.get("security_token"), settings.project_id)
+    return PasswordAuth(creds["user_name"], creds["password"], creds["domain_name"], settings.project_id, settings.region)

@@ -1,0 +1,392 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) hwcloud.apig developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: backend_probe
+short_description: Probe backends over TCP, TLS, HTTP or HTTPS from the managed host
+version_added: 0.1.0
+description:
+  - Checks whether the managed host can reach a list of backends, many at once, and tells why each one that failed did
+    (connection refused, timeout, DNS, TLS, HTTP status, body, reset, unreachable).
+  - The answer has the same shape as the API Gateway's own connectivity check (C(check_result) and C(failures)), so the two can
+    be compared; a backend reachable from this host but not from the gateway usually means its security group does not allow
+    the gateway's address range.
+  - Needs no cloud credentials and sends nothing to the gateway. Probes are read-only, so the module never reports a change and
+    runs the same way in check mode.
+  - A failed check does not fail the task unless O(fail_on_failed=true); read C(check_result) or use the
+    C(hwcloud.apig.backend_gate) role to stop a play.
+author:
+  - hwcloud.apig developers (@hwcloud-apig)
+attributes:
+  check_mode:
+    support: full
+    description: Probes only read, so check mode runs them as usual and returns real results.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is no diff.
+  platform:
+    support: full
+    platforms: posix
+    description: Uses only the Python standard library on the managed host.
+options:
+  targets:
+    description:
+      - Backends to probe, as C(host:port), C([ipv6]:port), or C(http://host[:port]/path) and C(https://host[:port]/path) URLs.
+      - Host names are resolved on the managed host; each resolved address is tried in order until one answers.
+      - A URL chooses its own protocol and path, overriding O(protocol) and O(path) for that target.
+      - Each entry is checked before anything is sent; one malformed entry fails the task and no backend is probed.
+    type: list
+    elements: str
+    required: true
+  protocol:
+    description:
+      - How to probe C(host:port) targets.
+      - V(tcp) connects; V(tls) also completes a TLS handshake; V(http) and V(https) also send one request and check the response.
+    type: str
+    choices: [tcp, tls, http, https]
+    default: tcp
+  path:
+    description:
+      - Request path (with an optional query string) for V(http) and V(https) probes of C(host:port) targets.
+    type: str
+    default: /
+  method:
+    description:
+      - HTTP method. Redirects are not followed.
+    type: str
+    choices: [GET, HEAD]
+    default: GET
+  expected_status:
+    description:
+      - HTTP status codes that count as success.
+      - A list of integers, or the API Gateway's own syntax as a string, such as V(200,201), V(200-299) or V(200,300-399).
+    type: raw
+    default: 200-399
+  body_regex:
+    description:
+      - Python regular expression that must be found in the response body (searched, not matched from the start).
+      - Only the first 64 KiB of the body are read and searched. Cannot be used with O(method=HEAD).
+    type: str
+  headers:
+    description:
+      - Extra HTTP request headers. A C(Host) header given here replaces the one derived from the target.
+    type: dict
+  validate_certs:
+    description:
+      - Verify the backend's TLS certificate and host name for V(tls) and V(https) probes.
+      - Set to V(false) to probe backends with self-signed certificates; C(cert_days_left) is still reported.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of CA certificates to trust in addition to the system's, for backends with certificates from a private CA.
+      - The file is read on the managed host.
+    type: path
+  server_name:
+    description:
+      - Name to send as TLS SNI, to verify the certificate against, and to put in the C(Host) header.
+      - Use it when targets are IP addresses but the certificate names a host. Defaults to each target's host.
+    type: str
+  timeout:
+    description:
+      - Seconds one probe of one target may take, from the first connection attempt to the last byte read.
+    type: float
+    default: 5
+  concurrency:
+    description:
+      - How many targets are probed at the same time (1 to 10000). At most this many sockets are open at once.
+      - N targets that all time out take about ceil(N / concurrency) times O(timeout).
+    type: int
+    default: 100
+  wait_timeout:
+    description:
+      - Keep probing the targets that failed, every O(wait_interval) seconds, until all pass or this many seconds have passed.
+      - For backends that are still starting during a rollout. V(0) probes once.
+      - The results are those of each target's last attempt.
+    type: float
+    default: 0
+  wait_interval:
+    description:
+      - Seconds between rounds of re-probing when O(wait_timeout) is set.
+    type: float
+    default: 1
+  fact_name:
+    description:
+      - Name of the fact under C(ansible_facts) that receives C(check_result), C(failures) and C(results).
+    type: str
+    default: backend_probe
+  fail_on_failed:
+    description:
+      - Fail the task when any target fails. By default a failed check is reported in C(check_result) and the task succeeds.
+    type: bool
+    default: false
+notes:
+  - Probes run on the managed host with the Python standard library; they are never proxied.
+  - Host names under the reserved C(.invalid) domain fail with reason C(dns) without a DNS query.
+seealso:
+  - module: ansible.builtin.wait_for
+  - module: ansible.builtin.uri
+'''
+
+EXAMPLES = r'''
+- name: Can this host reach the backends?
+  hwcloud.apig.backend_probe:
+    targets:
+      - 127.0.0.1:8080
+      - localhost:8443
+  register: probe
+
+- name: Show why each failing backend failed
+  ansible.builtin.debug:
+    msg: "{{ item.target }}: {{ item.reason }} ({{ item.error }})"
+  loop: "{{ probe.results | rejectattr('ok') }}"
+
+- name: HTTP health check with APIG's status-code syntax and a body check
+  hwcloud.apig.backend_probe:
+    targets:
+      - 127.0.0.1:8080
+      - 127.0.0.1:8081
+    protocol: http
+    path: /healthz
+    expected_status: "200,204"
+    body_regex: '"status":\s*"UP"'
+
+- name: HTTPS backends with self-signed certificates; warn when they expire soon
+  hwcloud.apig.backend_probe:
+    targets:
+      - https://localhost:8443/ready
+    validate_certs: false
+    fact_name: tls_backends
+- name: Warn about certificates that expire within 30 days
+  ansible.builtin.debug:
+    msg: "{{ item.target }} certificate expires in {{ item.cert_days_left }} days"
+  loop: "{{ ansible_facts.tls_backends.results }}"
+  when: item.cert_days_left is not none and item.cert_days_left < 30
+
+- name: Wait up to two minutes for freshly started backends, then stop the play if any is still down
+  hwcloud.apig.backend_probe:
+    targets: "{{ ['8080', '8081', '8082'] | map('regex_replace', '^', '127.0.0.1:') | list }}"
+    wait_timeout: 120
+    wait_interval: 5
+    fail_on_failed: true
+'''
+
+RETURN = r'''
+check_result:
+  description: V(SUCCESS) when every target passed, V(FAILED) otherwise.
+  returned: success
+  type: str
+  sample: FAILED
+failures:
+  description: Targets that failed, exactly as given in O(targets).
+  returned: success
+  type: list
+  elements: str
+  sample: ["127.0.0.1:8081"]
+results:
+  description: One record per target, in the order of O(targets). Every key is present; those that do not apply are null.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    target:
+      description: The target exactly as given.
+      type: str
+      returned: always
+      sample: 127.0.0.1:8081
+    ok:
+      description: Whether the target passed.
+      type: bool
+      returned: always
+      sample: false
+    reason:
+      description:
+        - Why the target failed; null when it passed.
+        - V(refused) nothing listens; V(timeout) no answer in time (often a firewall dropping packets); V(dns) the name did not
+          resolve; V(tls) handshake or certificate failure; V(status) unexpected HTTP status; V(body) O(body_regex) not found;
+          V(unreachable) no route; V(reset) the connection was reset or closed early; V(invalid) the target could not be parsed;
+          V(error) anything else.
+      type: str
+      returned: always
+      sample: refused
+    error:
+      description: What went wrong, in words; null when the target passed.
+      type: str
+      returned: always
+      sample: connection refused by 127.0.0.1:8081
+    address:
+      description: The C(ip:port) tried last (C([ipv6]:port) for IPv6); null when the name did not resolve.
+      type: str
+      returned: always
+      sample: 127.0.0.1:8081
+    attempts:
+      description: How many rounds probed this target (more than one only with O(wait_timeout)).
+      type: int
+      returned: always
+      sample: 1
+    latency_ms:
+      description: Milliseconds the whole (last) probe took.
+      type: float
+      returned: always
+      sample: 0.42
+    dns_ms:
+      description: Milliseconds spent resolving the host name.
+      type: float
+      returned: always
+      sample: 0.05
+    connect_ms:
+      description: Milliseconds spent connecting, over all addresses tried.
+      type: float
+      returned: always
+      sample: 0.21
+    tls_ms:
+      description: Milliseconds the TLS handshake took (V(tls) and V(https)).
+      type: float
+      returned: always
+      sample: 2.5
+    ttfb_ms:
+      description: Milliseconds from sending the HTTP request to receiving the status line.
+      type: float
+      returned: always
+      sample: 1.8
+    transfer_ms:
+      description: Milliseconds spent reading the body (only when O(body_regex) is set).
+      type: float
+      returned: always
+      sample: 0.3
+    status_code:
+      description: HTTP status code received.
+      type: int
+      returned: always
+      sample: 503
+    cert_days_left:
+      description: Days until the backend's certificate expires (negative when expired), when the handshake succeeded.
+      type: float
+      returned: always
+      sample: 89.52
+    cert_not_after:
+      description: When the backend's certificate expires, in UTC (ISO 8601).
+      type: str
+      returned: always
+      sample: "2026-03-01T12:00:00Z"
+    tls_version:
+      description: Negotiated TLS version.
+      type: str
+      returned: always
+      sample: TLSv1.3
+ansible_facts:
+  description: The same answer as a fact, under the name given by O(fact_name).
+  returned: success
+  type: dict
+  contains:
+    backend_probe:
+      description: C(check_result), C(failures) and C(results) as above.
+      type: dict
+      returned: always
+      sample:
+        check_result: SUCCESS
+        failures: []
+        results: []
+msg:
+  description: One line summing up the check, naming up to five failing targets and why they failed.
+  returned: always
+  type: str
+  sample: "1 of 2 targets failed: 127.0.0.1:8081 (connection refused by 127.0.0.1:8081)"
+invalid_targets:
+  description: The entries of O(targets) that could not be parsed; nothing was probed.
+  returned: failure, when O(targets) has malformed entries
+  type: list
+  elements: str
+  sample: ["127.0.0.1", "localhost:0"]
+option:
+  description: The option whose value was unusable; nothing was probed.
+  returned: failure, when an option value is unusable
+  type: str
+  sample: expected_status
+'''
+
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.hwcloud.apig.plugins.module_utils.probes import (
+    DEFAULT_EXPECTED_STATUS,
+    METHODS,
+    PROTOCOLS,
+    InvalidTargetError,
+    ProbeInputError,
+    ProbeSpec,
+    parse_targets,
+    run_probes,
+    summarize,
+)
+
+_FACT_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
+_SHOWN_FAILURES = 5
+
+ARGUMENT_SPEC = dict(
+    targets=dict(type='list', elements='str', required=True),
+    protocol=dict(type='str', choices=list(PROTOCOLS), default='tcp'),
+    path=dict(type='str', default='/'),
+    method=dict(type='str', choices=list(METHODS), default='GET'),
+    expected_status=dict(type='raw', default=DEFAULT_EXPECTED_STATUS),
+    body_regex=dict(type='str'),
+    headers=dict(type='dict'),
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+    server_name=dict(type='str'),
+    timeout=dict(type='float', default=5),
+    concurrency=dict(type='int', default=100),
+    wait_timeout=dict(type='float', default=0),
+    wait_interval=dict(type='float', default=1),
+    fact_name=dict(type='str', default='backend_probe'),
+    fail_on_failed=dict(type='bool', default=False),
+)
+
+
+def _summary_line(records, failures):
+    if not failures:
+        return 'all %d targets passed' % len(records)
+    shown = ['%s (%s)' % (record['target'], record['error']) for record in records if not record['ok']][:_SHOWN_FAILURES]
+    more = len(failures) - len(shown)
+    return '%d of %d targets failed: %s%s' % (len(failures), len(records), '; '.join(shown), ' and %d more' % more if more else '')
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    if not params['targets']:
+        module.fail_json(msg='targets: at least one target is required')
+    if not _FACT_NAME.match(params['fact_name']):
+        module.fail_json(msg='fact_name: %r is not a valid variable name' % params['fact_name'])
+    try:
+        spec = ProbeSpec(
+            protocol=params['protocol'], path=params['path'], method=params['method'], headers=params['headers'],
+            expected_status=params['expected_status'], body_regex=params['body_regex'], validate_certs=params['validate_certs'],
+            timeout=params['timeout'], server_name=params['server_name'], ca_path=params['ca_path'],
+        )
+        targets = parse_targets(params['targets'], spec.protocol)
+        records = run_probes(targets, spec, concurrency=params['concurrency'], wait_timeout=params['wait_timeout'],
+                             wait_interval=params['wait_interval'])
+    except InvalidTargetError as exc:
+        module.fail_json(msg='targets: %s' % exc, invalid_targets=[target for target, dummy in exc.problems])
+    except ProbeInputError as exc:
+        module.fail_json(msg=str(exc), option=exc.option)
+
+    summary = summarize(records)
+    answer = dict(check_result=summary['check_result'], failures=summary['failures'], results=records)
+    msg = _summary_line(records, summary['failures'])
+    if params['fail_on_failed'] and summary['failures']:
+        module.fail_json(msg=msg, changed=False, **answer)
+    module.exit_json(changed=False, msg=msg, ansible_facts={params['fact_name']: answer}, **answer)
+
+
+if __name__ == '__main__':
+    main()

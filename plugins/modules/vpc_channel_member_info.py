@@ -1,0 +1,137 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: vpc_channel_member_info
+short_description: List the members (backend servers) of a Huawei Cloud APIG VPC channel
+version_added: 0.1.0
+description:
+  - Reads every member of a VPC channel (load-balance channel), paging through
+    C(GET /v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}/members) until C(total).
+  - These are the backends that local probes target for O(hwcloud.apig.backend_connectivity#module:backend_type=vpc_channel).
+author:
+  - hwcloud.apig developers (@hwcloud-apig)
+extends_documentation_fragment:
+  - hwcloud.apig.connection
+  - hwcloud.apig.connection.attributes
+options:
+  instance_id:
+    description: ID of the APIG gateway instance (32 hexadecimal characters).
+    type: str
+    required: true
+  vpc_channel_id:
+    description: ID of the VPC channel (32 hexadecimal characters).
+    type: str
+    required: true
+seealso:
+  - module: hwcloud.apig.backend_connectivity
+  - module: hwcloud.apig.backend_probe
+"""
+
+EXAMPLES = r"""
+- name: List the members of a VPC channel
+  hwcloud.apig.vpc_channel_member_info:
+    instance_id: eddc4d25480b4cd6b512f270a1b8b341
+    vpc_channel_id: 3019f57095a94ec885031a16d3156f12
+  register: channel
+
+- name: Probe every member from this host over HTTP
+  hwcloud.apig.backend_probe:
+    targets: "{{ channel.members | map(attribute='host') | zip(channel.members | map(attribute='port')) | map('join', ':') | list }}"
+    protocol: http
+    path: /healthz
+"""
+
+RETURN = r"""
+members:
+  description: Every member of the channel, with the fields APIG returns.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Member ID.
+      type: str
+    host:
+      description: IP address or host name of the backend.
+      type: str
+    port:
+      description: Port the channel forwards to.
+      type: int
+    weight:
+      description: Load-balancing weight.
+      type: int
+    is_backup:
+      description: Whether the member is a backup.
+      type: bool
+    status:
+      description: C(1) available, C(2) unavailable.
+      type: int
+    health_status:
+      description: C(healthy), C(unhealthy) or C(unknown), from the channel's own health check.
+      type: str
+    member_group_name:
+      description: Name of the member group.
+      type: str
+    member_group_id:
+      description: ID of the member group.
+      type: str
+    ecs_id:
+      description: ECS server ID, when the member is a server.
+      type: str
+    ecs_name:
+      description: ECS server name.
+      type: str
+    vpc_channel_id:
+      description: The channel.
+      type: str
+    create_time:
+      description: When the member was added.
+      type: str
+  sample:
+    - id: 8f2f8a5bf5a84b6d8a1a7b1c3d3c9a11
+      host: 127.0.0.1
+      port: 8080
+      weight: 1
+      is_backup: false
+      status: 1
+      health_status: healthy
+      vpc_channel_id: 3019f57095a94ec885031a16d3156f12
+total:
+  description: Number of members.
+  returned: success
+  type: int
+  sample: 1
+"""
+
+from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import ApigModule
+from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import check_spec_from_options
+
+
+class VpcChannelMemberInfoModule(ApigModule):
+    argument_spec = dict(
+        instance_id=dict(type="str", required=True),
+        vpc_channel_id=dict(type="str", required=True),
+    )
+
+    def validate(self):
+        check_spec_from_options({"instance_id": self.params["instance_id"], "backend_type": "vpc_channel",
+                                 "vpc_channel_id": self.params["vpc_channel_id"]})
+
+    def run(self, client):
+        members = client.list_vpc_channel_members(self.params["instance_id"], self.params["vpc_channel_id"])
+        return {"members": members, "total": len(members)}
+
+
+def main():
+    VpcChannelMemberInfoModule()()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,368 @@
+"""The emulator's configuration: what the emulated cloud holds and who may call it.
+
+A config is a YAML file or a dict (format in README.md).  It is validated
+strictly, unknown keys included, because a typo in a test fixture that silently
+turns into a default would make a test pass for the wrong reason.
+"""
+
+import copy
+import datetime
+import hashlib
+import re
+
+import yaml
+
+from tests.emulator.addresses import is_ip_literal, parse_backend_address
+
+HEALTH_STATUSES = ("healthy", "unhealthy", "unknown")
+BACKEND_KINDS = ("open", "http", "closed", "blackhole")
+DEFAULT_CHECK_TIMEOUT = 2.0
+DEFAULT_TOKEN_TTL = 86400
+DEFAULT_HOSTS = {"localhost": ["127.0.0.1"]}
+
+_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+
+
+class ConfigError(ValueError):
+    """The configuration is malformed; the message names the offending key."""
+
+
+def _mapping(where, value):
+    if not isinstance(value, dict):
+        raise ConfigError("%s must be a mapping, got %s" % (where, type(value).__name__))
+    return value
+
+
+def _sequence(where, value):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ConfigError("%s must be a list, got %s" % (where, type(value).__name__))
+    return value
+
+
+def _check_keys(where, data, allowed, required=()):
+    _mapping(where, data)
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ConfigError("%s: unknown key(s) %s (allowed: %s)" % (where, ", ".join(map(str, unknown)), ", ".join(sorted(allowed))))
+    missing = [key for key in required if key not in data]
+    if missing:
+        raise ConfigError("%s: missing required key(s) %s" % (where, ", ".join(missing)))
+
+
+def _string(where, value, pattern=None):
+    if not isinstance(value, str) or not value:
+        raise ConfigError("%s must be a non-empty string" % where)
+    if pattern is not None and not pattern.match(value):
+        raise ConfigError("%s %r contains characters that cannot appear in an URL path segment" % (where, value))
+    return value
+
+
+def _optional_string(where, value, default=""):
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise ConfigError("%s must be a string" % where)
+    return value
+
+
+def _bool(where, value, default):
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise ConfigError("%s must be true or false" % where)
+    return value
+
+
+def _int(where, value, default, minimum=None, maximum=None):
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError("%s must be an integer" % where)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ConfigError("%s must be within %s-%s" % (where, minimum, maximum if maximum is not None else "..."))
+    return value
+
+
+def _number(where, value, default, minimum=0.0, exclusive=False):
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError("%s must be a number" % where)
+    if value < minimum or (exclusive and value == minimum):
+        raise ConfigError("%s must be %s %s" % (where, ">" if exclusive else ">=", minimum))
+    return float(value)
+
+
+def _token_value(where, value):
+    _string(where, value)
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise ConfigError("%s must not contain blanks or control characters (it travels in an HTTP header)" % where)
+    return value
+
+
+def utc_timestamp(moment=None):
+    """ISO 8601 in UTC with a ``Z``, the way APIG writes ``create_time``."""
+    moment = moment or datetime.datetime.now(datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Member:
+    """One VPC channel member: a backend the gateway balances to.
+
+    ``host``/``port`` may be left out in favour of ``backend: <name>``; the
+    emulator then fills them in when it starts the named loopback helper.
+    """
+
+    FIELDS = ("id", "host", "port", "weight", "is_backup", "status", "health_status", "member_group_name",
+              "member_group_id", "ecs_id", "ecs_name", "create_time")
+
+    def __init__(self, where, data, channel_id, index, created):
+        _check_keys(where, data, self.FIELDS + ("backend",))
+        self.backend = data.get("backend")
+        if self.backend is not None:
+            _string(where + ".backend", self.backend)
+            if "host" in data or "port" in data:
+                raise ConfigError("%s: give either backend or host/port, not both" % where)
+            self.host = None
+            self.port = None
+        else:
+            if "host" not in data or "port" not in data:
+                raise ConfigError("%s: host and port are required (or backend: <name>)" % where)
+            self.host = _token_value(where + ".host", data["host"])
+            self.port = _int(where + ".port", data["port"], None, 1, 65535)
+        generated = hashlib.sha256(("%s/%d" % (channel_id, index)).encode("utf-8")).hexdigest()[:32]
+        self.id = _string(where + ".id", data.get("id", generated), _ID_RE)
+        self.weight = _int(where + ".weight", data.get("weight"), 1, 0, 10000)
+        self.is_backup = _bool(where + ".is_backup", data.get("is_backup"), False)
+        self.status = _int(where + ".status", data.get("status"), 1, 1, 2)
+        self.health_status = _optional_string(where + ".health_status", data.get("health_status"), "healthy")
+        if self.health_status not in HEALTH_STATUSES:
+            raise ConfigError("%s.health_status must be one of %s" % (where, ", ".join(HEALTH_STATUSES)))
+        self.member_group_name = _optional_string(where + ".member_group_name", data.get("member_group_name"))
+        self.member_group_id = _optional_string(where + ".member_group_id", data.get("member_group_id"))
+        self.ecs_id = _optional_string(where + ".ecs_id", data.get("ecs_id"))
+        self.ecs_name = _optional_string(where + ".ecs_name", data.get("ecs_name"))
+        self.create_time = _optional_string(where + ".create_time", data.get("create_time"), created)
+        self.channel_id = channel_id
+
+    def to_api(self):
+        """The member as ``GET .../members`` returns it (contract section 2)."""
+        return {
+            "id": self.id,
+            "host": self.host,
+            "port": self.port,
+            "weight": self.weight,
+            "is_backup": self.is_backup,
+            "status": self.status,
+            "health_status": self.health_status,
+            "member_group_name": self.member_group_name,
+            "member_group_id": self.member_group_id,
+            "ecs_id": self.ecs_id,
+            "ecs_name": self.ecs_name,
+            "vpc_channel_id": self.channel_id,
+            "create_time": self.create_time,
+        }
+
+
+class VpcChannel:
+    """A load-balance channel and its members, in the order they are listed."""
+
+    def __init__(self, where, data, created):
+        _check_keys(where, data, ("id", "name", "members"), ("id",))
+        self.id = _string(where + ".id", data["id"], _ID_RE)
+        self.name = _optional_string(where + ".name", data.get("name"), self.id)
+        self.members = [Member("%s.members[%d]" % (where, i), m, self.id, i, created)
+                        for i, m in enumerate(_sequence(where + ".members", data.get("members")))]
+        ids = [member.id for member in self.members]
+        if len(set(ids)) != len(ids):
+            raise ConfigError("%s: member ids must be unique" % where)
+
+
+class Instance:
+    """A dedicated gateway instance and the VPC channels it holds."""
+
+    def __init__(self, where, data, created):
+        _check_keys(where, data, ("id", "name", "vpc_channels"), ("id",))
+        self.id = _string(where + ".id", data["id"], _ID_RE)
+        self.name = _optional_string(where + ".name", data.get("name"), "apig-" + self.id[:8])
+        self.vpc_channels = {}
+        for i, item in enumerate(_sequence(where + ".vpc_channels", data.get("vpc_channels"))):
+            channel = VpcChannel("%s.vpc_channels[%d]" % (where, i), item, created)
+            if channel.id in self.vpc_channels:
+                raise ConfigError("%s: duplicate VPC channel id %s" % (where, channel.id))
+            self.vpc_channels[channel.id] = channel
+
+
+class Project:
+    """A project (IAM scope); its name is the region name, as on Huawei Cloud."""
+
+    def __init__(self, where, data, created):
+        _check_keys(where, data, ("id", "name", "instances"), ("id",))
+        self.id = _string(where + ".id", data["id"], _ID_RE)
+        self.name = _optional_string(where + ".name", data.get("name"), self.id)
+        self.instances = {}
+        for i, item in enumerate(_sequence(where + ".instances", data.get("instances"))):
+            instance = Instance("%s.instances[%d]" % (where, i), item, created)
+            if instance.id in self.instances:
+                raise ConfigError("%s: duplicate instance id %s" % (where, instance.id))
+            self.instances[instance.id] = instance
+
+
+class TokenSpec:
+    """A token handed out before the test starts (as if from an earlier IAM call)."""
+
+    def __init__(self, where, data, default_project):
+        _check_keys(where, data, ("value", "project_id", "permitted", "expired"), ("value",))
+        self.value = _token_value(where + ".value", data["value"])
+        project_id = data.get("project_id", default_project)
+        if project_id is None:
+            raise ConfigError("%s.project_id is required when the config has more than one project" % where)
+        self.project_id = _string(where + ".project_id", project_id)
+        self.permitted = _bool(where + ".permitted", data.get("permitted"), True)
+        self.expired = _bool(where + ".expired", data.get("expired"), False)
+
+
+class UserSpec:
+    """An IAM user who can get a token with a password (contract section 4)."""
+
+    def __init__(self, where, data):
+        _check_keys(where, data, ("name", "password", "domain", "permitted", "token_ttl_seconds"), ("name", "password"))
+        self.name = _string(where + ".name", data["name"])
+        self.password = _string(where + ".password", data["password"])
+        self.domain = data.get("domain")
+        if self.domain is not None:
+            _string(where + ".domain", self.domain)
+        self.permitted = _bool(where + ".permitted", data.get("permitted"), True)
+        self.token_ttl_seconds = _number(where + ".token_ttl_seconds", data.get("token_ttl_seconds"), float(DEFAULT_TOKEN_TTL))
+
+
+class AkSkSpec:
+    """An access key pair; with ``security_token`` it is a temporary credential."""
+
+    def __init__(self, where, data):
+        _check_keys(where, data, ("ak", "sk", "security_token", "permitted", "project_ids"), ("ak", "sk"))
+        self.ak = _token_value(where + ".ak", data["ak"])
+        self.sk = _string(where + ".sk", data["sk"])
+        self.security_token = data.get("security_token")
+        if self.security_token is not None:
+            _token_value(where + ".security_token", self.security_token)
+        self.permitted = _bool(where + ".permitted", data.get("permitted"), True)
+        project_ids = data.get("project_ids")
+        self.project_ids = None
+        if project_ids is not None:
+            self.project_ids = [_string("%s.project_ids[%d]" % (where, i), p) for i, p in enumerate(_sequence(where + ".project_ids", project_ids))]
+
+
+class ThrottleSpec:
+    """Flow control: at most ``max_requests_per_second`` APIG requests in any 1 s window."""
+
+    def __init__(self, where, data):
+        _check_keys(where, data, ("max_requests_per_second", "retry_after"), ("max_requests_per_second",))
+        self.max_requests_per_second = _int(where + ".max_requests_per_second", data["max_requests_per_second"], None, 1)
+        self.retry_after = _int(where + ".retry_after", data.get("retry_after"), None, 0)
+
+
+class BackendSpec:
+    """A loopback helper backend the emulator starts itself (``open``, ``http``, ``closed``, ``blackhole``)."""
+
+    def __init__(self, where, name, data):
+        _string(where, name, _NAME_RE)
+        if isinstance(data, str):
+            data = {"kind": data}
+        _check_keys(where, data, ("kind", "port"), ("kind",))
+        self.name = name
+        self.kind = data["kind"]
+        if self.kind not in BACKEND_KINDS:
+            raise ConfigError("%s.kind must be one of %s" % (where, ", ".join(BACKEND_KINDS)))
+        self.port = _int(where + ".port", data.get("port"), 0, 0, 65535)
+
+
+class EmulatorConfig:
+    """The whole validated configuration."""
+
+    TOP_LEVEL = ("projects", "tokens", "users", "aksk", "throttle", "check_timeout", "hosts", "blocked_from_gateway", "backends")
+
+    def __init__(self, data):
+        _check_keys("config", data, self.TOP_LEVEL, ("projects",))
+        created = utc_timestamp()
+        self.projects = {}
+        for i, item in enumerate(_sequence("projects", data["projects"])):
+            project = Project("projects[%d]" % i, item, created)
+            if project.id in self.projects:
+                raise ConfigError("projects[%d]: duplicate project id %s" % (i, project.id))
+            self.projects[project.id] = project
+        if not self.projects:
+            raise ConfigError("projects must list at least one project")
+        default_project = next(iter(self.projects)) if len(self.projects) == 1 else None
+        self.tokens = [TokenSpec("tokens[%d]" % i, t, default_project) for i, t in enumerate(_sequence("tokens", data.get("tokens")))]
+        self.users = {}
+        for i, item in enumerate(_sequence("users", data.get("users"))):
+            user = UserSpec("users[%d]" % i, item)
+            self.users[user.name] = user
+        self.aksk = {}
+        for i, item in enumerate(_sequence("aksk", data.get("aksk"))):
+            pair = AkSkSpec("aksk[%d]" % i, item)
+            self.aksk[pair.ak] = pair
+        self.throttle = ThrottleSpec("throttle", data["throttle"]) if data.get("throttle") is not None else None
+        self.check_timeout = _number("check_timeout", data.get("check_timeout"), DEFAULT_CHECK_TIMEOUT, 0.0, exclusive=True)
+        self.hosts = self._hosts(data.get("hosts"))
+        self.blocked_from_gateway = []
+        for i, text in enumerate(_sequence("blocked_from_gateway", data.get("blocked_from_gateway"))):
+            try:
+                parse_backend_address(text)
+            except ValueError as exc:
+                raise ConfigError("blocked_from_gateway[%d]: %s" % (i, exc)) from None
+            self.blocked_from_gateway.append(text)
+        self.backends = {}
+        for name, item in _mapping("backends", data.get("backends") or {}).items():
+            self.backends[name] = BackendSpec("backends.%s" % name, name, item)
+        for member in self.members():
+            if member.backend is not None and member.backend not in self.backends:
+                raise ConfigError("member %s refers to backend %r, which is not defined under backends" % (member.id, member.backend))
+
+    @staticmethod
+    def _hosts(data):
+        hosts = {name: list(addrs) for name, addrs in DEFAULT_HOSTS.items()}
+        for name, value in _mapping("hosts", data or {}).items():
+            where = "hosts.%s" % name
+            _string(where, name)
+            addrs = [value] if isinstance(value, str) else _sequence(where, value)
+            for addr in addrs:
+                if not isinstance(addr, str) or not is_ip_literal(addr):
+                    raise ConfigError("%s: %r is not an IP address" % (where, addr))
+            hosts[name.lower().rstrip(".")] = list(addrs)
+        return hosts
+
+    def members(self):
+        """Every member of every channel (used to bind ``backend:`` references)."""
+        for project in self.projects.values():
+            for instance in project.instances.values():
+                for channel in instance.vpc_channels.values():
+                    for member in channel.members:
+                        yield member
+
+    def project_by_name(self, name):
+        """The project whose name (region) is ``name``, or None."""
+        for project in self.projects.values():
+            if project.name == name:
+                return project
+        return None
+
+    @classmethod
+    def load(cls, source):
+        """Build a config from a dict, a YAML/JSON file path, or a config (copied, never shared)."""
+        if isinstance(source, EmulatorConfig):
+            return copy.deepcopy(source)
+        if isinstance(source, dict):
+            return cls(copy.deepcopy(source))
+        try:
+            with open(source, "r", encoding="utf-8") as handle:
+                data = yaml.safe_load(handle)
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError("cannot read config %s: %s" % (source, exc)) from None
+        if not isinstance(data, dict):
+            raise ConfigError("config %s must hold a mapping at the top level" % source)
+        return cls(data)

@@ -1,0 +1,202 @@
+"""The ``Emulator``: config + state + a threaded HTTP(S) server on the loopback interface.
+
+Typical use::
+
+    with Emulator(config) as emu:          # or emu = Emulator(config); emu.start(tls=True)
+        requests.post(emu.url + "/v3/auth/tokens", json=...)
+        assert emu.requests[-1]["status"] == 201
+
+One thread per connection (daemon threads), so injected latency on one
+request never delays another; ``stop()`` shuts every open connection down, so
+hung fault connections and idle keep-alive clients cannot hold it up.
+"""
+
+import logging
+import os
+import shutil
+import socket
+import socketserver
+import ssl
+import tempfile
+import threading
+from http.server import ThreadingHTTPServer
+
+from tests.emulator.addresses import is_loopback
+from tests.emulator.auth import Authenticator
+from tests.emulator.backends import start_backend
+from tests.emulator.config import EmulatorConfig
+from tests.emulator.faults import FaultBook
+from tests.emulator.handlers import EmulatorRequestHandler
+from tests.emulator.reachability import ReachabilityChecker
+from tests.emulator.requestlog import RequestLog
+from tests.emulator.throttle import RateLimiter
+from tests.emulator.tls import make_certificates
+from tests.emulator.tokens import TokenStore
+
+LOG = logging.getLogger("tests.emulator")
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that wraps TLS lazily and can drop every open connection."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address, emulator, ssl_context=None):
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.emulator = emulator
+        self.ssl_context = ssl_context
+        self._connections = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, EmulatorRequestHandler)
+
+    def server_bind(self):
+        """Bind without HTTPServer's reverse DNS lookup of the address (no traffic off loopback)."""
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def get_request(self):
+        """Accept, and for HTTPS wrap without handshaking: the handler thread does the handshake."""
+        conn, peer = super().get_request()
+        if self.ssl_context is not None:
+            conn = self.ssl_context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        return conn, peer
+
+    def track(self, conn):
+        """Remember an open connection so ``close_connections`` can end it."""
+        with self._connections_lock:
+            self._connections.add(conn)
+
+    def untrack(self, conn):
+        """Forget a connection its handler has finished with."""
+        with self._connections_lock:
+            self._connections.discard(conn)
+
+    def close_connections(self):
+        """Shut down every open connection; blocked handler threads then return promptly."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for conn in connections:
+            try:
+                socket.socket.shutdown(conn, socket.SHUT_RDWR)  # the plain-socket call: no TLS state is touched
+            except OSError:
+                pass
+
+    def handle_error(self, request, client_address):
+        """Client disconnects are routine here (faults cause them); keep them out of stderr."""
+        LOG.debug("error while serving %s", client_address, exc_info=True)
+
+
+class Emulator:
+    """Huawei Cloud APIG + IAM on 127.0.0.1, configured by a dict or a YAML file."""
+
+    def __init__(self, config):
+        self.config = EmulatorConfig.load(config)
+        self.tokens = TokenStore(self.config)
+        self.authenticator = Authenticator(self.config, self.tokens)
+        self.faults = FaultBook()
+        self.log = RequestLog()
+        self.throttle = RateLimiter(self.config.throttle.max_requests_per_second) if self.config.throttle else None
+        self.checker = None
+        self.stop_event = threading.Event()
+        self.backends = {}
+        self.host = None
+        self.port = None
+        self.url = None
+        self.ca_path = None
+        self._server = None
+        self._thread = None
+        self._tmpdir = None
+
+    # -- lifecycle ----------------------------------------------------------
+
+    def start(self, tls=False, port=0, host="127.0.0.1"):
+        """Bind ``host:port`` (0: any free port), start serving in a background thread, return self."""
+        if self._server is not None or self.stop_event.is_set():
+            raise RuntimeError("an Emulator can be started once")
+        if not is_loopback(host):
+            raise ValueError("the emulator only binds loopback addresses, not %r" % host)
+        try:
+            self._start_backends()
+            self.checker = ReachabilityChecker(self.config.check_timeout, self.config.hosts, self.config.blocked_from_gateway)
+            context = self._tls_context() if tls else None
+            self._server = EmulatorHTTPServer((host, port), self, context)
+        except Exception:
+            self._cleanup()
+            raise
+        self.host = host
+        self.port = self._server.server_address[1]
+        self.url = "%s://%s:%d" % ("https" if tls else "http", "[%s]" % host if ":" in host else host, self.port)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="emulator-%d" % self.port, daemon=True)
+        self._thread.start()
+        LOG.debug("emulator listening on %s", self.url)
+        return self
+
+    def _start_backends(self):
+        for name, spec in self.config.backends.items():
+            self.backends[name] = start_backend(spec.kind, spec.port)
+        for member in self.config.members():
+            if member.backend is not None:
+                helper = self.backends[member.backend]
+                member.host, member.port = helper.host, helper.port
+
+    def _tls_context(self):
+        self._tmpdir = tempfile.mkdtemp(prefix="apig-emulator-tls-")
+        self.ca_path, cert_path, key_path = make_certificates(self._tmpdir)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(cert_path, key_path)
+        return context
+
+    def stop(self):
+        """Stop serving, end open connections, stop helper backends, delete the TLS files. Idempotent."""
+        self.stop_event.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.close_connections()
+            self._server.server_close()
+            self._thread.join(timeout=5)
+        self._cleanup()
+
+    def _cleanup(self):
+        for helper in self.backends.values():
+            helper.close()
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    def __enter__(self):
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    # -- observing and steering ----------------------------------------------
+
+    @property
+    def requests(self):
+        """Logged APIG/IAM requests in arrival order (copies; admin requests are not logged)."""
+        return self.log.snapshot()
+
+    def clear_requests(self):
+        """Forget the requests logged so far."""
+        self.log.clear()
+
+    def add_fault(self, path_regex, responses, method=None):
+        """Script the next answers for matching requests (see faults.py); returns the rule id."""
+        return self.faults.add(path_regex, responses, method=method)
+
+    def clear_faults(self):
+        """Drop all fault rules, used or not."""
+        self.faults.clear()
+
+    def backend_addresses(self):
+        """``{name: "127.0.0.1:PORT"}`` for the helper backends started from the config."""
+        return {name: helper.address for name, helper in self.backends.items()}
+
+    def state(self):
+        """What the CLI prints and writes to ``--state-file``."""
+        return {"url": self.url, "ca_path": self.ca_path, "pid": os.getpid(), "backends": self.backend_addresses()}

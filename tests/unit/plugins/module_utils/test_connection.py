@@ -1,0 +1,106 @@
+"""ConnectionSettings: the sign-in mode is chosen by what is given, and bad input names its option."""
+
+import pytest
+
+from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (
+    AUTH_AKSK, AUTH_PASSWORD, AUTH_TOKEN, ConnectionSettings, connection_argument_spec, default_apig_endpoint)
+from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+
+PROJECT = "0123456789abcdef0123456789abcdef"
+
+
+def params(**overrides):
+    base = dict((name, None) for name in connection_argument_spec())
+    base.update(validate_certs=True, timeout=30.0, retries=3)
+    base.update(overrides)
+    return base
+
+
+def test_token_mode():
+    settings = ConnectionSettings.from_params(params(auth_token="tok", project_id=PROJECT, region="ap-southeast-1"))
+    assert settings.auth_mode == AUTH_TOKEN
+    assert settings.endpoint == "https://apig.ap-southeast-1.myhuaweicloud.com"
+    assert settings.iam_endpoint is None
+
+
+def test_aksk_mode_with_temporary_credentials():
+    settings = ConnectionSettings.from_params(params(access_key="AK", secret_key="SK", security_token="ST",
+                                                     project_id=PROJECT, endpoint="http://127.0.0.1:9/"))
+    assert settings.auth_mode == AUTH_AKSK
+    assert settings.endpoint == "http://127.0.0.1:9"
+    assert settings.credentials["security_token"] == "ST"
+    assert sorted(settings.secrets) == ["AK", "SK", "ST"]
+
+
+def test_password_mode_scoped_by_region_needs_no_project():
+    settings = ConnectionSettings.from_params(params(user_name="u", password="p", domain_name="d", region="eu-west-101"))
+    assert settings.auth_mode == AUTH_PASSWORD
+    assert settings.project_id is None
+    assert settings.endpoint == "https://apig.eu-west-101.myhuaweicloud.eu"
+    assert settings.iam_endpoint == "https://iam.eu-west-101.myhuaweicloud.eu"
+
+
+@pytest.mark.parametrize("url", ["https://iam.example.com/v3", "https://iam.example.com/v3/", "https://iam.example.com"])
+def test_iam_endpoint_accepts_terraform_form(url):
+    settings = ConnectionSettings.from_params(params(user_name="u", password="p", domain_name="d", project_id=PROJECT,
+                                                     endpoint="https://apig.example.com", iam_endpoint=url))
+    assert settings.iam_endpoint == "https://iam.example.com"
+
+
+@pytest.mark.parametrize("overrides, option", [
+    (dict(), "auth_token"),
+    (dict(auth_token="t", access_key="a", secret_key="s"), "access_key"),
+    (dict(auth_token="t", user_name="u", password="p", domain_name="d"), "user_name"),
+    (dict(access_key="a", secret_key="s", password="p"), "password"),
+    (dict(access_key="a"), "secret_key"),
+    (dict(secret_key="s"), "access_key"),
+    (dict(security_token="st"), "access_key"),
+    (dict(user_name="u", password="p"), "domain_name"),
+    (dict(auth_token=""), "auth_token"),
+    (dict(auth_token="  "), "auth_token"),
+    (dict(auth_token=" tok"), "auth_token"),
+    (dict(auth_token="to\nk"), "auth_token"),
+    (dict(auth_token="t", project_id=None), "project_id"),
+    (dict(auth_token="t", project_id="../x"), "project_id"),
+    (dict(auth_token="t", project_id="a/b"), "project_id"),
+    (dict(auth_token="t", endpoint="ftp://x"), "endpoint"),
+    (dict(auth_token="t", endpoint="https://"), "endpoint"),
+    (dict(auth_token="t", endpoint="https://u:p@host"), "endpoint"),
+    (dict(auth_token="t", endpoint="https://host:99999"), "endpoint"),
+    (dict(auth_token="t", endpoint=None, region=None), "endpoint"),
+    (dict(user_name="u", password="p", domain_name="d", region=None, endpoint="https://a.b"), "iam_endpoint"),
+    (dict(auth_token="t", timeout=0), "timeout"),
+    (dict(auth_token="t", timeout=-1), "timeout"),
+    (dict(auth_token="t", retries=-1), "retries"),
+    (dict(auth_token="t", retries=11), "retries"),
+])
+def test_bad_input_names_the_option(overrides, option):
+    values = dict(project_id=PROJECT, region="ap-southeast-1")
+    values.update(overrides)
+    with pytest.raises(InputError) as caught:
+        ConnectionSettings.from_params(params(**values))
+    assert caught.value.option == option
+    assert option in caught.value.msg
+
+
+def test_secrets_are_no_log_and_repr_hides_them():
+    spec = connection_argument_spec()
+    for name in ("auth_token", "access_key", "secret_key", "security_token", "password"):
+        assert spec[name]["no_log"] is True
+    settings = ConnectionSettings.from_params(params(access_key="AKVALUE", secret_key="SKVALUE", project_id=PROJECT,
+                                                     region="r1"))
+    assert "SKVALUE" not in repr(settings) and "AKVALUE" not in repr(settings)
+
+
+def test_env_fallbacks_follow_the_contract():
+    spec = connection_argument_spec()
+    assert spec["access_key"]["fallback"][1] == ["HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK"]
+    assert spec["secret_key"]["fallback"][1] == ["HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK"]
+    assert spec["security_token"]["fallback"][1] == ["HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"]
+    assert spec["project_id"]["fallback"][1] == ["HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"]
+    assert spec["iam_endpoint"]["fallback"][1] == ["HW_AUTH_URL"]
+    assert spec["endpoint"]["fallback"][1] == ["HW_APIG_ENDPOINT"]
+
+
+def test_default_endpoints():
+    assert default_apig_endpoint("cn-north-4") == "https://apig.cn-north-4.myhuaweicloud.com"
