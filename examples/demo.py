@@ -5,7 +5,6 @@ loopback ports, runs the playbooks in examples/ with credentials from the
 environment as a user would, and stops everything it started, whatever happens.
 """
 
-import os
 import subprocess
 import sys
 import tempfile

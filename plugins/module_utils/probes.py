@@ -550,7 +550,13 @@ def run_probes(targets, spec=None, concurrency=100, wait_timeout=0, wait_interva
     with ThreadPoolExecutor(max_workers=min(concurrency, len(pending)), thread_name_prefix='backend-probe') as pool:
         while True:
             attempt += 1
-            for index, record in zip(pending, pool.map(probe, pending)):
+            try:
+                round_records = list(pool.map(probe, pending))
+            except RuntimeError as exc:
+                # "can't start new thread": the host's thread or memory limits
+                # are below the requested concurrency.
+                raise ProbeInputError('concurrency', 'cannot run %d probes at once on this host (%s); lower it' % (concurrency, exc))
+            for index, record in zip(pending, round_records):
                 record['attempts'] = attempt
                 records[index] = record
             pending = [index for index in pending if not records[index]['ok']]

@@ -341,8 +341,7 @@ class EmulatorConfig:
         for project in self.projects.values():
             for instance in project.instances.values():
                 for channel in instance.vpc_channels.values():
-                    for member in channel.members:
-                        yield member
+                    yield from channel.members
 
     def project_by_name(self, name):
         """The project whose name (region) is ``name``, or None."""

@@ -131,14 +131,17 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         self._request_id = uuid.uuid4().hex
         target = self.path.split("#", 1)[0]
         raw_path, _sep, query_string = target.partition("?")
+        body, body_error = b"", None
         try:
             body = self._read_body()
         except errors.ApigError as exc:
-            self.close_connection = True
-            self._send_json(exc.status, exc.body(), exc.headers)
-            return
+            body_error = exc
+            self.close_connection = True  # the rest of the body is unread; this connection cannot be reused
         if raw_path.startswith(ADMIN_PREFIX):
-            self._admin(raw_path[len(ADMIN_PREFIX):].strip("/"), body)
+            if body_error is not None:
+                self._send_json(body_error.status, body_error.body(), body_error.headers)
+            else:
+                self._admin(raw_path[len(ADMIN_PREFIX):].strip("/"), body)
             return
         request = Request(self.command, raw_path, query_string, self.headers, body, self._request_id)
         is_iam = raw_path.rstrip("/") == IAM_TOKENS_PATH
@@ -156,6 +159,10 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             "fault": None,
             "detail": None,
         })
+        if body_error is not None:
+            emulator.log.complete(self._entry, error_code=body_error.code, detail=body_error.detail)
+            self._send_json(body_error.status, body_error.body(), body_error.headers)
+            return
         fault = emulator.faults.take(self.command, raw_path)
         if fault is not None:
             emulator.log.complete(self._entry, fault=fault.describe())
@@ -185,8 +192,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         if request.method != "POST":
             raise errors.IamError(405, "The method is not allowed for the requested URL.", headers={"Allow": "POST"})
         emulator = self.server.emulator
-        status, payload, headers = iam.issue_token(emulator.config, emulator.tokens, request.body, time.time())
-        return status, payload, headers
+        return iam.issue_token(emulator.config, emulator.tokens, request.body, time.time())
 
     def _apig(self, request):
         emulator = self.server.emulator

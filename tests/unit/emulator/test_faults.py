@@ -45,7 +45,7 @@ def test_error_answer_then_normal_handling(emu):
 def test_fail_twice_then_pass_then_normal(emu):
     emu.add_fault(CHECK, [{"status": 503, "error_code": "APIG.9999"}, {"status": 503, "body": "<html>busy</html>", "content_type": "text/html"},
                           {"pass": True}])
-    responses = [check(emu, BODY) for _ in range(4)]
+    responses = [check(emu, BODY) for _attempt in range(4)]
     assert [r.status_code for r in responses] == [503, 503, 201, 201]
     assert responses[0].json() == {"error_code": "APIG.9999", "error_msg": "Injected fault"}
     assert responses[1].text == "<html>busy</html>" and responses[1].headers["Content-Type"] == "text/html"
@@ -81,7 +81,7 @@ def test_pure_latency_repeats_and_does_not_serialize(emu):
     emu.add_fault(CHECK, [{"delay_ms": 300, "times": 8, "headers": {"X-Injected": "yes"}}])
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        responses = list(pool.map(lambda _i: check(emu, BODY), range(8)))
+        responses = list(pool.map(lambda _index: check(emu, BODY), range(8)))
     elapsed = time.monotonic() - started
     assert [r.status_code for r in responses] == [201] * 8
     assert all(r.headers["X-Injected"] == "yes" for r in responses)
@@ -93,7 +93,7 @@ def test_pure_latency_repeats_and_does_not_serialize(emu):
 def test_delayed_error_and_repeat_synonym(emu):
     emu.add_fault(CHECK, [{"delay_ms": 200, "status": 504, "error_code": "APIG.9999", "repeat": 2}])
     started = time.monotonic()
-    assert [check(emu, BODY).status_code for _ in range(3)] == [504, 504, 201]
+    assert [check(emu, BODY).status_code for _attempt in range(3)] == [504, 504, 201]
     assert time.monotonic() - started >= 0.4
 
 
@@ -133,7 +133,7 @@ def test_stop_is_prompt_with_hung_and_idle_connections(emu):
     assert idle.get(emu.url + "/_emulator/health", timeout=TIMEOUT).status_code == 200  # leaves a keep-alive connection open
     pool = concurrent.futures.ThreadPoolExecutor(4)
     futures = [pool.submit(requests.post, emu.url + "/v2/p/apigw/instances/i/backend/connectivity/check", json=BODY, timeout=30)
-               for _ in range(3)]
+               for _attempt in range(3)]
     futures.append(pool.submit(requests.get, emu.url + "/slow", timeout=30))
     time.sleep(0.3)
     started = time.monotonic()
@@ -198,7 +198,7 @@ def test_rules_are_consumed_in_order():
     book.add("a", [{"status": 500}, {"status": 501, "times": 2}])
     book.add("a", [{"status": 502}])
     assert book.pending()[0]["pending"] == [{"response": "status 500", "times": 1}, {"response": "status 501", "times": 2}]
-    assert [book.take("GET", "/a").status for _ in range(4)] == [500, 501, 501, 502]
+    assert [book.take("GET", "/a").status for _attempt in range(4)] == [500, 501, 501, 502]
     assert book.take("GET", "/a") is None and book.pending() == []
 
 

@@ -93,7 +93,7 @@ def test_every_answer_has_a_request_id_and_server_header(emu):
     for response in (check(emu, BODY), check(emu, BODY, token=None), members(emu)):
         assert re.match(r"^[0-9a-f]{32}$", response.headers["X-Request-Id"])
         assert response.headers["Server"] == "api-gateway"
-    ids = {check(emu, BODY).headers["X-Request-Id"] for _ in range(5)}
+    ids = {check(emu, BODY).headers["X-Request-Id"] for _attempt in range(5)}
     assert len(ids) == 5
 
 
@@ -109,7 +109,8 @@ def test_chunked_request_body(emu):
 
 def test_oversized_and_bad_length_bodies(emu):
     response = requests.post(emu.url + "/v3/auth/tokens", headers={"Content-Length": str(64 * 1024 * 1024)}, data=b"", timeout=TIMEOUT)
-    assert response.status_code == 413
+    assert response.status_code == 413 and response.json()["error_code"] == "APIG.0201"
+    assert emu.requests[-1]["status"] == 413 and emu.requests[-1]["body"] == ""
     with socket.create_connection((emu.host, emu.port), timeout=TIMEOUT) as sock:
         sock.sendall(b"POST /v3/auth/tokens HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")
         assert sock.recv(65536).startswith(b"HTTP/1.1 400")
@@ -120,7 +121,7 @@ def test_many_concurrent_clients(emu_with_backends):
     body = {"backend_type": "backend_address", "backend_address": listener.address}
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(32) as pool:
-        results = list(pool.map(lambda _i: check(emu_with_backends, body).json()["check_result"], range(100)))
+        results = list(pool.map(lambda _index: check(emu_with_backends, body).json()["check_result"], range(100)))
     assert results == ["SUCCESS"] * 100
     assert time.monotonic() - started < 10
     assert len(emu_with_backends.requests) == 100
@@ -129,8 +130,18 @@ def test_many_concurrent_clients(emu_with_backends):
 def test_keep_alive_session(emu):
     started = time.monotonic()
     with requests.Session() as session:
-        for _ in range(20):
+        for _attempt in range(20):
             response = session.get(emu.url + "/v2/%s/apigw/instances/%s/vpc-channels/%s/members" % (
                 presets.PROJECT_ID, presets.INSTANCE_ID, presets.CHANNEL_ID), headers={"X-Auth-Token": presets.TOKEN_VALID}, timeout=TIMEOUT)
             assert response.status_code == 200
     assert time.monotonic() - started < 1.0  # no Nagle/delayed-ACK stalls between header and body writes
+
+
+def test_an_emulator_bug_answers_500_system_error(emu, monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("boom")
+    monkeypatch.setattr("tests.emulator.apig.check_connectivity", broken)
+    response = check(emu, BODY)
+    assert response.status_code == 500 and response.json() == {"error_code": "APIG.9999", "error_msg": "System error"}
+    assert "boom" in emu.requests[-1]["detail"]
+    assert members(emu).status_code == 200  # the server is still fine

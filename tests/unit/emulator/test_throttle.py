@@ -18,7 +18,7 @@ def test_sliding_window():
 
 def test_throttled_requests_get_429_with_retry_after(emulator_factory):
     emu = emulator_factory(presets.default_config(throttle={"max_requests_per_second": 3, "retry_after": 1}))
-    statuses = [members(emu) for _ in range(5)]
+    statuses = [members(emu) for _attempt in range(5)]
     assert [r.status_code for r in statuses[:3]] == [200, 200, 200]
     throttled = statuses[3]
     assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "1"
@@ -36,5 +36,5 @@ def test_retry_after_only_when_configured(emulator_factory):
 
 def test_iam_is_not_throttled(emulator_factory):
     emu = emulator_factory(presets.default_config(throttle={"max_requests_per_second": 1}))
-    for _ in range(3):
+    for _attempt in range(3):
         assert requests.post(emu.url + "/v3/auth/tokens", data=b"{}", timeout=TIMEOUT).status_code == 400

@@ -36,7 +36,7 @@ def test_backoff_grows_with_jitter_and_is_capped():
     for attempt, delay in enumerate(delays):
         ceiling = min(retries.MAX_DELAY, retries.BASE_DELAY * 2 ** attempt)
         assert ceiling / 2 <= delay <= ceiling
-    assert len(set(retries.backoff_delay(2, rng) for _ in range(20))) > 1
+    assert len(set(retries.backoff_delay(2, rng) for _attempt in range(20))) > 1
 
 
 @pytest.mark.parametrize("header, expected", [

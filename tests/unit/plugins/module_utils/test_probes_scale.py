@@ -11,11 +11,14 @@ __metaclass__ = type
 import math
 import os
 import resource
+import socket
+import threading
 import time
 
 import pytest
 
-from ansible_collections.hwcloud.apig.plugins.module_utils.probes import ProbeSpec, run_probes
+from ansible_collections.hwcloud.apig.plugins.module_utils import probes
+from ansible_collections.hwcloud.apig.plugins.module_utils.probes import ProbeInputError, ProbeSpec, run_probes
 
 from tests.unit.plugins.module_utils.conftest import LateListener, OpenListener, closed_port, open_fd_count
 
@@ -62,6 +65,44 @@ def test_at_most_concurrency_requests_in_flight(http_backend):
     assert elapsed >= (targets / concurrency) * delay * 0.9
 
 
+def test_client_sockets_in_flight_never_exceed_concurrency(monkeypatch, blackhole):
+    """Count the probe engine's own sockets: open at once <= concurrency, all closed at the end."""
+    lock = threading.Lock()
+    live = set()
+    peak = [0]
+    real_socket = socket.socket
+
+    class CountingSocket(real_socket):
+        def __init__(self, *args, **kwargs):
+            super(CountingSocket, self).__init__(*args, **kwargs)
+            with lock:
+                live.add(id(self))
+                peak[0] = max(peak[0], len(live))
+
+        def close(self):
+            with lock:
+                live.discard(id(self))
+            super(CountingSocket, self).close()
+
+    # The blackhole never accepts, so every socket counted here is a client's.
+    monkeypatch.setattr(probes.socket, 'socket', CountingSocket)
+    records = run_probes([blackhole.target] * 50, ProbeSpec(timeout=0.2), concurrency=10)
+    monkeypatch.undo()
+    assert {record['reason'] for record in records} == {'timeout'}
+    assert 2 <= peak[0] <= 10
+    assert not live
+
+
+def test_thread_start_failure_is_reported_against_concurrency(monkeypatch):
+    def no_threads(self):
+        raise RuntimeError("can't start new thread")
+    monkeypatch.setattr(threading.Thread, 'start', no_threads)
+    with pytest.raises(ProbeInputError) as caught:
+        run_probes(['127.0.0.1:%d' % closed_port()], concurrency=7)
+    assert caught.value.option == 'concurrency'
+    assert 'cannot run 7 probes at once' in str(caught.value)
+
+
 def test_concurrency_one_is_sequential(http_backend):
     run_probes([http_backend.url('/slow/0.05')] * 5, ProbeSpec(timeout=5), concurrency=1)
     assert http_backend.max_active == 1
@@ -74,6 +115,7 @@ def test_2000_targets_under_a_tight_descriptor_limit():
     refused = '127.0.0.1:%d' % closed_port()
     targets = [listener.target, refused] * 1000
     baseline = open_fd_count()
+    threads = threading.active_count()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     concurrency = 200
     # Room for the concurrency's client sockets, the listener's accepted
@@ -89,6 +131,7 @@ def test_2000_targets_under_a_tight_descriptor_limit():
         assert [record['ok'] for record in records] == [True, False] * 1000
         assert {record['reason'] for record in records[1::2]} == {'refused'}
         assert elapsed < 20
+        assert threading.active_count() == threads  # the pool's threads are gone too
     finally:
         listener.close()
     assert wait_for_fd_count(baseline - 1) == baseline - 1  # the listener's own socket is gone too

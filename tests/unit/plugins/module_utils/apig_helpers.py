@@ -1,0 +1,24 @@
+"""Build a real ApigClient pointed at an in-process emulator (real HTTP on loopback)."""
+
+from ansible_collections.hwcloud.apig.plugins.module_utils.client import ApigClient
+from ansible_collections.hwcloud.apig.plugins.module_utils.connection import ConnectionSettings, connection_argument_spec
+
+from tests.emulator import presets
+
+AUTH = {
+    "token": {"auth_token": presets.TOKEN_VALID},
+    "password": {"user_name": presets.USER_NAME, "password": presets.USER_PASSWORD, "domain_name": presets.USER_DOMAIN},
+    "aksk": {"access_key": presets.AK, "secret_key": presets.SK},
+}
+
+
+def client_for(emulator, mode="token", sleeps=None, **overrides):
+    """An ApigClient for ``emulator``; retry sleeps are recorded in ``sleeps`` instead of slept."""
+    params = dict((name, None) for name in connection_argument_spec())
+    params.update(validate_certs=True, timeout=5.0, retries=3, endpoint=emulator.url, iam_endpoint=emulator.url,
+                  project_id=presets.PROJECT_ID)
+    params.update(AUTH[mode])
+    params.update(overrides)
+    settings = ConnectionSettings.from_params(params)
+    sleep = sleeps.append if sleeps is not None else (lambda seconds: None)
+    return ApigClient(settings, pool_size=20, sleep=sleep)
