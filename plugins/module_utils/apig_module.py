@@ -19,6 +19,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
@@ -44,6 +46,7 @@ class ApigModule(object):
         self.ansible = AnsibleModule(argument_spec=spec, **kwargs)
         self.params = self.ansible.params
         self._secrets = []
+        self._client = None
 
     def validate(self):
         """Check the module's own options; raise InputError. Runs before anything is sent."""
@@ -63,6 +66,7 @@ class ApigModule(object):
             self._secrets = settings.secrets
             self._warn_about_transport(settings)
             with ApigClient(settings, pool_size=self.client_pool_size()) as client:
+                self._client = client
                 result = self.run(client)
         except InputError as exc:
             self.ansible.fail_json(msg=self.scrub(exc.msg), option=exc.option)
@@ -87,13 +91,28 @@ class ApigModule(object):
             if url and urlsplit(url).scheme == "http" and urlsplit(url).hostname not in LOOPBACK_HOSTS:
                 self.ansible.warn("%s is plain HTTP: credentials and answers travel unencrypted." % urlsplit(url).netloc)
 
+    def secrets(self):
+        """The secrets to mask: the credentials given and any token IAM issued during this run.
+
+        An issued token is in no option, so AnsibleModule's no_log masking does not know it: it is added to
+        ``no_log_values`` here, so that exit_json/fail_json mask it as well.
+        """
+        secrets = list(self._secrets)
+        if self._client is not None:
+            issued = [token for token in self._client.issued_tokens if token]
+            self.ansible.no_log_values.update(issued)
+            secrets.extend(issued)
+        return secrets
+
     def scrub(self, text):
         """Mask every secret in use (belt and braces: AnsibleModule masks no_log values too)."""
         if not isinstance(text, str):
             return text
-        for secret in self._secrets:
+        for secret in self.secrets():
             if secret and len(secret) >= 4:
-                text = text.replace(secret, MASK)
+                # also the forms a secret takes inside a JSON body or a repr() (quotes, backslashes, non-ASCII)
+                for form in sorted(set((secret, json.dumps(secret)[1:-1], repr(secret)[1:-1])), key=len, reverse=True):
+                    text = text.replace(form, MASK)
         return text
 
     def scrub_result(self, value):

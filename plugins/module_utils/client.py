@@ -103,6 +103,12 @@ class ApigClient(object):
         self._project_id = settings.project_id
         self._project_lock = threading.Lock()
         self.request_count = 0
+        self.issued_tokens = []  # IAM tokens this run obtained: secrets too, though no option holds them
+
+    @property
+    def secrets(self):
+        """Every secret this client knows: the configured credentials and the tokens IAM issued to it."""
+        return list(self.settings.secrets) + list(self.issued_tokens)
 
     def close(self):
         self._session.close()
@@ -120,6 +126,9 @@ class ApigClient(object):
         with self._project_lock:
             if self._project_id is None:
                 self._project_id = self.auth.project_id(self)
+            if not isinstance(self._project_id, str) or not self._project_id:
+                raise ApigError("IAM's token names no project for region %r, so the APIG path cannot be built; "
+                                "set project_id" % (self.settings.region,))
             return self._project_id
 
     def check_backend_connectivity(self, instance_id, body):
@@ -157,8 +166,11 @@ class ApigClient(object):
         token = response.headers.get("X-Subject-Token")
         if not token:
             raise ApigError("IAM answered 201 without an X-Subject-Token header", status=201, request_id=response.request_id)
-        project = (response.json("IAM").get("token") or {}).get("project") or {}
-        return token, project.get("id")
+        self.issued_tokens.append(token)
+        token_info = response.json("IAM").get("token")
+        project = token_info.get("project") if isinstance(token_info, dict) else None
+        project_id = project.get("id") if isinstance(project, dict) else None
+        return token, (project_id if isinstance(project_id, str) and project_id else None)
 
     # ---- plumbing -------------------------------------------------------------------------------------------
 
@@ -190,7 +202,7 @@ class ApigClient(object):
         else:
             detail = "HTTP %s %s: %s" % (response.status, error_code, error_msg)
         if 300 <= response.status < 400:
-            location = urlsplit(response.headers.get("Location") or "").netloc or "an unnamed location"
+            location = _host_of(response.headers.get("Location")) or "an unnamed location"
             detail = "HTTP %s redirect to %s, which is not followed so that credentials stay with %s" % (
                 response.status, location, urlsplit(self.settings.endpoint).netloc)
         return ApigError("%s: %s" % (prefix, detail), status=response.status, error_code=error_code,
@@ -224,7 +236,8 @@ class ApigClient(object):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send_once(self, method, url, headers, body, sign):
-        headers = dict(headers, **{"User-Agent": USER_AGENT})
+        # identity: the size cap counts decoded bytes, so a compressed answer could inflate far past it first
+        headers = dict(headers, **{"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
         if sign:
             headers = self.auth.apply(self, method, url, headers, body)
         self.request_count += 1
@@ -248,6 +261,19 @@ def _read_capped(raw, url):
                 urlsplit(url).netloc, MAX_RESPONSE_BYTES), status=raw.status_code, request_id=raw.headers.get("X-Request-Id"))
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _host_of(url):
+    """host[:port] of a URL, without any user:password@ it may carry."""
+    try:
+        parts = urlsplit(url or "")
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = "[%s]" % host if ":" in host else host
+    return host if port is None else "%s:%d" % (host, port)
 
 
 def _reason(exc):

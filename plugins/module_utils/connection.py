@@ -14,6 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
@@ -24,6 +26,11 @@ AUTH_PASSWORD = "password"
 AUTH_AKSK = "aksk"
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+# Credentials that travel in HTTP headers (X-Auth-Token, Authorization, X-Security-Token): HTTP sends header
+# values as Latin-1 and Huawei's are printable ASCII, so anything else is a typo to refuse up front, not an
+# "unexpected UnicodeEncodeError" (or a mangled header) once the request is being built.
+HEADER_CREDENTIALS = ("auth_token", "access_key", "security_token")
 
 
 def connection_argument_spec():
@@ -122,6 +129,11 @@ class ConnectionSettings(object):
         names = ("region", "project_id", "endpoint", "iam_endpoint", "auth_token", "access_key", "secret_key",
                  "security_token", "user_name", "password", "domain_name")
         values = dict((name, _check_text(name, params.get(name))) for name in names)
+        for name in HEADER_CREDENTIALS:
+            if values[name] is not None and not all(33 <= ord(char) <= 126 for char in values[name]):
+                # never quote the value: it is a secret
+                raise InputError(name, "%s may contain only printable ASCII characters without spaces "
+                                       "(it is sent in an HTTP header)" % name)
         timeout, retries = params.get("timeout"), params.get("retries")
         if timeout is None or not 0 < timeout <= 600:
             raise InputError("timeout", "timeout must be more than 0 and at most 600 seconds, got %r" % timeout)
@@ -156,6 +168,8 @@ class ConnectionSettings(object):
         ca_path = params.get("ca_path")
         if ca_path is not None and not ca_path.strip():
             raise InputError("ca_path", "ca_path must not be empty")
+        if ca_path is not None and not os.path.exists(ca_path):
+            raise InputError("ca_path", "ca_path %r does not exist (give a PEM CA bundle file or a hashed CA directory)" % ca_path)
         return cls(endpoint, iam_endpoint, project_id, region, auth_mode, credentials,
                    bool(params.get("validate_certs", True)), ca_path, float(timeout), int(retries))
 

@@ -139,8 +139,14 @@ def probe_settings(local_probe):
 
 
 def local_prober(targets, spec):
-    """Probe targets that came from APIG (a bad one is a failed record, not an input error)."""
-    return run_probes(targets, spec.probe_spec, concurrency=spec.probe_concurrency, invalid="record")
+    """Probe targets that came from APIG (a bad one is a failed record, not an input error).
+
+    If the probes cannot run at all (this host cannot start the threads asked for), the check could not be made.
+    """
+    try:
+        return run_probes(targets, spec.probe_spec, concurrency=spec.probe_concurrency, invalid="record")
+    except ProbeInputError as exc:
+        raise ApigError("local probes of %s could not run: %s" % (spec.name, exc))
 
 
 def _error_fields(exc):

@@ -1,16 +1,9 @@
-"""Fixtures for the emulator's own tests.
-
-The emulator fixtures are imported here until tests/conftest.py registers
-``tests.emulator.fixtures`` as a plugin for the whole suite; a conftest
-definition simply takes precedence over the plugin's, so both can coexist.
-"""
+"""Fixtures for the emulator's own tests, built on the plugin fixtures of tests.emulator.fixtures
+(registered for the whole suite in tests/conftest.py)."""
 
 import pytest
 
 from tests.emulator import presets
-from tests.emulator.fixtures import backend_servers, emulator_factory
-
-__all__ = ["backend_servers", "emulator_factory", "emu", "emu_with_backends"]
 
 
 @pytest.fixture
