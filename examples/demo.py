@@ -5,9 +5,11 @@ loopback ports, runs the playbooks in examples/ with credentials from the
 environment as a user would, and stops everything it started, whatever happens.
 """
 
+import json
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,15 +62,65 @@ def main():
             banner("examples/check_backends.yml: orders answers SUCCESS, payments FAILED with its two dead members")
             ok &= run_playbook("check_backends.yml", env, expect_success=True)
             for step in DEMO_STEPS:
-                ok &= step(env, started)
+                try:
+                    ok &= step(env, started)
+                except (OSError, RuntimeError, ValueError, subprocess.SubprocessError, ET.ParseError) as exc:
+                    print("-> demo step %s could not run: %s: %s" % (step.__name__, type(exc).__name__, exc), flush=True)
+                    ok = False
         finally:
             for thing in reversed(started):
                 thing.stop() if hasattr(thing, "stop") else thing.close()
-            banner("stopped the emulator and %d backend servers" % (len(started) - 1))
+            emulators = sum(1 for thing in started if isinstance(thing, Emulator))
+            banner("stopped %d emulator(s) and %d backend servers" % (emulators, len(started) - emulators))
     return 0 if ok else 1
 
 
-DEMO_STEPS = []
+def gate_demo(env, started):
+    """examples/deploy_with_gate.yml twice: with every backend up (deploys), then with one down (refuses)."""
+    orders_web, orders_api, billing = OpenListener(http=True), OpenListener(), OpenListener()
+    started.extend([orders_web, orders_api, billing])
+    emulator = Emulator(presets.default_config(
+        members=[{"host": "127.0.0.1", "port": server.port} for server in (orders_web, orders_api)],
+        check_timeout=1.0)).start()
+    started.append(emulator)
+    reports = REPO / "build" / "demo"
+    reports.mkdir(parents=True, exist_ok=True)
+    gate_env = dict(env, HW_APIG_ENDPOINT=emulator.url)
+    ok = True
+    for run, expect_success in (("all-up", True), ("one-down", False)):
+        if run == "one-down":
+            orders_api.close()
+            banner("stopped the orders backend %s: the gate must refuse, and the deployment must not run" % orders_api.address)
+        else:
+            banner("examples/deploy_with_gate.yml: APIG emulator %s; orders channel %s + %s, billing %s, all up" % (
+                emulator.url, orders_web.address, orders_api.address, billing.address))
+        junit = reports / ("backend-gate-%s.xml" % run)
+        record = reports / ("release-%s.txt" % run)
+        for stale in (junit, record):
+            if stale.exists():
+                stale.unlink()
+        extra = {"billing_backend": billing.address, "junit_report": str(junit), "release_record": str(record)}
+        command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                   "-e", json.dumps(extra), str(REPO / "examples" / "deploy_with_gate.yml")]
+        completed = subprocess.run(command, env=gate_env, check=False)
+        deployed = record.exists()
+        as_expected = (completed.returncode == 0) == expect_success and deployed == expect_success and junit.exists()
+        print("-> deploy_with_gate.yml (%s) exited %d; deployment ran: %s; JUnit report: %s (%s)" % (
+            run, completed.returncode, "yes" if deployed else "no", junit, junit_summary(junit)), flush=True)
+        print("-> %s" % ("as expected" if as_expected else "NOT as expected"), flush=True)
+        ok &= as_expected
+    return ok
+
+
+def junit_summary(path):
+    """tests / failures / errors of a JUnit report, as a CI server would count them."""
+    if not path.exists():
+        return "missing"
+    suite = ET.parse(str(path)).getroot().find("testsuite")
+    return "%s tests, %s failures, %s errors" % (suite.get("tests"), suite.get("failures"), suite.get("errors"))
+
+
+DEMO_STEPS = [gate_demo]
 
 if __name__ == "__main__":
     sys.exit(main())
