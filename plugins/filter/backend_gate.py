@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters the backend_gate role decides with; the logic lives in module_utils/gate.py."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.hwcloud.apig.plugins.module_utils.gate import decide, junit_report
+
+ON_ERROR = ("fail", "warn")
+
+
+def backend_gate_verdict(run, checks, max_failures=0, on_error="fail"):
+    """The gate's verdict from a registered hwcloud.apig.backend_connectivity batch result."""
+    if not isinstance(run, dict):
+        raise AnsibleFilterError("backend_gate_verdict expects the registered result of hwcloud.apig.backend_connectivity")
+    if on_error not in ON_ERROR:
+        raise AnsibleFilterError("on_error must be fail or warn, got %r" % (on_error,))
+    try:
+        max_failures = int(max_failures)
+    except (TypeError, ValueError):
+        raise AnsibleFilterError("max_failures must be an integer, got %r" % (max_failures,))
+    if max_failures < 0:
+        raise AnsibleFilterError("max_failures must be 0 or more, got %d" % max_failures)
+    return decide(run, checks, max_failures, on_error)
+
+
+def backend_gate_junit(verdict, hostname="localhost"):
+    """The verdict of backend_gate_verdict as a JUnit XML document."""
+    if not isinstance(verdict, dict):
+        raise AnsibleFilterError("backend_gate_junit expects the result of backend_gate_verdict")
+    return junit_report(verdict, hostname)
+
+
+class FilterModule(object):
+    """backend_gate_verdict and backend_gate_junit."""
+
+    def filters(self):
+        return {"backend_gate_verdict": backend_gate_verdict, "backend_gate_junit": backend_gate_junit}
