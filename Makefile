@@ -13,7 +13,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv test unit integration sanity build-check lint changelog-lint demo bench clean
+.PHONY: help venv test unit integration sanity sanity-oldest sanity-newest sanity-matrix build-check lint changelog-lint \
+	docs-lint role-doc galaxy-importer ee-check quality demo bench clean
 
 help:
 	@echo "make demo   - start the APIG emulator and loopback backends, run the examples, clean up"
@@ -31,7 +32,9 @@ $(LINK):
 	mkdir -p $(dir $(LINK))
 	ln -sfn ../../.. $(LINK)
 
-test: venv unit integration sanity build-check lint changelog-lint
+# Every gate CI runs. The quality gates install their own pinned tools into .cache/quality/ (requirements-quality-*.txt).
+test: venv unit integration sanity sanity-oldest sanity-newest build-check lint changelog-lint docs-lint role-doc \
+	galaxy-importer ee-check
 	@echo "make test: all suites passed"
 
 unit: venv
@@ -46,11 +49,36 @@ sanity: venv
 build-check: venv
 	.ci/build-check.sh
 
+# ansible-core 2.16 on Python 3.11 (the oldest this collection supports) and 2.21 on Python 3.12 (the newest).
+sanity-oldest: venv
+	.ci/quality/sanity.sh 2.16
+
+sanity-newest: venv
+	.ci/quality/sanity.sh 2.21
+
+sanity-matrix: sanity sanity-oldest sanity-newest
+	for v in 2.17 2.18 2.20; do .ci/quality/sanity.sh $$v || exit 1; done
+
 lint: venv
-	$(BIN)/ansible-lint --profile production --offline
+	.ci/quality/ansible-lint.sh
 
 changelog-lint: venv
-	$(BIN)/antsibull-changelog lint
+	.ci/quality/changelog-lint.sh
+
+docs-lint: venv
+	.ci/quality/docs-lint.sh
+
+role-doc: venv
+	.ci/quality/role-doc.sh
+
+galaxy-importer: venv
+	.ci/quality/galaxy-importer.sh
+
+ee-check: venv
+	.ci/quality/ee-check.sh
+
+quality: venv
+	.ci/quality/all.sh
 
 demo: venv
 	$(BIN)/python -m examples.demo
@@ -59,4 +87,4 @@ bench: venv
 	$(BIN)/python -m benchmarks.run_all
 
 clean:
-	rm -rf $(COLLECTIONS) build tests/output *.tar.gz
+	rm -rf $(COLLECTIONS) build tests/output *.tar.gz .cache

@@ -147,16 +147,16 @@ def main():
         farm = ListenerFarm(2000)
         blackholes = [BlackholeListener() for _index in range(200)]
         try:
-            t10 = best_of(3, lambda: timed_playbook(work, PROBE_PLAY, {"targets": farm.targets[:10], "probe_timeout": 2,
-                                                                         "concurrency": 100, "expected": "SUCCESS"}))
-            t60 = best_of(3, lambda: timed_playbook(work, PROBE_PLAY, {"targets": farm.targets[:60], "probe_timeout": 2,
-                                                                         "concurrency": 100, "expected": "SUCCESS"}))
+            def probe_run(targets, timeout, concurrency, expected):
+                variables = {"targets": targets, "probe_timeout": timeout, "concurrency": concurrency, "expected": expected}
+                return lambda: timed_playbook(work, PROBE_PLAY, variables)
+
+            t10 = best_of(3, probe_run(farm.targets[:10], 2, 100, "SUCCESS"))
+            t60 = best_of(3, probe_run(farm.targets[:60], 2, 100, "SUCCESS"))
             w60 = timed_playbook(work, WAIT_FOR_PLAY, {"targets": farm.targets[:60]})
-            t2000 = best_of(3, lambda: timed_playbook(work, PROBE_PLAY, {"targets": farm.targets, "probe_timeout": 2,
-                                                                           "concurrency": 100, "expected": "SUCCESS"}))
+            t2000 = best_of(3, probe_run(farm.targets, 2, 100, "SUCCESS"))
             dropping = [listener.address for listener in blackholes]
-            t200drop = best_of(2, lambda: timed_playbook(work, PROBE_PLAY, {"targets": dropping, "probe_timeout": 1,
-                                                                              "concurrency": 200, "expected": "FAILED"}))
+            t200drop = best_of(2, probe_run(dropping, 1, 200, "FAILED"))
             m10, _rss10, _result = module_run(work, farm.targets[:10])
             m2000, rss2000, result2000 = module_run(work, farm.targets)
             md200, _rssd, resultd = module_run(work, dropping, timeout=1, concurrency=200)

@@ -32,7 +32,9 @@ quality_venv() {
     log "creating venv $name from $2 (python: $python)"
     rm -rf "$dir"
     "$python" -m venv "$dir"
-    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements" >&2
+    # (pip's complaints about find-links directories that do not exist on this machine are noise: filtered)
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements" 2>&1 \
+      | { grep -v "^WARNING: Location '.*' is ignored" || true; } >&2
     echo "$stamp" > "$dir/.stamp"
   fi
   echo "$dir"
@@ -45,16 +47,4 @@ build_tarball() {
   rm -f "$out"/hwcloud-apig-*.tar.gz
   (cd "$REPO" && "$galaxy" collection build --force --output-path "$out" . >/dev/null)
   ls "$out"/hwcloud-apig-*.tar.gz
-}
-
-# Run "$@" and report how long it took (the gate's own time, printed on stderr and appended to timings.txt).
-timed() {
-  local name=$1; shift
-  local start end status=0
-  start=$(date +%s)
-  "$@" || status=$?
-  end=$(date +%s)
-  log "$name: $((end - start)) s, exit $status"
-  printf '%s\t%ss\texit %s\t%s\n' "$name" "$((end - start))" "$status" "$(date -u +%FT%TZ)" >> "$QUALITY_CACHE/timings.txt"
-  return $status
 }

@@ -30,7 +30,7 @@ SUCCESS, FAILED, ERROR = "SUCCESS", "FAILED", "ERROR"
 BACKEND_TYPES = ("backend_address", "vpc_channel")
 PROBE_MODES = ("remote", "local", "both")
 LOCAL_PROBE_OPTIONS = ("protocol", "path", "method", "expected_status", "body_regex", "headers", "validate_certs",
-                       "timeout", "concurrency")
+                       "ca_path", "server_name", "timeout", "concurrency")
 GATEWAY_SOURCE_RANGE = "100.125.0.0/16"
 _HUAWEI_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 _CHECK_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,128}$")

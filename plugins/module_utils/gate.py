@@ -88,8 +88,8 @@ def decide(run, configured_checks, max_failures=0, on_error="fail"):
     if errored:
         parts.append("%d of %d checks could not be made (on_error %s%s)" % (
             len(errored), len(checks), on_error, "" if made else ", and none was made"))
-    headline = "backend gate %s: %d of %d checks made, %s" % ("passed" if passed else "FAILED", len(made), len(checks),
-                                                           "; ".join(parts))
+    headline = "backend gate %s: %d of %d checks made, %s" % (
+        "passed" if passed else "FAILED", len(made), len(checks), "; ".join(parts))
     lines = [headline]
     if not passed or failed or errored:
         width = max([len(str(check.get("name"))) for check in checks] + [5])

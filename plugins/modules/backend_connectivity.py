@@ -57,7 +57,7 @@ options:
     description:
       - Options of the local probes, as in M(hwcloud.apig.backend_probe)
         (C(protocol), C(path), C(method), C(expected_status), C(body_regex), C(headers), C(validate_certs),
-        C(timeout), C(concurrency)).
+        C(ca_path), C(server_name), C(timeout), C(concurrency)).
     type: dict
     default: {}
   checks:

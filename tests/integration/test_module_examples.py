@@ -165,7 +165,7 @@ def test_backend_probe_examples_healthy(lab_factory):
         "127.0.0.1:8082 is only built inside a Jinja expression; the rewrite must have caught it too")
     tasks = [task["name"] for task in run.original]
     assert [record["name"] for record in run.records] == tasks
-    first, _, http, tls, warning, wait = (run.by_name[name] for name in tasks)
+    first, dummy_why, http, tls, warning, wait = (run.by_name[name] for name in tasks)
     assert first["result"]["check_result"] == "SUCCESS"
     assert http["result"]["check_result"] == "SUCCESS"
     assert [result["status_code"] for result in http["result"]["results"]] == [200, 200]
@@ -183,7 +183,7 @@ def test_backend_probe_examples_with_a_backend_down(lab_factory):
     run = lab.run("backend_probe")
     assert run.rc == 0, run
     tasks = [task["name"] for task in run.original]
-    first, why, _, tls, warning, _ = (run.by_name[name] for name in tasks)
+    first, why, dummy_http, tls, warning, dummy_wait = (run.by_name[name] for name in tasks)
     down = lab.mapping["localhost:8443"]
     assert first["result"]["check_result"] == "FAILED" and first["result"]["failures"] == [down]
     assert why["items_run"] == 1
@@ -214,7 +214,7 @@ def test_rewrite_leaves_no_example_address_behind():
 
     tasks = module_examples("backend_probe")
     mapping = {"127.0.0.1:8080": "127.0.0.1:1", "127.0.0.1:8081": "127.0.0.1:2", "localhost:8443": "127.0.0.1:3"}
-    rewritten, _ = rewrite_addresses(tasks, mapping)
+    rewritten, dummy_used = rewrite_addresses(tasks, mapping)
     with pytest.raises(AssertionError, match="8082"):
         assert_loopback_only(rewritten, set(mapping.values()))
     with pytest.raises(AssertionError, match="orders.internal.example.com"):

@@ -1,5 +1,8 @@
 """Build a real ApigClient pointed at an in-process emulator (real HTTP on loopback)."""
 
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 from ansible_collections.hwcloud.apig.plugins.module_utils.client import ApigClient
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import ConnectionSettings, connection_argument_spec
 

@@ -1,5 +1,8 @@
 """host:port parsing as APIG writes it, and the retry delays."""
 
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import random
 
 import pytest

@@ -1,5 +1,8 @@
 """ApigClient against the in-process emulator: real HTTP, real retries, Huawei's error fields."""
 
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError

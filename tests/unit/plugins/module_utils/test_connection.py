@@ -1,5 +1,8 @@
 """ConnectionSettings: the sign-in mode is chosen by what is given, and bad input names its option."""
 
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (

@@ -5,6 +5,9 @@ show the mismatch hints, a fault makes the emulator answer what a gateway behind
 a security group would answer, while the local probes really connect.
 """
 
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import json
 import threading
 import time
@@ -36,8 +39,8 @@ def world(emulator_factory, backend_servers):
     down = backend_servers.closed()
     config = presets.default_config(
         members=[{"host": "127.0.0.1", "port": up.port}],
-        channels=[{"id": OTHER_CHANNEL, "name": "half", "members": [{"host": "127.0.0.1", "port": up.port},
-                                                                     {"host": "127.0.0.1", "port": down.port}]}])
+        channels=[{"id": OTHER_CHANNEL, "name": "half",
+                   "members": [{"host": "127.0.0.1", "port": up.port}, {"host": "127.0.0.1", "port": down.port}]}])
     emulator = emulator_factory(config)
     return emulator, up, down
 

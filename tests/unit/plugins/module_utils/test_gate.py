@@ -1,5 +1,8 @@
 """The gate's decision and JUnit report: fail closed, count every unreachable backend, say why in a table."""
 
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import datetime
 import xml.etree.ElementTree as ET
 

@@ -1,5 +1,8 @@
 """hwcloud.apig.backend_connectivity as Ansible runs it: arguments in, JSON out, exit code — no traceback, no secret."""
 
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import json
 
 import pytest
