@@ -105,11 +105,6 @@ class ApigClient(object):
         self.request_count = 0
         self.issued_tokens = []  # IAM tokens this run obtained: secrets too, though no option holds them
 
-    @property
-    def secrets(self):
-        """Every secret this client knows: the configured credentials and the tokens IAM issued to it."""
-        return list(self.settings.secrets) + list(self.issued_tokens)
-
     def close(self):
         self._session.close()
 
@@ -278,7 +273,9 @@ def _host_of(url):
 
 def _reason(exc):
     """A one-line cause for a requests exception, without the long urllib3 repr chain."""
-    text = str(exc)
+    while exc.args and isinstance(exc.args[0], BaseException):  # requests wraps urllib3 wraps the socket error
+        exc = exc.args[0]
+    text = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
     for marker in ("Caused by ", "NewConnectionError(", "ReadTimeoutError(", "ProtocolError("):
         if marker in text:
             text = text.split(marker, 1)[1]

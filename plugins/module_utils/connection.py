@@ -76,6 +76,8 @@ def _validated_base_url(option, value):
         raise InputError(option, "%s is not a valid URL: %s" % (option, exc))
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(option, "%s must be an http:// or https:// URL with a host, got %r" % (option, value))
+    if parts.port == 0:
+        raise InputError(option, "%s has port 0, which cannot be connected to" % option)
     if parts.query or parts.fragment or parts.username or parts.password:
         raise InputError(option, "%s must not contain credentials, a query or a fragment" % option)
     return value.rstrip("/")
