@@ -101,8 +101,10 @@ options:
     type: int
     default: 3
 notes:
-  - Sign-in is chosen by what is given, from options or the environment. Giving the parts of two ways to sign in
-    at once is an error rather than a guess.
+  - Sign-in is chosen by what is given. Credentials come from the options when any credential option is given,
+    otherwise from the environment variables named above; the two are never mixed, so a play that passes
+    O(access_key) and O(secret_key) is not affected by E(HW_USER_NAME) exported in its environment. Giving the parts
+    of two ways to sign in at once is an error rather than a guess.
   - Secrets are never logged or returned.
 """
 

@@ -64,6 +64,8 @@ class ApigModule(object):
             self.validate()
             settings = ConnectionSettings.from_params(self.params)
             self._secrets = settings.secrets
+            # Credentials read from the environment are in no option, so AnsibleModule does not know to mask them.
+            self.ansible.no_log_values.update(secret for secret in settings.secrets if secret)
             self._warn_about_transport(settings)
             with ApigClient(settings, pool_size=self.client_pool_size()) as client:
                 self._client = client

@@ -33,6 +33,34 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 HEADER_CREDENTIALS = ("auth_token", "access_key", "security_token")
 
 
+# Where each credential option is looked for in the environment, in order (terraform-provider-huaweicloud's names,
+# then the Python SDK's).
+CREDENTIAL_ENV = (
+    ("auth_token", ("HW_AUTH_TOKEN",)),
+    ("access_key", ("HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK")),
+    ("secret_key", ("HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK")),
+    ("security_token", ("HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN")),
+    ("user_name", ("HW_USER_NAME",)),
+    ("password", ("HW_USER_PASSWORD",)),
+    ("domain_name", ("HW_DOMAIN_NAME",)),
+)
+
+
+def credentials_from(params, environ):
+    """The credential values to use: the options if any is given, otherwise the environment's.
+
+    "Module option first" for a whole sign-in, not per value: a play that passes access_key and secret_key is not
+    turned into a conflict (or worse, a mix) by HW_USER_NAME exported in the CI job's environment.
+    """
+    names = [name for name, _variables in CREDENTIAL_ENV]
+    if any(params.get(name) is not None for name in names):
+        return dict((name, params.get(name)) for name in names)
+    found = {}
+    for name, variables in CREDENTIAL_ENV:
+        found[name] = next((environ[variable] for variable in variables if environ.get(variable)), None)
+    return found
+
+
 def connection_argument_spec():
     """The options of ``doc_fragments/connection.py``, with their env fallbacks and no_log."""
     return dict(
@@ -40,14 +68,15 @@ def connection_argument_spec():
         project_id=dict(type="str", fallback=(env_fallback, ["HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"])),
         endpoint=dict(type="str", fallback=(env_fallback, ["HW_APIG_ENDPOINT"])),
         iam_endpoint=dict(type="str", fallback=(env_fallback, ["HW_AUTH_URL"])),
-        auth_token=dict(type="str", no_log=True, fallback=(env_fallback, ["HW_AUTH_TOKEN"])),
-        access_key=dict(type="str", no_log=True, aliases=["ak"], fallback=(env_fallback, ["HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK"])),
-        secret_key=dict(type="str", no_log=True, aliases=["sk"], fallback=(env_fallback, ["HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK"])),
-        security_token=dict(type="str", no_log=True,
-                            fallback=(env_fallback, ["HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"])),
-        user_name=dict(type="str", fallback=(env_fallback, ["HW_USER_NAME"])),
-        password=dict(type="str", no_log=True, fallback=(env_fallback, ["HW_USER_PASSWORD"])),
-        domain_name=dict(type="str", fallback=(env_fallback, ["HW_DOMAIN_NAME"])),
+        # Credentials have no argument-spec fallback: the environment is read only when no credential option is
+        # given at all (see credentials_from), so options never mix with a different sign-in from the environment.
+        auth_token=dict(type="str", no_log=True),
+        access_key=dict(type="str", no_log=True, aliases=["ak"]),
+        secret_key=dict(type="str", no_log=True, aliases=["sk"]),
+        security_token=dict(type="str", no_log=True),
+        user_name=dict(type="str"),
+        password=dict(type="str", no_log=True),
+        domain_name=dict(type="str"),
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path"),
         timeout=dict(type="float", default=30),
@@ -126,11 +155,13 @@ class ConnectionSettings(object):
         return [value for value in self.credentials.values() if value]
 
     @classmethod
-    def from_params(cls, params):
+    def from_params(cls, params, environ=None):
         """Validate the shared options; raise InputError naming the first bad option."""
+        given = dict(params)
+        given.update(credentials_from(params, os.environ if environ is None else environ))
         names = ("region", "project_id", "endpoint", "iam_endpoint", "auth_token", "access_key", "secret_key",
                  "security_token", "user_name", "password", "domain_name")
-        values = dict((name, _check_text(name, params.get(name))) for name in names)
+        values = dict((name, _check_text(name, given.get(name))) for name in names)
         for name in HEADER_CREDENTIALS:
             if values[name] is not None and not all(33 <= ord(char) <= 126 for char in values[name]):
                 # never quote the value: it is a secret
@@ -196,7 +227,8 @@ def _auth_mode(values):
     if len(modes) > 1:
         first, second = given[modes[0]][0], given[modes[1]][0]
         raise InputError(second, "%s and %s belong to different ways to sign in and cannot be used together "
-                                 "(check the HW_* and HUAWEICLOUD_SDK_* environment variables too)" % (first, second))
+                                 "(when no credential option is given, they come from the HW_* and "
+                                 "HUAWEICLOUD_SDK_* environment variables)" % (first, second))
     mode = modes[0]
     if mode == AUTH_TOKEN:
         return mode, {"auth_token": values["auth_token"]}

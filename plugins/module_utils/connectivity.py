@@ -32,8 +32,8 @@ PROBE_MODES = ("remote", "local", "both")
 LOCAL_PROBE_OPTIONS = ("protocol", "path", "method", "expected_status", "body_regex", "headers", "validate_certs",
                        "ca_path", "server_name", "timeout", "concurrency")
 GATEWAY_SOURCE_RANGE = "100.125.0.0/16"
-_HUAWEI_ID = re.compile(r"^[0-9a-fA-F]{32}$")
-_CHECK_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,128}$")
+_HUAWEI_ID = re.compile(r"\A[0-9a-fA-F]{32}\Z")
+_CHECK_NAME = re.compile(r"\A[^\x00-\x1f\x7f]{1,128}\Z")
 
 
 class CheckSpec(object):

@@ -6,13 +6,14 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (
-    AUTH_AKSK, AUTH_PASSWORD, AUTH_TOKEN, ConnectionSettings, connection_argument_spec, default_apig_endpoint)
+    AUTH_AKSK, AUTH_PASSWORD, AUTH_TOKEN, CREDENTIAL_ENV, ConnectionSettings, connection_argument_spec, default_apig_endpoint)
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 
 
 def params(**overrides):
+    """Module parameters as AnsibleModule passes them (every option present)."""
     base = dict((name, None) for name in connection_argument_spec())
     base.update(validate_certs=True, timeout=30.0, retries=3)
     base.update(overrides)
@@ -97,12 +98,46 @@ def test_secrets_are_no_log_and_repr_hides_them():
 
 def test_env_fallbacks_follow_the_contract():
     spec = connection_argument_spec()
-    assert spec["access_key"]["fallback"][1] == ["HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK"]
-    assert spec["secret_key"]["fallback"][1] == ["HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK"]
-    assert spec["security_token"]["fallback"][1] == ["HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"]
     assert spec["project_id"]["fallback"][1] == ["HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"]
     assert spec["iam_endpoint"]["fallback"][1] == ["HW_AUTH_URL"]
     assert spec["endpoint"]["fallback"][1] == ["HW_APIG_ENDPOINT"]
+    assert dict(CREDENTIAL_ENV) == {
+        "auth_token": ("HW_AUTH_TOKEN",), "access_key": ("HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK"),
+        "secret_key": ("HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK"),
+        "security_token": ("HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"),
+        "user_name": ("HW_USER_NAME",), "password": ("HW_USER_PASSWORD",), "domain_name": ("HW_DOMAIN_NAME",)}
+
+
+PASSWORD_ENV = {"HW_USER_NAME": "u", "HW_USER_PASSWORD": "p", "HW_DOMAIN_NAME": "d"}
+
+
+def test_credentials_come_from_the_environment_when_no_option_gives_any():
+    settings = ConnectionSettings.from_params(params(project_id=PROJECT, region="r1"),
+                                              environ={"HUAWEICLOUD_SDK_AK": "sdk-ak", "HUAWEICLOUD_SDK_SK": "sdk-sk"})
+    assert settings.auth_mode == AUTH_AKSK and settings.credentials["access_key"] == "sdk-ak"
+    settings = ConnectionSettings.from_params(params(project_id=PROJECT, region="r1"),
+                                              environ=dict(PASSWORD_ENV, HW_ACCESS_KEY="", HW_AUTH_TOKEN=""))
+    assert settings.auth_mode == AUTH_PASSWORD, "an empty variable is an unset one"
+
+
+def test_terraform_names_win_over_sdk_names():
+    settings = ConnectionSettings.from_params(params(project_id=PROJECT, region="r1"), environ={
+        "HW_ACCESS_KEY": "hw-ak", "HW_SECRET_KEY": "hw-sk", "HUAWEICLOUD_SDK_AK": "sdk-ak", "HUAWEICLOUD_SDK_SK": "sdk-sk"})
+    assert settings.credentials["access_key"] == "hw-ak" and settings.credentials["secret_key"] == "hw-sk"
+
+
+def test_credential_options_are_never_mixed_with_the_environment():
+    settings = ConnectionSettings.from_params(params(project_id=PROJECT, region="r1", access_key="AK", secret_key="SK"),
+                                              environ=dict(PASSWORD_ENV, HW_SECURITY_TOKEN="from-env"))
+    assert settings.auth_mode == AUTH_AKSK
+    assert settings.credentials == {"access_key": "AK", "secret_key": "SK", "security_token": None}
+
+
+def test_two_ways_to_sign_in_in_the_environment_is_an_error():
+    with pytest.raises(InputError) as caught:
+        ConnectionSettings.from_params(params(project_id=PROJECT, region="r1"),
+                                       environ=dict(PASSWORD_ENV, HW_AUTH_TOKEN="tok"))
+    assert caught.value.option == "user_name" and "environment variables" in caught.value.msg
 
 
 def test_default_endpoints():
