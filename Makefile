@@ -41,7 +41,7 @@ unit: venv
 	$(BIN)/pytest tests/unit -q -p no:cacheprovider -n 2
 
 integration: venv
-	$(BIN)/pytest tests/integration -q -p no:cacheprovider -n 2
+	$(BIN)/pytest tests/integration tests/property -q -p no:cacheprovider -n 2
 
 sanity: venv
 	.ci/ansible-test.sh $(BIN)/ansible-test sanity --venv --python 3.11 --requirements
