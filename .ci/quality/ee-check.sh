@@ -25,7 +25,7 @@ grep -q 'introspect' "$context/Containerfile" || fail "the Containerfile does no
 grep -q 'COPY _build/collections/ /build/collections/' "$context/Containerfile" || fail "the tarball is not copied into the galaxy stage"
 
 # What the build's introspection step will find: install the tarball as the galaxy stage does, then introspect it.
-ansible-galaxy collection install -p "$work/installed" "$tarball" >/dev/null
+env -u ANSIBLE_COLLECTIONS_PATH ansible-galaxy collection install --force -p "$work/installed" "$tarball" >/dev/null
 ansible-builder introspect --sanitize "$work/installed" > "$work/introspect.txt"
 cat "$work/introspect.txt"
 grep -q "^- 'requests.*from collection hwcloud.apig'" "$work/introspect.txt" || fail "introspection finds no requests for hwcloud.apig"

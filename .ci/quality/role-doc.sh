@@ -7,7 +7,9 @@ work=$QUALITY_CACHE/role-doc
 rm -rf "$work"; mkdir -p "$work"
 unset PYTHONPATH
 tarball=$(build_tarball "$work/dist" "$venv/bin/ansible-galaxy")
-"$venv/bin/ansible-galaxy" collection install -p "$work/installed" "$tarball" >/dev/null 2>&1
+# --force, and without ANSIBLE_COLLECTIONS_PATH: a copy from an earlier run, or the checkout found through that
+# variable, must not make the install a silent no-op.
+env -u ANSIBLE_COLLECTIONS_PATH "$venv/bin/ansible-galaxy" collection install --force -p "$work/installed" "$tarball" >/dev/null
 export ANSIBLE_COLLECTIONS_PATH=$work/installed ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
 roles=$(cd "$REPO/roles" 2>/dev/null && ls -d */ 2>/dev/null | tr -d / || true)
 [ -n "$roles" ] || { echo "role-doc: no roles yet"; exit 0; }
