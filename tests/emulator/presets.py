@@ -74,3 +74,25 @@ def default_config(members=None, channels=None, **extra):
     }
     config.update(copy.deepcopy(extra))
     return config
+
+
+SIGN_IN_MODES = ("token", "password", "aksk", "temporary_aksk")
+
+
+def module_auth(mode, url, **options):
+    """The collection's connection options that sign in to an emulator at ``url`` in each way.
+
+    Password sign-in is scoped by region (no project_id), as Terraform users often configure it; ``options``
+    (timeout, retries, ...) are added to every mode.
+    """
+    base = dict({"endpoint": url}, **options)
+    if mode == "token":
+        return dict(base, project_id=PROJECT_ID, auth_token=TOKEN_VALID)
+    if mode == "password":
+        return dict(base, region=PROJECT_NAME, iam_endpoint=url + "/v3", user_name=USER_NAME,
+                    password=USER_PASSWORD, domain_name=USER_DOMAIN)
+    if mode == "aksk":
+        return dict(base, project_id=PROJECT_ID, access_key=AK, secret_key=SK)
+    if mode == "temporary_aksk":
+        return dict(base, project_id=PROJECT_ID, access_key=TEMP_AK, secret_key=TEMP_SK, security_token=SECURITY_TOKEN)
+    raise ValueError("unknown sign-in mode %r" % (mode,))

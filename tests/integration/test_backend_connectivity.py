@@ -40,19 +40,8 @@ def topology(emulator_factory, backend_servers):
 
 
 def auth_for(mode, emulator):
-    """Connection options for each way to sign in (password sign-in is scoped by region: no project_id)."""
-    base = {"endpoint": emulator.url, "timeout": 10, "retries": 1}
-    if mode == "token":
-        return dict(base, project_id=presets.PROJECT_ID, auth_token=presets.TOKEN_VALID)
-    if mode == "password":
-        return dict(base, region=presets.PROJECT_NAME, iam_endpoint=emulator.url + "/v3", user_name=presets.USER_NAME,
-                    password=presets.USER_PASSWORD, domain_name=presets.USER_DOMAIN)
-    if mode == "aksk":
-        return dict(base, project_id=presets.PROJECT_ID, access_key=presets.AK, secret_key=presets.SK)
-    if mode == "temporary_aksk":
-        return dict(base, project_id=presets.PROJECT_ID, access_key=presets.TEMP_AK, secret_key=presets.TEMP_SK,
-                    security_token=presets.SECURITY_TOKEN)
-    raise AssertionError(mode)
+    """Connection options for each way to sign in."""
+    return presets.module_auth(mode, emulator.url, timeout=10, retries=1)
 
 
 def channel_args(channel_id=presets.CHANNEL_ID, **extra):

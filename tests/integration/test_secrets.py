@@ -127,16 +127,7 @@ def playbook(with_gate):
 
 
 def auth_for(mode, emulator):
-    base = {"endpoint": emulator.url, "timeout": 5, "retries": 0}
-    if mode == "token":
-        return dict(base, project_id=presets.PROJECT_ID, auth_token=presets.TOKEN_VALID)
-    if mode == "password":
-        return dict(base, region=presets.PROJECT_NAME, iam_endpoint=emulator.url + "/v3", user_name=presets.USER_NAME,
-                    password=presets.USER_PASSWORD, domain_name=presets.USER_DOMAIN)
-    if mode == "aksk":
-        return dict(base, project_id=presets.PROJECT_ID, access_key=presets.AK, secret_key=presets.SK)
-    return dict(base, project_id=presets.PROJECT_ID, access_key=presets.TEMP_AK, secret_key=presets.TEMP_SK,
-                security_token=presets.SECURITY_TOKEN)
+    return presets.module_auth(mode, emulator.url, timeout=5, retries=0)
 
 
 STATIC_SECRETS = {
