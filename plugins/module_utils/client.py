@@ -34,7 +34,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.auth import auth_from
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError
 from ansible_collections.hwcloud.apig.plugins.module_utils.retries import is_retryable_status, retry_delay
 
-COLLECTION_VERSION = "0.1.0"
+COLLECTION_VERSION = "0.1.0"  # kept equal to galaxy.yml by tests/unit/plugins/module_utils/test_client.py
 USER_AGENT = "hwcloud.apig/%s" % COLLECTION_VERSION
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 MEMBERS_PAGE_LIMIT = 500
@@ -102,7 +102,6 @@ class ApigClient(object):
         self._session.verify = settings.ca_path if (settings.validate_certs and settings.ca_path) else settings.validate_certs
         self._project_id = settings.project_id
         self._project_lock = threading.Lock()
-        self.request_count = 0
         self.issued_tokens = []  # IAM tokens this run obtained: secrets too, though no option holds them
 
     def close(self):
@@ -235,7 +234,6 @@ class ApigClient(object):
         headers = dict(headers, **{"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
         if sign:
             headers = self.auth.apply(self, method, url, headers, body)
-        self.request_count += 1
         with self._session.request(method, url, headers=headers, data=body, timeout=self.settings.timeout,
                                    allow_redirects=False, stream=True) as raw:
             return _Response(raw.status_code, raw.headers, _read_capped(raw, url))

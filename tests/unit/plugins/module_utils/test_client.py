@@ -3,8 +3,12 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import pytest
+from pathlib import Path
 
+import pytest
+import yaml
+
+from ansible_collections.hwcloud.apig.plugins.module_utils import client as client_module
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError
 
 from tests.emulator import presets
@@ -133,3 +137,9 @@ def test_ids_cannot_escape_their_path_segment(emulator):
     assert (caught.value.status, caught.value.error_code) == (404, "APIG.3030")
     assert [entry["path"] for entry in emulator.requests if "auth" in entry["path"]] == [
         "/v2/%s/apigw/instances/..%%2F..%%2Fv3%%2Fauth/backend/connectivity/check" % presets.PROJECT_ID]
+
+
+def test_user_agent_names_the_released_version():
+    galaxy = yaml.safe_load((Path(__file__).resolve().parents[4] / "galaxy.yml").read_text())
+    assert client_module.COLLECTION_VERSION == galaxy["version"]
+    assert client_module.USER_AGENT == "hwcloud.apig/%s" % galaxy["version"]
