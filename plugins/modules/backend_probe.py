@@ -119,7 +119,8 @@ options:
     default: 1
   fact_name:
     description:
-      - Name of the fact under C(ansible_facts) that receives C(check_result), C(failures) and C(results).
+      - Name of the fact under C(ansible_facts) that receives C(check_result), C(failures) and C(failed_results)
+        (the records of the failing targets; every target's record is in the return value RV(results)).
     type: str
     default: backend_probe
   fail_on_failed:
@@ -163,11 +164,12 @@ EXAMPLES = r'''
     targets:
       - https://localhost:8443/ready
     validate_certs: false
-    fact_name: tls_backends
+  register: tls_backends
+
 - name: Warn about certificates that expire within 30 days
   ansible.builtin.debug:
     msg: "{{ item.target }} certificate expires in {{ item.cert_days_left }} days"
-  loop: "{{ ansible_facts.tls_backends.results }}"
+  loop: "{{ tls_backends.results }}"
   when: item.cert_days_left is not none and item.cert_days_left < 30
 
 - name: Wait up to two minutes for freshly started backends, then stop the play if any is still down
@@ -287,13 +289,13 @@ ansible_facts:
   type: dict
   contains:
     backend_probe:
-      description: C(check_result), C(failures) and C(results) as above.
+      description: C(check_result) and C(failures) as above, and C(failed_results), the records of the failing targets.
       type: dict
       returned: always
       sample:
         check_result: SUCCESS
         failures: []
-        results: []
+        failed_results: []
 msg:
   description: One line summing up the check, naming up to five failing targets and why they failed.
   returned: always
@@ -385,7 +387,12 @@ def main():
     msg = _summary_line(records, summary['failures'])
     if params['fail_on_failed'] and summary['failures']:
         module.fail_json(msg=msg, changed=False, **answer)
-    module.exit_json(changed=False, msg=msg, ansible_facts={params['fact_name']: answer}, **answer)
+    # The fact keeps what later tasks decide on: the verdict and the failing targets' records. The full per-target
+    # list stays in the return value: at thousands of targets, a second copy as a host fact would double what
+    # Ansible has to carry for the rest of the play.
+    fact = dict(check_result=answer['check_result'], failures=answer['failures'],
+                failed_results=[record for record in records if not record['ok']])
+    module.exit_json(changed=False, msg=msg, ansible_facts={params['fact_name']: fact}, **answer)
 
 
 if __name__ == '__main__':

@@ -136,16 +136,22 @@ def test_dns_failure_from_the_resolver(monkeypatch):
 
 def test_unreachable(monkeypatch):
     class Unreachable(socket.socket):
-        def connect(self, address):
+        def connect(self, address):  # the threaded path (names, TLS, HTTP)
             raise OSError(errno.ENETUNREACH, 'Network is unreachable')
+
+        def connect_ex(self, address):  # the selector path (TCP to IP addresses)
+            return errno.ENETUNREACH
     monkeypatch.setattr(probes.socket, 'socket', Unreachable)
     assert_failed(probe('127.0.0.1:9'), 'unreachable', '127.0.0.1:9 is unreachable')
+    assert_failed(probe('localhost:9'), 'unreachable', 'is unreachable')
 
 
 def test_unexpected_exceptions_become_reason_error(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError('boom')
-    monkeypatch.setattr(probes, '_connect', broken)
+    monkeypatch.setattr(probes, '_connect', broken)  # the threaded path
+    assert_failed(probe('localhost:9'), 'error', 'boom')
+    monkeypatch.setattr(probes, 'resolve', broken)  # the selector path
     assert_failed(probe('127.0.0.1:9'), 'error', 'boom')
 
 

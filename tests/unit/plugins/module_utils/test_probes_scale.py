@@ -98,7 +98,8 @@ def test_thread_start_failure_is_reported_against_concurrency(monkeypatch):
         raise RuntimeError("can't start new thread")
     monkeypatch.setattr(threading.Thread, 'start', no_threads)
     with pytest.raises(ProbeInputError) as caught:
-        run_probes(['127.0.0.1:%d' % closed_port()], concurrency=7)
+        # a host name takes the threaded path (TCP to IP addresses needs no thread per probe)
+        run_probes(['localhost:%d' % closed_port()], concurrency=7)
     assert caught.value.option == 'concurrency'
     assert 'cannot run 7 probes at once' in str(caught.value)
 

@@ -51,8 +51,7 @@ def test_success_sets_top_level_values_and_facts(capsys, listener):
     assert result['msg'] == 'all 1 targets passed'
     (record,) = result['results']
     assert record['ok'] is True and record['target'] == listener.target
-    assert result['ansible_facts']['backend_probe'] == {
-        'check_result': 'SUCCESS', 'failures': [], 'results': result['results']}
+    assert result['ansible_facts']['backend_probe'] == {'check_result': 'SUCCESS', 'failures': [], 'failed_results': []}
 
 
 def test_failed_check_does_not_fail_the_task(capsys, listener):
@@ -64,6 +63,8 @@ def test_failed_check_does_not_fail_the_task(capsys, listener):
     assert result['failures'] == [refused]
     assert [record['reason'] for record in result['results']] == [None, 'refused']
     assert result['msg'] == '1 of 2 targets failed: %s (connection refused by %s)' % (refused, refused)
+    assert result['ansible_facts']['backend_probe'] == {'check_result': 'FAILED', 'failures': [refused],
+                                                        'failed_results': [result['results'][1]]}
 
 
 def test_fail_on_failed_fails_the_task_with_the_results(capsys):
