@@ -1,11 +1,8 @@
-# -*- coding: utf-8 -*-
 # Copyright: hwcloud.apig contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Filters the backend_gate role decides with; the logic lives in module_utils/gate.py."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
@@ -36,7 +33,7 @@ def backend_gate_junit(verdict, hostname="localhost"):
     return junit_report(verdict, hostname)
 
 
-class FilterModule(object):
+class FilterModule:
     """backend_gate_verdict and backend_gate_junit."""
 
     def filters(self):

@@ -1,45 +1,48 @@
-# -*- coding: utf-8 -*-
 # Copyright: hwcloud.apig contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ApigModule: the one base class for "a module that talks to APIG".
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""ApigModule: the one base class of the collection's modules.
 
-As in openstack.cloud, a module is a small subclass with ``argument_spec``,
-``module_kwargs`` and a ``run(client)``; ``main()`` is one line.  Errors are
-turned into results in exactly one place, ``__call__``: bad input fails before
-any request, a check that could not be made fails with Huawei's own error
-fields, and an unexpected exception fails with its type and message — never a
-traceback, never a secret (every no_log value is masked by AnsibleModule, and
-the secrets in use are scrubbed from messages once more here).
+As in openstack.cloud, a module is a small subclass with ``argument_spec``, ``module_kwargs``, ``validate()``
+and ``run(client)``; ``main()`` is one line. Errors are turned into results in exactly one place, ``__call__``:
+bad input fails before any request, a check that could not be made fails with Huawei's own error fields, and an
+unexpected exception fails with its type and message - never a traceback, never a secret (every no_log value is
+masked by AnsibleModule, and the secrets in use are scrubbed from messages once more here).
 
-This is the only module_utils file that knows AnsibleModule; the logic it
-drives (connection, client, connectivity, probes) is plain Python.
+A module that talks to APIG (``uses_api``, the default) gets the connection options and a ready ``ApigClient``;
+one that does not (``backend_probe``) gets neither, but the same error handling.
+
+This is the only module_utils file that knows AnsibleModule; the logic it drives is plain Python.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
+import re
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.client import ApigClient
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (
-    LOOPBACK_HOSTS, ConnectionSettings, connection_argument_spec)
+    LOOPBACK_HOSTS,
+    ConnectionSettings,
+    connection_argument_spec,
+)
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.results import error_record
 
 MASK = "********"
+_FACT_NAME = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-class ApigModule(object):
+class ApigModule:
     """Subclasses set ``argument_spec`` / ``module_kwargs`` and implement ``validate()`` and ``run(client)``."""
 
     argument_spec = {}
     module_kwargs = {}
+    uses_api = True
 
     def __init__(self):
-        spec = connection_argument_spec()
+        spec = connection_argument_spec() if self.uses_api else {}
         spec.update(self.argument_spec)
         kwargs = dict(supports_check_mode=True)
         kwargs.update(self.module_kwargs)
@@ -52,7 +55,7 @@ class ApigModule(object):
         """Check the module's own options; raise InputError. Runs before anything is sent."""
 
     def run(self, client):
-        """Do the work with a ready client and return the result dict (without ``changed``)."""
+        """Do the work (with a ready client, or None when not ``uses_api``) and return the result dict."""
         raise NotImplementedError
 
     def client_pool_size(self):
@@ -62,33 +65,47 @@ class ApigModule(object):
     def __call__(self):
         try:
             self.validate()
-            settings = ConnectionSettings.from_params(self.params)
-            self._secrets = settings.secrets
-            # Credentials read from the environment are in no option, so AnsibleModule does not know to mask them.
-            self.ansible.no_log_values.update(secret for secret in settings.secrets if secret)
-            self._warn_about_transport(settings)
-            with ApigClient(settings, pool_size=self.client_pool_size()) as client:
-                self._client = client
-                result = self.run(client)
+            if self.uses_api:
+                result = self._run_with_client()
+            else:
+                result = self.run(None)
         except InputError as exc:
-            self.ansible.fail_json(msg=self.scrub(exc.msg), option=exc.option)
+            self.ansible.fail_json(msg=self.scrub(exc.msg), option=exc.option, **self.scrub_result(exc.details))
         except ApigError as exc:
-            self.fail(exc)
+            self.fail_task(exc.msg, **error_record(exc))
         except Exception as exc:  # pylint: disable=broad-except  # the one place that stops a traceback reaching the user
             self.ansible.fail_json(msg=self.scrub("unexpected %s: %s" % (type(exc).__name__, exc)))
         result["changed"] = False
         self.ansible.exit_json(**self.scrub_result(result))
 
-    def fail(self, exc, **extra):
-        """Fail the task with Huawei's error fields."""
-        fields = exc.to_result()
-        fields.update(extra)
-        self.ansible.fail_json(msg=self.scrub(exc.msg), **self.scrub_result(fields))
+    def _run_with_client(self):
+        settings = ConnectionSettings.from_params(self.params)
+        self._secrets = settings.secrets
+        # Credentials read from the environment are in no option, so AnsibleModule does not know to mask them.
+        self.ansible.no_log_values.update(secret for secret in settings.secrets if secret)
+        self._warn_about_transport(settings)
+        with ApigClient(settings, pool_size=self.client_pool_size()) as client:
+            self._client = client
+            return self.run(client)
+
+    def fail_task(self, msg, **fields):
+        """Fail the task with ``msg`` and return values, every secret scrubbed."""
+        fields.pop("msg", None)
+        self.ansible.fail_json(msg=self.scrub(msg), **self.scrub_result(fields))
+
+    def check_fact_name(self, option="fact_name"):
+        """A fact name must be a plain variable name, and not one of Ansible's own."""
+        name = self.params[option]
+        if not _FACT_NAME.match(name) or name.startswith("ansible_"):
+            raise InputError(option, "%s must be a valid variable name not starting with ansible_, got %r" % (option, name))
+        return name
 
     def _warn_about_transport(self, settings):
         if not settings.validate_certs:
-            self.ansible.warn("validate_certs is false: the identity of APIG and IAM is not verified, so a machine in the "
-                              "middle could read the credentials. Use ca_path instead outside of tests.")
+            self.ansible.warn(
+                "validate_certs is false: the identity of APIG and IAM is not verified, so a machine in the "
+                "middle could read the credentials. Use ca_path instead outside of tests."
+            )
         for url in (settings.endpoint, settings.iam_endpoint):
             if url and urlsplit(url).scheme == "http" and urlsplit(url).hostname not in LOOPBACK_HOSTS:
                 self.ansible.warn("%s is plain HTTP: credentials and answers travel unencrypted." % urlsplit(url).netloc)
@@ -113,7 +130,7 @@ class ApigModule(object):
         for secret in self.secrets():
             if secret and len(secret) >= 4:
                 # also the forms a secret takes inside a JSON body or a repr() (quotes, backslashes, non-ASCII)
-                for form in sorted(set((secret, json.dumps(secret)[1:-1], repr(secret)[1:-1])), key=len, reverse=True):
+                for form in sorted({secret, json.dumps(secret)[1:-1], repr(secret)[1:-1]}, key=len, reverse=True):
                     text = text.replace(form, MASK)
         return text
 

@@ -1,6 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: hwcloud.apig contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The three ways to sign in to APIG, behind one small interface.
 
 Each sign-in turns an outgoing request into the headers that authenticate it:
@@ -10,20 +10,14 @@ once per module run (never once per request); AK/SK signs every request with
 (APIG.1001) when, and only when, a fresh one can be had.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import threading
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import AUTH_AKSK, AUTH_PASSWORD, AUTH_TOKEN
 from ansible_collections.hwcloud.apig.plugins.module_utils.signer import sign_request
 
 
-class TokenAuth(object):
+class TokenAuth:
     """A token the user already has: nothing to refresh it with."""
-
-    mode = AUTH_TOKEN
 
     def __init__(self, token):
         self._token = token
@@ -36,10 +30,8 @@ class TokenAuth(object):
         return False
 
 
-class PasswordAuth(object):
+class PasswordAuth:
     """IAM user/password: one token per run, re-issued at most once if APIG says it expired."""
-
-    mode = AUTH_PASSWORD
 
     def __init__(self, user_name, password, domain_name, project_id=None, region=None):
         self._user_name = user_name
@@ -52,7 +44,10 @@ class PasswordAuth(object):
         self._lock = threading.Lock()
 
     def token_request_body(self):
-        """The body of POST /v3/auth/tokens (contract §4), scoped to the project or else the region."""
+        """The body of ``POST /v3/auth/tokens``, scoped to the project or else the region.
+
+        Huawei Cloud IAM API reference, "Obtaining a User Token Through Password Authentication".
+        """
         scope = {"project": {"id": self._project_id}} if self._project_id else {"project": {"name": self._region}}
         return {"auth": {"identity": {"methods": ["password"],
                                       "password": {"user": {"name": self._user_name, "password": self._password,
@@ -86,15 +81,9 @@ class PasswordAuth(object):
         self._ensure_token(client)
         return True
 
-    @property
-    def refreshed(self):
-        return self._refreshed
 
-
-class AkSkAuth(object):
+class AkSkAuth:
     """Access key / secret key: every request signed; temporary credentials add X-Security-Token."""
-
-    mode = AUTH_AKSK
 
     def __init__(self, access_key, secret_key, security_token=None, project_id=None):
         self._access_key = access_key

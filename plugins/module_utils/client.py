@@ -1,6 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: hwcloud.apig contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """ApigClient: a small HTTP client for the two APIG calls and the IAM token call.
 
 Lean on purpose (as community.docker talks to Docker without its SDK): one
@@ -10,10 +10,6 @@ turned into an ``ApigError`` carrying Huawei's own ``error_code``, ``error_msg``
 and ``X-Request-Id``.  Responses are read with a size cap and redirects are
 never followed, so credentials cannot be carried to another host.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import json
 import threading
@@ -28,10 +24,11 @@ except ImportError as _import_error:  # pragma: no cover - exercised by ansible-
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = _import_error
 
-from ansible.module_utils.six.moves.urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.auth import auth_from_settings
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError
+from ansible_collections.hwcloud.apig.plugins.module_utils.results import MADE, SUCCESS
 from ansible_collections.hwcloud.apig.plugins.module_utils.retries import is_retryable_status, retry_delay
 
 COLLECTION_VERSION = "0.1.0"  # kept equal to galaxy.yml by tests/unit/plugins/module_utils/test_client.py
@@ -46,7 +43,7 @@ def _segment(value):
     return quote(value, safe="")
 
 
-class _Response(object):
+class _Response:
     """What the client keeps of an HTTP answer: status, headers, capped body."""
 
     def __init__(self, status, headers, body):
@@ -72,7 +69,7 @@ class _Response(object):
         return data
 
 
-def _error_fields(data):
+def huawei_error_fields(data):
     """error_code / error_msg from APIG's flat form or IAM's nested {"error": {...}} form."""
     if not isinstance(data, dict):
         return None, None
@@ -85,7 +82,7 @@ def _error_fields(data):
     return None, None
 
 
-class ApigClient(object):
+class ApigClient:
     """Calls APIG (and IAM for password sign-in) with retries, re-authentication and safe error reporting."""
 
     def __init__(self, settings, pool_size=10, sleep=time.sleep):
@@ -133,7 +130,7 @@ class ApigClient(object):
         return _validated_check_answer(data, response), response.request_id
 
     def list_vpc_channel_members(self, instance_id, vpc_channel_id):
-        """Every member of a VPC channel, paging with offset/limit until ``total`` (contract §2)."""
+        """Every member of a VPC channel, paging with offset/limit until ``total`` (Huawei Cloud APIG API reference, "Querying Backend Servers of a VPC Channel")."""
         path = "/v2/%s/apigw/instances/%s/vpc-channels/%s/members" % (
             _segment(self.project_id()), _segment(instance_id), _segment(vpc_channel_id))
         members, offset = [], 0
@@ -175,7 +172,7 @@ class ApigClient(object):
         payload = None if body is None else json.dumps(body, sort_keys=True).encode("utf-8")
         headers = {"Content-Type": "application/json"}
         response = self._send_with_retries(method, url, headers, payload, sign=True, what="APIG")
-        if response.status == 401 and _error_fields(self._safe_json(response))[0] == "APIG.1001" and self.auth.refresh(self):
+        if response.status == 401 and huawei_error_fields(self._safe_json(response))[0] == "APIG.1001" and self.auth.refresh(self):
             response = self._send_with_retries(method, url, headers, payload, sign=True, what="APIG")
         if response.status not in expected:
             raise self._error_from(response, "APIG refused the request")
@@ -189,7 +186,7 @@ class ApigClient(object):
             return None
 
     def _error_from(self, response, prefix):
-        error_code, error_msg = _error_fields(self._safe_json(response))
+        error_code, error_msg = huawei_error_fields(self._safe_json(response))
         if error_code is None and error_msg is None:
             snippet = response.body[:120].decode("utf-8", "replace").replace("\n", " ").strip()
             detail = "HTTP %s with no Huawei error body%s" % (response.status, (": %r" % snippet) if snippet else "")
@@ -280,13 +277,10 @@ def _reason(exc):
     return text.strip("()'\" ")[:300] or exc.__class__.__name__
 
 
-CHECK_RESULTS = ("SUCCESS", "FAILED")
-
-
 def _validated_check_answer(data, response):
     """The 201 body must say SUCCESS or FAILED, with failures a list of strings: anything else is not an answer."""
     result = data.get("check_result")
-    if result not in CHECK_RESULTS:
+    if result not in MADE:
         raise ApigError("APIG's answer has check_result %r, not SUCCESS or FAILED; the check is treated as not made" % (result,),
                         status=response.status, request_id=response.request_id)
     failures = data.get("failures")
@@ -295,7 +289,7 @@ def _validated_check_answer(data, response):
     if not isinstance(failures, list) or not all(isinstance(item, str) for item in failures):
         raise ApigError("APIG's answer has 'failures' that is not a list of host:port strings",
                         status=response.status, request_id=response.request_id)
-    if result == "SUCCESS" and failures:
+    if result == SUCCESS and failures:
         raise ApigError("APIG's answer says SUCCESS but lists failures %s; the check is treated as not made" % ", ".join(failures),
                         status=response.status, request_id=response.request_id)
     return {"check_result": result, "failures": failures}

@@ -1,6 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: hwcloud.apig contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """How to reach Huawei Cloud and sign in: the shared options and their validation.
 
 The argument spec here is the single source of the connection/auth options of
@@ -10,14 +10,11 @@ unambiguous description of *where* to send requests and *which* of the three
 sign-in modes to use, raising ``InputError`` before anything is sent.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import os
 
 from ansible.module_utils.basic import env_fallback
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
+from urllib.parse import urlsplit
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 
@@ -130,7 +127,7 @@ def _check_text(option, value):
     return value
 
 
-class ConnectionSettings(object):
+class ConnectionSettings:
     """Validated connection and sign-in settings; never printed (it holds secrets)."""
 
     def __init__(self, endpoint, iam_endpoint, project_id, region, auth_mode, credentials,

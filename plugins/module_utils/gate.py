@@ -1,6 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: hwcloud.apig contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The backend gate's decision and its JUnit report, as plain functions.
 
 The ``backend_gate`` role makes one batch check with ``backend_connectivity``
@@ -14,15 +14,12 @@ check was made (unless ``on_error`` is ``warn``), and the unreachable backends
 ``max_failures``.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import datetime
 import re
 import xml.etree.ElementTree as ET
 
-MADE = ("SUCCESS", "FAILED")
+from ansible_collections.hwcloud.apig.plugins.module_utils.results import ERROR, ERROR_FIELDS, FAILED, MADE, SUCCESS, check_record
+
 _XML_FORBIDDEN = re.compile(u"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -36,11 +33,10 @@ def checks_from_run(run, configured_checks):
     for index, check in enumerate(configured_checks or [], start=1):
         check = check if isinstance(check, dict) else {}
         name = check.get("name") or check.get("backend_address") or check.get("vpc_channel_id") or "check %d" % index
-        records.append({"name": name, "instance_id": check.get("instance_id"), "backend_type": check.get("backend_type"),
-                        "check_result": "ERROR", "failures": [],
-                        "msg": run.get("msg") or "the check could not be run",
-                        "status": run.get("status"), "error_code": run.get("error_code"),
-                        "error_msg": run.get("error_msg"), "request_id": run.get("request_id")})
+        record = check_record({"name": name, "instance_id": check.get("instance_id"), "backend_type": check.get("backend_type")})
+        record.update((field, run.get(field)) for field in ERROR_FIELDS)
+        record["msg"] = record["msg"] or "the check could not be run"
+        records.append(record)
     return records
 
 
@@ -56,9 +52,9 @@ def _error_detail(check):
 
 def _detail(check):
     result = check.get("check_result")
-    if result == "SUCCESS":
+    if result == SUCCESS:
         return "-"
-    if result == "FAILED":
+    if result == FAILED:
         return ", ".join(check.get("failures") or []) or "(the gateway listed no backend)"
     return _error_detail(check)
 
@@ -73,7 +69,7 @@ def decide(run, configured_checks, max_failures=0, on_error="fail"):
     max_failures = int(max_failures)
     checks = checks_from_run(run, configured_checks)
     made = [check for check in checks if check.get("check_result") in MADE]
-    failed = [check for check in checks if check.get("check_result") == "FAILED"]
+    failed = [check for check in checks if check.get("check_result") == FAILED]
     errored = [check for check in checks if check.get("check_result") not in MADE]
     unreachable = unreachable_count(failed)
     passed = bool(made) and (not errored or on_error == "warn") and unreachable <= max_failures
@@ -109,7 +105,7 @@ def _xml_text(value):
 def junit_report(result, hostname="localhost", now=None):
     """The verdict as JUnit XML: one test case per check, <failure> for FAILED, <error> for a check not made."""
     checks = result.get("checks") or []
-    failed = sum(1 for check in checks if check.get("check_result") == "FAILED")
+    failed = sum(1 for check in checks if check.get("check_result") == FAILED)
     errors = sum(1 for check in checks if check.get("check_result") not in MADE)
     counts = {"tests": str(len(checks)), "failures": str(failed), "errors": str(errors)}
     root = ET.Element("testsuites", dict(counts, name="hwcloud.apig.backend_gate"))
@@ -124,13 +120,13 @@ def junit_report(result, hostname="localhost", now=None):
         case = ET.SubElement(suite, "testcase", classname="backend_gate.%s" % _xml_text(check.get("backend_type") or "check"),
                              name=_xml_text(check.get("name")))
         outcome = check.get("check_result")
-        if outcome == "FAILED":
-            element = ET.SubElement(case, "failure", type="FAILED",
+        if outcome == FAILED:
+            element = ET.SubElement(case, "failure", type=FAILED,
                                     message=_xml_text("unreachable: %s" % (", ".join(check.get("failures") or [])
                                                                            or "the gateway listed no backend")))
             element.text = _xml_text("\n".join(check.get("failures") or []))
-        elif outcome != "SUCCESS":
-            element = ET.SubElement(case, "error", type=_xml_text(check.get("error_code") or "ERROR"),
+        elif outcome != SUCCESS:
+            element = ET.SubElement(case, "error", type=_xml_text(check.get("error_code") or ERROR),
                                     message=_xml_text(check.get("msg") or "the check could not be made"))
             element.text = _xml_text("status: %s\nerror_code: %s\nerror_msg: %s\nrequest_id: %s" % (
                 check.get("status"), check.get("error_code"), check.get("error_msg"), check.get("request_id")))

@@ -1,6 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: hwcloud.apig contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """When to retry a call to Huawei Cloud, and how long to wait first.
 
 Huawei advises exponential backoff with jitter for throttling (APIG.0308).  The
@@ -13,9 +13,6 @@ zero first delay, which would hit a throttled API again at once; here the
 delay is "equal jitter" (half fixed, half random) in fractions of a second.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import email.utils
 import math

@@ -1,7 +1,6 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) hwcloud.apig developers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Huawei Cloud ``SDK-HMAC-SHA256`` (AK/SK) request signing, standard library only.
 
 Why this exists instead of ``huaweicloudsdkcore``: the code runs inside Ansible
@@ -23,8 +22,6 @@ The secret key is used only as the HMAC key in :func:`compute_signature`; it
 is never logged, stored, returned or placed in an exception message.
 """
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
 
 import datetime
 import hashlib

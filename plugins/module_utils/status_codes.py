@@ -1,8 +1,6 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) hwcloud.apig developers
+# Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-
 """Which HTTP status codes count as "the backend answered well".
 
 Users already write this in APIG's own syntax (``vpc_health_config.http_code``:
@@ -13,8 +11,6 @@ so a probe's error message can print the accepted set back the way users
 think about it: ``expected status 200-299, got 503``.
 """
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
 
 import re
 

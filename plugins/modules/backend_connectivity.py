@@ -1,11 +1,9 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: hwcloud.apig contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
 
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: backend_connectivity
@@ -24,6 +22,8 @@ author:
 extends_documentation_fragment:
   - hwcloud.apig.connection
   - hwcloud.apig.connection.attributes
+  - hwcloud.apig.probe.local_probe
+  - hwcloud.apig.probe.checks
 options:
   instance_id:
     description:
@@ -53,46 +53,6 @@ options:
     type: str
     choices: [remote, local, both]
     default: remote
-  local_probe:
-    description:
-      - Options of the local probes, as in M(hwcloud.apig.backend_probe)
-        (C(protocol), C(path), C(method), C(expected_status), C(body_regex), C(headers), C(validate_certs),
-        C(ca_path), C(server_name), C(timeout), C(concurrency)).
-    type: dict
-    default: {}
-  checks:
-    description:
-      - Several checks run in one module run. Each entry takes C(name), C(instance_id), C(backend_type),
-        C(backend_address) or C(vpc_channel_id), and optionally C(probe) and C(local_probe), as the options of the same names.
-      - Mutually exclusive with O(instance_id), O(backend_type), O(backend_address) and O(vpc_channel_id).
-    type: list
-    elements: dict
-    suboptions:
-      name:
-        description: A name for the check, used in C(failures) and reports. Defaults to the address or channel ID.
-        type: str
-      instance_id:
-        description: ID of the APIG gateway instance.
-        type: str
-        required: true
-      backend_type:
-        description: V(backend_address) or V(vpc_channel).
-        type: str
-        required: true
-        choices: [backend_address, vpc_channel]
-      backend_address:
-        description: C(host:port) when O(checks[].backend_type=backend_address).
-        type: str
-      vpc_channel_id:
-        description: VPC channel ID when O(checks[].backend_type=vpc_channel).
-        type: str
-      probe:
-        description: As O(probe); defaults to O(probe).
-        type: str
-        choices: [remote, local, both]
-      local_probe:
-        description: As O(local_probe); defaults to O(local_probe).
-        type: dict
   concurrency:
     description:
       - How many checks of O(checks) run at once.
@@ -247,9 +207,17 @@ ansible_facts:
 """
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import ApigModule
-from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import (
-    ERROR, CheckRunner, check_spec_from_options, local_prober)
+from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
+    BACKEND_TYPES,
+    PROBE_MODES,
+    REMOTE,
+    check_option_spec,
+    check_spec_from_params,
+)
+from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import CheckRunner, local_prober
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import probe_option_spec
+from ansible_collections.hwcloud.apig.plugins.module_utils.results import ERROR
 
 CHECK_KEYS = ("instance_id", "backend_type", "backend_address", "vpc_channel_id")
 
@@ -257,20 +225,12 @@ CHECK_KEYS = ("instance_id", "backend_type", "backend_address", "vpc_channel_id"
 class BackendConnectivityModule(ApigModule):
     argument_spec = dict(
         instance_id=dict(type="str"),
-        backend_type=dict(type="str", choices=["backend_address", "vpc_channel"]),
+        backend_type=dict(type="str", choices=list(BACKEND_TYPES)),
         backend_address=dict(type="str"),
         vpc_channel_id=dict(type="str"),
-        probe=dict(type="str", choices=["remote", "local", "both"], default="remote"),
-        local_probe=dict(type="dict", default={}),
-        checks=dict(type="list", elements="dict", options=dict(
-            name=dict(type="str"),
-            instance_id=dict(type="str", required=True),
-            backend_type=dict(type="str", required=True, choices=["backend_address", "vpc_channel"]),
-            backend_address=dict(type="str"),
-            vpc_channel_id=dict(type="str"),
-            probe=dict(type="str", choices=["remote", "local", "both"]),
-            local_probe=dict(type="dict"),
-        )),
+        probe=dict(type="str", choices=list(PROBE_MODES), default=REMOTE),
+        local_probe=dict(type="dict", options=probe_option_spec(), default={}),
+        checks=dict(type="list", elements="dict", options=check_option_spec(required=True)),
         concurrency=dict(type="int", default=20),
         wait_timeout=dict(type="float", default=0),
         wait_interval=dict(type="float", default=5),
@@ -280,15 +240,12 @@ class BackendConnectivityModule(ApigModule):
         mutually_exclusive=[("checks", key) for key in CHECK_KEYS],
         required_one_of=[("checks", "instance_id")],
         required_together=[("instance_id", "backend_type")],
-        required_if=[("backend_type", "backend_address", ["backend_address"]),
-                     ("backend_type", "vpc_channel", ["vpc_channel_id"])],
+        required_if=[("backend_type", "backend_address", ["backend_address"]), ("backend_type", "vpc_channel", ["vpc_channel_id"])],
     )
 
     def validate(self):
         params = self.params
-        fact_name = params["fact_name"]
-        if not fact_name.isidentifier() or fact_name.startswith("ansible_"):
-            raise InputError("fact_name", "fact_name must be a valid variable name not starting with ansible_, got %r" % fact_name)
+        self.check_fact_name()
         if not 1 <= params["concurrency"] <= 200:
             raise InputError("concurrency", "concurrency must be between 1 and 200, got %d" % params["concurrency"])
         if not 0 <= params["wait_timeout"] <= 3600:
@@ -297,14 +254,14 @@ class BackendConnectivityModule(ApigModule):
             raise InputError("wait_interval", "wait_interval must be more than 0 and at most 600 seconds")
         defaults = {"probe": params["probe"], "local_probe": params["local_probe"]}
         if params["checks"] is None:
-            self.specs = [check_spec_from_options(dict(defaults, **dict((key, params[key]) for key in CHECK_KEYS)))]
+            self.specs = [check_spec_from_params(dict(defaults, **dict((key, params[key]) for key in CHECK_KEYS)))]
             return
         if not params["checks"]:
             raise InputError("checks", "checks must list at least one check")
         self.specs = []
         for index, entry in enumerate(params["checks"]):
             options = dict((key, value) for key, value in entry.items() if value is not None)
-            self.specs.append(check_spec_from_options(dict(defaults, **options), where="checks[%d]." % index))
+            self.specs.append(check_spec_from_params(dict(defaults, **options), where="checks[%d]." % index))
         names = [spec.name for spec in self.specs]
         duplicates = sorted(set(name for name in names if names.count(name) > 1))
         if duplicates:
@@ -320,17 +277,19 @@ class BackendConnectivityModule(ApigModule):
             return self._single(batch["checks"][0])
         if batch["errors"]:
             failed = [check for check in batch["checks"] if check["check_result"] == ERROR]
-            self.ansible.fail_json(
-                msg=self.scrub("%d of %d checks could not be made: %s" % (
-                    len(failed), len(batch["checks"]), "; ".join("%s: %s" % (check["name"], check["msg"]) for check in failed))),
-                **self.scrub_result(batch))
+            self.fail_task(
+                "%d of %d checks could not be made: %s"
+                % (len(failed), len(batch["checks"]), "; ".join("%s: %s" % (check["name"], check["msg"]) for check in failed)),
+                **batch,
+            )
         facts = dict((key, batch[key]) for key in ("check_result", "failures", "checks"))
         return dict(batch, ansible_facts={self.params["fact_name"]: facts})
 
     def _single(self, check):
         if check["check_result"] == ERROR:
-            self.ansible.fail_json(msg=self.scrub(check["msg"]), **self.scrub_result(
-                dict((key, check[key]) for key in ("status", "error_code", "error_msg", "request_id", "remote", "local"))))
+            self.fail_task(
+                check["msg"], **dict((key, check[key]) for key in ("status", "error_code", "error_msg", "request_id", "remote", "local"))
+            )
         result = dict((key, check[key]) for key in ("check_result", "failures", "request_id", "hints", "attempts"))
         for part in ("remote", "local"):
             if check[part] is not None:

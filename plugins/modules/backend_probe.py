@@ -1,11 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
-# Copyright (c) hwcloud.apig developers
+# Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 ---
@@ -24,6 +21,8 @@ description:
     C(hwcloud.apig.backend_gate) role to stop a play.
 author:
   - hwcloud.apig developers (@hwcloud-apig)
+extends_documentation_fragment:
+  - hwcloud.apig.probe
 attributes:
   check_mode:
     support: full
@@ -45,66 +44,6 @@ options:
     type: list
     elements: str
     required: true
-  protocol:
-    description:
-      - How to probe C(host:port) targets.
-      - V(tcp) connects; V(tls) also completes a TLS handshake; V(http) and V(https) also send one request and check the response.
-    type: str
-    choices: [tcp, tls, http, https]
-    default: tcp
-  path:
-    description:
-      - Request path (with an optional query string) for V(http) and V(https) probes of C(host:port) targets.
-    type: str
-    default: /
-  method:
-    description:
-      - HTTP method. Redirects are not followed.
-    type: str
-    choices: [GET, HEAD]
-    default: GET
-  expected_status:
-    description:
-      - HTTP status codes that count as success.
-      - A list of integers, or the API Gateway's own syntax as a string, such as V(200,201), V(200-299) or V(200,300-399).
-    type: raw
-    default: 200-399
-  body_regex:
-    description:
-      - Python regular expression that must be found in the response body (searched, not matched from the start).
-      - Only the first 64 KiB of the body are read and searched. Cannot be used with O(method=HEAD).
-    type: str
-  headers:
-    description:
-      - Extra HTTP request headers. A C(Host) header given here replaces the one derived from the target.
-    type: dict
-  validate_certs:
-    description:
-      - Verify the backend's TLS certificate and host name for V(tls) and V(https) probes.
-      - Set to V(false) to probe backends with self-signed certificates; C(cert_days_left) is still reported.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - PEM file of CA certificates to trust in addition to the system's, for backends with certificates from a private CA.
-      - The file is read on the managed host.
-    type: path
-  server_name:
-    description:
-      - Name to send as TLS SNI, to verify the certificate against, and to put in the C(Host) header.
-      - Use it when targets are IP addresses but the certificate names a host. Defaults to each target's host.
-    type: str
-  timeout:
-    description:
-      - Seconds one probe of one target may take, from the first connection attempt to the last byte read.
-    type: float
-    default: 5
-  concurrency:
-    description:
-      - How many targets are probed at the same time (1 to 10000). At most this many sockets are open at once.
-      - N targets that all time out take about ceil(N / concurrency) times O(timeout).
-    type: int
-    default: 100
   wait_timeout:
     description:
       - Keep probing the targets that failed, every O(wait_interval) seconds, until all pass or this many seconds have passed.
@@ -314,86 +253,67 @@ option:
   sample: expected_status
 '''
 
-import re
+from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import ApigModule
+from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.probe_engine import run_probes
+from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import ProbeInputError, ProbeSpec, probe_option_spec
+from ansible_collections.hwcloud.apig.plugins.module_utils.results import summarize_probes
+from ansible_collections.hwcloud.apig.plugins.module_utils.targets import InvalidTargetError, parse_targets
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.hwcloud.apig.plugins.module_utils.probes import (
-    DEFAULT_EXPECTED_STATUS,
-    METHODS,
-    PROTOCOLS,
-    InvalidTargetError,
-    ProbeInputError,
-    ProbeSpec,
-    parse_targets,
-    run_probes,
-    summarize,
-)
-
-_FACT_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 _SHOWN_FAILURES = 5
-
-ARGUMENT_SPEC = dict(
-    targets=dict(type='list', elements='str', required=True),
-    protocol=dict(type='str', choices=list(PROTOCOLS), default='tcp'),
-    path=dict(type='str', default='/'),
-    method=dict(type='str', choices=list(METHODS), default='GET'),
-    expected_status=dict(type='raw', default=DEFAULT_EXPECTED_STATUS),
-    body_regex=dict(type='str'),
-    headers=dict(type='dict'),
-    validate_certs=dict(type='bool', default=True),
-    ca_path=dict(type='path'),
-    server_name=dict(type='str'),
-    timeout=dict(type='float', default=5),
-    concurrency=dict(type='int', default=100),
-    wait_timeout=dict(type='float', default=0),
-    wait_interval=dict(type='float', default=1),
-    fact_name=dict(type='str', default='backend_probe'),
-    fail_on_failed=dict(type='bool', default=False),
-)
 
 
 def _summary_line(records, failures):
     if not failures:
-        return 'all %d targets passed' % len(records)
-    shown = ['%s (%s)' % (record['target'], record['error']) for record in records if not record['ok']][:_SHOWN_FAILURES]
+        return "all %d targets passed" % len(records)
+    shown = ["%s (%s)" % (record["target"], record["error"]) for record in records if not record["ok"]][:_SHOWN_FAILURES]
     more = len(failures) - len(shown)
-    return '%d of %d targets failed: %s%s' % (len(failures), len(records), '; '.join(shown), ' and %d more' % more if more else '')
+    return "%d of %d targets failed: %s%s" % (len(failures), len(records), "; ".join(shown), " and %d more" % more if more else "")
+
+
+class BackendProbeModule(ApigModule):
+    uses_api = False
+    argument_spec = dict(
+        probe_option_spec(),
+        targets=dict(type="list", elements="str", required=True),
+        wait_timeout=dict(type="float", default=0),
+        wait_interval=dict(type="float", default=1),
+        fact_name=dict(type="str", default="backend_probe"),
+        fail_on_failed=dict(type="bool", default=False),
+    )
+
+    def validate(self):
+        if not self.params["targets"]:
+            raise InputError("targets", "targets: at least one target is required")
+        self.check_fact_name()
+        try:
+            self.spec = ProbeSpec.from_params(self.params)
+            self.targets = parse_targets(self.params["targets"], self.spec.protocol)
+        except InvalidTargetError as exc:
+            raise InputError("targets", "targets: %s" % exc, invalid_targets=[target for target, _why in exc.problems]) from None
+        except ProbeInputError as exc:
+            raise InputError(exc.option, str(exc)) from None
+
+    def run(self, client):
+        try:
+            records = run_probes(self.targets, self.spec, self.params["wait_timeout"], self.params["wait_interval"])
+        except ProbeInputError as exc:
+            raise InputError(exc.option, str(exc)) from None
+        summary = summarize_probes(records)
+        answer = dict(summary, results=records)
+        msg = _summary_line(records, summary["failures"])
+        if self.params["fail_on_failed"] and summary["failures"]:
+            self.fail_task(msg, changed=False, **answer)
+        # The fact keeps what later tasks decide on: the verdict and the failing targets' records. The full
+        # per-target list stays in the return value: at thousands of targets, a second copy as a host fact would
+        # double what Ansible has to carry for the rest of the play.
+        fact = dict(summary, failed_results=[record for record in records if not record["ok"]])
+        return dict(answer, msg=msg, ansible_facts={self.params["fact_name"]: fact})
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
-    if not params['targets']:
-        module.fail_json(msg='targets: at least one target is required')
-    if not _FACT_NAME.match(params['fact_name']):
-        module.fail_json(msg='fact_name: %r is not a valid variable name' % params['fact_name'])
-    try:
-        spec = ProbeSpec(
-            protocol=params['protocol'], path=params['path'], method=params['method'], headers=params['headers'],
-            expected_status=params['expected_status'], body_regex=params['body_regex'], validate_certs=params['validate_certs'],
-            timeout=params['timeout'], server_name=params['server_name'], ca_path=params['ca_path'],
-        )
-        targets = parse_targets(params['targets'], spec.protocol)
-        records = run_probes(targets, spec, concurrency=params['concurrency'], wait_timeout=params['wait_timeout'],
-                             wait_interval=params['wait_interval'])
-    except InvalidTargetError as exc:
-        module.fail_json(msg='targets: %s' % exc, invalid_targets=[target for target, dummy in exc.problems])
-    except ProbeInputError as exc:
-        module.fail_json(msg=str(exc), option=exc.option)
-
-    summary = summarize(records)
-    answer = dict(check_result=summary['check_result'], failures=summary['failures'], results=records)
-    msg = _summary_line(records, summary['failures'])
-    if params['fail_on_failed'] and summary['failures']:
-        module.fail_json(msg=msg, changed=False, **answer)
-    # The fact keeps what later tasks decide on: the verdict and the failing targets' records. The full per-target
-    # list stays in the return value: at thousands of targets, a second copy as a host fact would double what
-    # Ansible has to carry for the rest of the play.
-    fact = dict(check_result=answer['check_result'], failures=answer['failures'],
-                failed_results=[record for record in records if not record['ok']])
-    module.exit_json(changed=False, msg=msg, ansible_facts={params['fact_name']: fact}, **answer)
+    BackendProbeModule()()
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

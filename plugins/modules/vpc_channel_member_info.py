@@ -1,11 +1,9 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: hwcloud.apig contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
 
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: vpc_channel_member_info
@@ -111,7 +109,7 @@ total:
 """
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import ApigModule
-from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import check_spec_from_options
+from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_huawei_id
 
 
 class VpcChannelMemberInfoModule(ApigModule):
@@ -121,8 +119,8 @@ class VpcChannelMemberInfoModule(ApigModule):
     )
 
     def validate(self):
-        check_spec_from_options({"instance_id": self.params["instance_id"], "backend_type": "vpc_channel",
-                                 "vpc_channel_id": self.params["vpc_channel_id"]})
+        for option in ("instance_id", "vpc_channel_id"):
+            check_huawei_id(option, self.params[option])
 
     def run(self, client):
         members = client.list_vpc_channel_members(self.params["instance_id"], self.params["vpc_channel_id"])

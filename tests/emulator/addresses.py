@@ -10,7 +10,7 @@ import ipaddress
 import re
 
 _PORT_RE = re.compile(r"^[0-9]{1,5}$")
-_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
 _DOTTED_RE = re.compile(r"^[0-9.]+$")
 
 
@@ -37,7 +37,7 @@ def is_loopback(host):
 
 
 def is_hostname(host):
-    """True for an RFC 1123 host name (letters, digits, hyphens; dotted labels)."""
+    """True for a DNS host name: dotted labels of letters, digits, hyphens and underscores (service names)."""
     name = host[:-1] if host.endswith(".") else host
     if not name or len(name) > 253 or _DOTTED_RE.match(name):
         return False

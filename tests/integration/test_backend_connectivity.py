@@ -4,9 +4,13 @@ The emulator's check really connects to loopback backends (open, refused,
 SYN-dropping), so SUCCESS and FAILED here are facts about real sockets.
 """
 
+import ssl
+
 import pytest
 
 from tests.emulator import presets
+from tests.emulator.backends import OpenListener
+from tests.emulator.tls import make_certificates
 from tests.integration.runner import run_adhoc, run_playbook
 
 pytestmark = pytest.mark.integration
@@ -283,3 +287,38 @@ def test_bad_input_is_refused_before_any_request(topology, tmp_path, case):
     assert option in check["msg"], check["msg"]
     assert topology.emulator.requests == [], "bad input must not send a request"
     assert_no_traceback(run)
+
+
+# ---- what the two parsers of the past disagreed on (issue: one address model) --------------------------------------
+
+def test_a_host_name_with_an_underscore_is_checked(emulator_factory, backend_servers, tmp_path):
+    """``my_host.internal:PORT`` was refused by backend_connectivity while backend_probe accepted it."""
+    up = backend_servers.open()
+    emulator = emulator_factory(presets.default_config(hosts={"my_host.internal": ["127.0.0.1"]}))
+    address = "my_host.internal:%d" % up.port
+    args = {"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address", "backend_address": address}
+    run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth_for("token", emulator), "check_args": args})
+    assert run.rc == 0, run
+    assert run.result["check"]["check_result"] == "SUCCESS", run
+    assert [entry["body"] for entry in checks_made(emulator)] == [
+        '{"backend_address": "%s", "backend_type": "backend_address"}' % address]
+    assert up.accepted == 1, "the emulator's check really connected to the backend the name stands for"
+
+
+def test_local_probe_validate_certs_given_as_the_string_false_is_false(emulator_factory, tmp_path):
+    """``local_probe: {validate_certs: "false"}`` reached bool("false") and turned verification on."""
+    _ca_path, cert_path, key_path = make_certificates(str(tmp_path))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    with OpenListener(http=True, ssl_context=context) as https_backend:
+        emulator = emulator_factory(presets.default_config())
+        args = {"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address",
+                "backend_address": https_backend.address, "probe": "local",
+                "local_probe": {"protocol": "https", "validate_certs": "false", "timeout": 5}}
+        run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth_for("token", emulator), "check_args": args})
+    assert run.rc == 0, run
+    check = run.result["check"]
+    assert check["check_result"] == "SUCCESS", check
+    (record,) = check["local"]["results"]
+    assert record["ok"] is True and record["status_code"] == 200, record
+    assert record["cert_days_left"] is not None, "the handshake happened, unverified, and read the expiry"

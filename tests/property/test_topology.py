@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.client import ApigClient
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import ConnectionSettings
-from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import (
-    CheckRunner, check_spec_from_options, local_prober)
+from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_spec_from_params as check_spec_from_options
+from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import CheckRunner, local_prober
 from tests.emulator import presets
 from tests.emulator.backends import BlackholeListener, ClosedPort, OpenListener
 from tests.emulator.server import Emulator

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from ansible_collections.hwcloud.apig.plugins.module_utils.addresses import format_host_port, parse_host_port
+from ansible_collections.hwcloud.apig.plugins.module_utils.targets import format_address as format_host_port, parse_address
 from ansible_collections.hwcloud.apig.plugins.module_utils import retries
 
 
@@ -19,7 +19,8 @@ from ansible_collections.hwcloud.apig.plugins.module_utils import retries
     ("localhost:65535", ("localhost", 65535)),
 ])
 def test_parse_good(text, expected):
-    assert parse_host_port(text) == expected
+    address = parse_address(text)
+    assert (address.host, address.port) == expected
     assert format_host_port(*expected) == text
 
 
@@ -30,7 +31,7 @@ def test_parse_good(text, expected):
 ])
 def test_parse_bad(text):
     with pytest.raises(ValueError):
-        parse_host_port(text)
+        parse_address(text)
 
 
 def test_backoff_grows_with_jitter_and_is_capped():

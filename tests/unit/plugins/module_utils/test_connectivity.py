@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import (
-    CheckRunner, check_spec_from_options, local_prober)
+from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_spec_from_params as check_spec_from_options
+from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import CheckRunner, local_prober
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 
 from tests.emulator import presets

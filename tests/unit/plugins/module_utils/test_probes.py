@@ -16,19 +16,14 @@ import time
 
 import pytest
 
-from ansible_collections.hwcloud.apig.plugins.module_utils import probes
-from ansible_collections.hwcloud.apig.plugins.module_utils.probes import (
-    REASONS,
-    InvalidTargetError,
-    ProbeInputError,
-    ProbeSpec,
-    cert_not_after,
-    new_record,
-    parse_target,
-    probe_once,
-    run_probes,
-    summarize,
-)
+from ansible_collections.hwcloud.apig.plugins.module_utils import probe_engine as probes
+from ansible_collections.hwcloud.apig.plugins.module_utils.certificates import cert_not_after
+from ansible_collections.hwcloud.apig.plugins.module_utils.probe_engine import new_record, probe_once, run_probes
+from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import ProbeInputError, ProbeSpec
+from ansible_collections.hwcloud.apig.plugins.module_utils.probe_steps import REASONS
+from ansible_collections.hwcloud.apig.plugins.module_utils.results import summarize_probes as summarize
+from ansible_collections.hwcloud.apig.plugins.module_utils.status_codes import parse_expected_status
+from ansible_collections.hwcloud.apig.plugins.module_utils.targets import InvalidTargetError, parse_target
 
 from tests.unit.plugins.module_utils.conftest import HttpBackend, OpenListener, closed_port, ipv6_loopback_available
 
@@ -149,7 +144,7 @@ def test_unreachable(monkeypatch):
 def test_unexpected_exceptions_become_reason_error(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError('boom')
-    monkeypatch.setattr(probes, '_connect', broken)  # the threaded path
+    monkeypatch.setattr(probes, 'connect', broken)  # the threaded path
     assert_failed(probe('localhost:9'), 'error', 'boom')
     monkeypatch.setattr(probes, 'resolve', broken)  # the selector path
     assert_failed(probe('127.0.0.1:9'), 'error', 'boom')
@@ -284,7 +279,7 @@ def test_one_ssl_context_per_run(monkeypatch, https_backend):
         made.append(args)
         return real(*args, **kwargs)
     monkeypatch.setattr(probes, 'make_tls_context', counting)
-    records = run_probes([https_backend.hostport] * 20, ProbeSpec(protocol='tls', validate_certs=False, timeout=2), concurrency=5)
+    records = run_probes([https_backend.hostport] * 20, ProbeSpec(protocol='tls', validate_certs=False, timeout=2, concurrency=5))
     assert all(record['ok'] for record in records)
     assert len(made) == 1
 
@@ -314,7 +309,7 @@ def test_url_path_overrides_the_path_option(http_backend):
 
 
 def test_http_head_and_custom_headers(http_backend):
-    assert_ok(probe(http_backend.hostport, protocol='http', method='head', headers={'X-Probe': 'yes', 'host': 'api.example'}))
+    assert_ok(probe(http_backend.hostport, protocol='http', method='HEAD', headers={'X-Probe': 'yes', 'host': 'api.example'}))
     method, dummy, headers = http_backend.requests[-1]
     assert method == 'HEAD'
     assert headers['X-Probe'] == 'yes'
@@ -334,7 +329,7 @@ def test_http_expected_status(http_backend, path, expected, ok):
     assert record['ok'] is ok
     assert record['status_code'] == int(path.rsplit('/', 1)[1])
     if not ok:
-        assert_failed(record, 'status', 'expected status %s, got %s' % (probes.parse_expected_status(expected), record['status_code']))
+        assert_failed(record, 'status', 'expected status %s, got %s' % (parse_expected_status(expected), record['status_code']))
 
 
 def test_http_body_regex(http_backend):
@@ -473,14 +468,26 @@ def test_probe_spec_names_the_bad_option(kwargs, option):
     ({'concurrency': 10001}, 'concurrency'),
     ({'concurrency': True}, 'concurrency'),
     ({'concurrency': 2.5}, 'concurrency'),
+])
+def test_concurrency_is_checked_by_the_spec(kwargs, option):
+    with pytest.raises(ProbeInputError) as caught:
+        ProbeSpec(**kwargs)
+    assert caught.value.option == option
+
+
+@pytest.mark.parametrize('kwargs, option', [
     ({'wait_timeout': -1}, 'wait_timeout'),
     ({'wait_interval': 0}, 'wait_interval'),
-    ({'invalid': 'ignore'}, 'invalid'),
 ])
 def test_run_options_are_checked_before_probing(kwargs, option):
     with pytest.raises(ProbeInputError) as caught:
         run_probes(['127.0.0.1:%d' % closed_port()], **kwargs)
     assert caught.value.option == option
+
+
+def test_unknown_invalid_policy_is_a_programming_error():
+    with pytest.raises(ValueError):
+        run_probes(['127.0.0.1:%d' % closed_port()], invalid='ignore')
 
 
 def test_ca_path_that_is_not_a_certificate(tmp_path, https_backend):
@@ -494,7 +501,7 @@ def test_ca_path_that_is_not_a_certificate(tmp_path, https_backend):
 def test_records_keep_input_order_and_shape(open_listener):
     closed = '127.0.0.1:%d' % closed_port()
     targets = [closed, open_listener.target, closed, 'x.invalid:1']
-    records = run_probes(targets, ProbeSpec(timeout=1), concurrency=2)
+    records = run_probes(targets, ProbeSpec(timeout=1, concurrency=2))
     assert [record['target'] for record in records] == targets
     assert [record['ok'] for record in records] == [False, True, False, False]
     assert all(set(record) == set(new_record('x')) for record in records)

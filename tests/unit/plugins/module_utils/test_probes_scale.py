@@ -17,8 +17,9 @@ import time
 
 import pytest
 
-from ansible_collections.hwcloud.apig.plugins.module_utils import probes
-from ansible_collections.hwcloud.apig.plugins.module_utils.probes import ProbeInputError, ProbeSpec, run_probes
+from ansible_collections.hwcloud.apig.plugins.module_utils import probe_engine as probes
+from ansible_collections.hwcloud.apig.plugins.module_utils.probe_engine import run_probes
+from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import ProbeInputError, ProbeSpec
 
 from tests.unit.plugins.module_utils.conftest import LateListener, OpenListener, closed_port, open_fd_count
 
@@ -35,7 +36,7 @@ def wait_for_fd_count(expected, within=5.0):
 
 def test_300_blackholed_targets_cost_one_timeout_not_300(blackhole):
     started = time.monotonic()
-    records = run_probes([blackhole.target] * 300, ProbeSpec(timeout=0.5), concurrency=300)
+    records = run_probes([blackhole.target] * 300, ProbeSpec(timeout=0.5, concurrency=300))
     elapsed = time.monotonic() - started
     assert {record['reason'] for record in records} == {'timeout'}
     # Sequential would be 150 s; one wave is 0.5 s plus thread start-up.
@@ -45,7 +46,7 @@ def test_300_blackholed_targets_cost_one_timeout_not_300(blackhole):
 def test_rounds_follow_ceil_targets_over_concurrency(blackhole):
     timeout, targets, concurrency = 0.3, 20, 8
     started = time.monotonic()
-    records = run_probes([blackhole.target] * targets, ProbeSpec(timeout=timeout), concurrency=concurrency)
+    records = run_probes([blackhole.target] * targets, ProbeSpec(timeout=timeout, concurrency=concurrency))
     elapsed = time.monotonic() - started
     rounds = math.ceil(targets / concurrency)
     assert all(record['reason'] == 'timeout' for record in records)
@@ -55,7 +56,7 @@ def test_rounds_follow_ceil_targets_over_concurrency(blackhole):
 def test_at_most_concurrency_requests_in_flight(http_backend):
     concurrency, delay, targets = 4, 0.15, 20
     started = time.monotonic()
-    records = run_probes([http_backend.url('/slow/%s' % delay)] * targets, ProbeSpec(timeout=5), concurrency=concurrency)
+    records = run_probes([http_backend.url('/slow/%s' % delay)] * targets, ProbeSpec(timeout=5, concurrency=concurrency))
     elapsed = time.monotonic() - started
     assert all(record['ok'] for record in records)
     assert len(http_backend.requests) == targets
@@ -86,7 +87,7 @@ def test_client_sockets_in_flight_never_exceed_concurrency(monkeypatch, blackhol
 
     # The blackhole never accepts, so every socket counted here is a client's.
     monkeypatch.setattr(probes.socket, 'socket', CountingSocket)
-    records = run_probes([blackhole.target] * 50, ProbeSpec(timeout=0.2), concurrency=10)
+    records = run_probes([blackhole.target] * 50, ProbeSpec(timeout=0.2, concurrency=10))
     monkeypatch.undo()
     assert {record['reason'] for record in records} == {'timeout'}
     assert 2 <= peak[0] <= 10
@@ -99,13 +100,13 @@ def test_thread_start_failure_is_reported_against_concurrency(monkeypatch):
     monkeypatch.setattr(threading.Thread, 'start', no_threads)
     with pytest.raises(ProbeInputError) as caught:
         # a host name takes the threaded path (TCP to IP addresses needs no thread per probe)
-        run_probes(['localhost:%d' % closed_port()], concurrency=7)
+        run_probes(['localhost:%d' % closed_port()], ProbeSpec(concurrency=7))
     assert caught.value.option == 'concurrency'
     assert 'cannot run 7 probes at once' in str(caught.value)
 
 
 def test_concurrency_one_is_sequential(http_backend):
-    run_probes([http_backend.url('/slow/0.05')] * 5, ProbeSpec(timeout=5), concurrency=1)
+    run_probes([http_backend.url('/slow/0.05')] * 5, ProbeSpec(timeout=5, concurrency=1))
     assert http_backend.max_active == 1
 
 
@@ -124,7 +125,7 @@ def test_2000_targets_under_a_tight_descriptor_limit():
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(baseline + concurrency * 2 + 64, hard), hard))
     try:
         started = time.monotonic()
-        records = run_probes(targets, ProbeSpec(timeout=5), concurrency=concurrency)
+        records = run_probes(targets, ProbeSpec(timeout=5, concurrency=concurrency))
         elapsed = time.monotonic() - started
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
@@ -142,7 +143,7 @@ def test_2000_targets_under_a_tight_descriptor_limit():
 def test_tls_and_http_probes_close_every_socket(https_backend, http_backend):
     targets = [https_backend.url('/'), http_backend.url('/status/500'), https_backend.url('/body/x')] * 50
     baseline = open_fd_count()
-    records = run_probes(targets, ProbeSpec(timeout=5, validate_certs=False, body_regex='hello'), concurrency=30)
+    records = run_probes(targets, ProbeSpec(timeout=5, validate_certs=False, body_regex='hello', concurrency=30))
     assert [record['reason'] for record in records[:3]] == [None, 'status', 'body']
     assert wait_for_fd_count(baseline) == baseline
 

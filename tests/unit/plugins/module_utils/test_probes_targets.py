@@ -10,7 +10,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.hwcloud.apig.plugins.module_utils.probe_targets import (
+from ansible_collections.hwcloud.apig.plugins.module_utils.targets import (
     InvalidTargetError,
     Target,
     format_address,
@@ -60,7 +60,7 @@ def test_default_protocol_applies_to_host_port_only():
     (':80', 'no host'),
     ('::1:80', 'IPv6 addresses need brackets'),
     ('[::1]', 'no port after "]"'),
-    ('[::1]80', 'no port after "]"'),
+    ('[::1]80', "unexpected '80' after \"]\""),
     ('[::1:80', 'unclosed'),
     ('[127.0.0.1]:80', 'is not an IPv6 address'),
     ('[nonsense]:80', 'is not an IPv6 address'),

@@ -165,7 +165,7 @@ def test_every_bad_target_is_listed(capsys, listener):
 def test_argument_spec_matches_the_documented_defaults():
     import yaml
     doc = yaml.safe_load(backend_probe.DOCUMENTATION)
-    assert set(doc['options']) == set(backend_probe.ARGUMENT_SPEC)
-    for name, spec in backend_probe.ARGUMENT_SPEC.items():
+    assert set(doc['options']) == set(backend_probe.BackendProbeModule.argument_spec)
+    for name, spec in backend_probe.BackendProbeModule.argument_spec.items():
         assert doc['options'][name].get('default') == spec.get('default'), name
         assert doc['options'][name]['type'] == spec['type'], name

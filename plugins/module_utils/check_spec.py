@@ -1,0 +1,116 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One connectivity check as the user writes it: its options, declared once, and the validated ``CheckSpec``.
+
+``check_option_spec()`` declares a check's options for the module's top level, for each entry of ``checks`` and
+(held equal by a test) for the gate role's ``backend_gate_checks``. Ansible converts and checks their types and
+choices; ``check_spec_from_params`` checks only what an argument spec cannot express: ID formats, the address,
+which options go with which ``backend_type``, and the local probe settings. It raises ``InputError`` naming the
+option, before anything is sent.
+"""
+
+import re
+
+from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import ProbeInputError, ProbeSpec, probe_option_spec
+from ansible_collections.hwcloud.apig.plugins.module_utils.targets import AddressError, parse_address
+
+BACKEND_ADDRESS, VPC_CHANNEL = "backend_address", "vpc_channel"
+BACKEND_TYPES = (BACKEND_ADDRESS, VPC_CHANNEL)
+REMOTE, LOCAL, BOTH = "remote", "local", "both"
+PROBE_MODES = (REMOTE, LOCAL, BOTH)
+
+_HUAWEI_ID = re.compile(r"\A[0-9a-fA-F]{32}\Z")
+_CHECK_NAME = re.compile(r"\A[^\x00-\x1f\x7f]{1,128}\Z")
+
+
+def check_option_spec(required=False):
+    """One check's options; ``required`` for an entry of ``checks``, where the check has no other source."""
+    return dict(
+        name=dict(type="str"),
+        instance_id=dict(type="str", required=required),
+        backend_type=dict(type="str", choices=list(BACKEND_TYPES), required=required),
+        backend_address=dict(type="str"),
+        vpc_channel_id=dict(type="str"),
+        probe=dict(type="str", choices=list(PROBE_MODES)),
+        local_probe=dict(type="dict", options=probe_option_spec()),
+    )
+
+
+def check_huawei_id(option, value):
+    """Instance and channel IDs are 32 hexadecimal characters; they are put into URL paths."""
+    if not isinstance(value, str) or not _HUAWEI_ID.match(value):
+        raise InputError(option, "%s must be 32 hexadecimal characters, got %r" % (option, value))
+    return value
+
+
+class CheckSpec:
+    """A validated check: what to ask the gateway and how to probe its backends from this host."""
+
+    def __init__(self, name, instance_id, backend_type, backend_address=None, vpc_channel_id=None, probe=REMOTE, probe_spec=None):
+        self.name = name
+        self.instance_id = instance_id
+        self.backend_type = backend_type
+        self.backend_address = backend_address
+        self.vpc_channel_id = vpc_channel_id
+        self.probe = probe
+        self.probe_spec = probe_spec or ProbeSpec()
+
+    def request_body(self):
+        """The body of the connectivity check (``CheckBackendConnectivityReq``)."""
+        if self.backend_type == BACKEND_ADDRESS:
+            return {"backend_type": self.backend_type, "backend_address": self.backend_address}
+        return {"backend_type": self.backend_type, "vpc_channel_id": self.vpc_channel_id}
+
+    def describe(self):
+        """The check's identity as returned to the user."""
+        info = {"name": self.name, "instance_id": self.instance_id, "backend_type": self.backend_type, "probe": self.probe}
+        if self.backend_type == BACKEND_ADDRESS:
+            info["backend_address"] = self.backend_address
+        else:
+            info["vpc_channel_id"] = self.vpc_channel_id
+        return info
+
+
+def _backend(params, where):
+    """``(backend_address, vpc_channel_id)``: exactly the one that ``backend_type`` asks for, and valid."""
+    wanted, unwanted = ("backend_address", "vpc_channel_id")
+    if params["backend_type"] == VPC_CHANNEL:
+        wanted, unwanted = unwanted, wanted
+    if params.get(wanted) is None:
+        raise InputError(where + wanted, "%s%s is required when backend_type is %s" % (where, wanted, params["backend_type"]))
+    if params.get(unwanted) is not None:
+        raise InputError(
+            where + unwanted, "%s%s cannot be used when backend_type is %s" % (where, unwanted, params["backend_type"])
+        )
+    if wanted == "vpc_channel_id":
+        return None, check_huawei_id(where + wanted, params[wanted])
+    try:
+        parse_address(params[wanted])
+    except AddressError as exc:
+        raise InputError(where + wanted, "%s%s %r: %s" % (where, wanted, params[wanted], exc)) from None
+    return params[wanted], None
+
+
+def check_spec_from_params(params, where=""):
+    """A ``CheckSpec`` from one check's converted options (top level, or one entry of ``checks``).
+
+    ``where`` prefixes option names in messages (``checks[1].``); ``probe`` and ``local_probe`` must already be
+    resolved against the module-level defaults.
+    """
+    for option in ("instance_id", "backend_type"):
+        if params.get(option) is None:
+            raise InputError(where + option, "%s%s is required" % (where, option))
+    instance_id = check_huawei_id(where + "instance_id", params["instance_id"])
+    backend_address, vpc_channel_id = _backend(params, where)
+    try:
+        probe_spec = ProbeSpec.from_params(params.get("local_probe") or {})
+    except ProbeInputError as exc:
+        raise InputError("%slocal_probe.%s" % (where, exc.option), "%slocal_probe.%s" % (where, exc)) from None
+    name = params.get("name")
+    if name is None:
+        name = backend_address or vpc_channel_id
+    if not _CHECK_NAME.match(name):
+        raise InputError(where + "name", "%sname must be 1-128 printable characters" % where)
+    return CheckSpec(name, instance_id, params["backend_type"], backend_address, vpc_channel_id, params.get("probe") or REMOTE, probe_spec)

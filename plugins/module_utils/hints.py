@@ -1,0 +1,47 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Where the problem lies, when the gateway and this host disagree about a backend.
+
+The gateway's ``failures`` and the targets probed here are compared by ``targets.address_key``, so that two
+spellings of one backend (IPv6 forms, case, a trailing dot) are the same backend.
+"""
+
+from ansible_collections.hwcloud.apig.plugins.module_utils.results import FAILED
+from ansible_collections.hwcloud.apig.plugins.module_utils.targets import address_key
+
+# The gateway probes backends from this range; a security group that does not admit it is the classic cause of
+# "works from the host, FAILED from APIG" (Huawei Cloud: APIG user guide, VPC channel health checks).
+GATEWAY_SOURCE_RANGE = "100.125.0.0/16"
+
+
+def mismatch_hints(remote, local):
+    """Sentences that say where the problem lies, from what the gateway and this host each reached."""
+    local_targets = [record["target"] for record in local["results"]]
+    local_failed = set(address_key(target) for target in local["failures"])
+    remote_failed = set(address_key(failure) for failure in remote["failures"])
+    if remote["check_result"] == FAILED and not remote_failed:
+        remote_failed = set(address_key(target) for target in local_targets)
+    gateway_only, host_only, both = [], [], []
+    for target in local_targets:
+        key = address_key(target)
+        if key in remote_failed and key in local_failed:
+            both.append(target)
+        elif key in remote_failed:
+            gateway_only.append(target)
+        elif key in local_failed:
+            host_only.append(target)
+    hints = []
+    if gateway_only:
+        hints.append(
+            "This host reaches %s but the gateway does not: the backend's security group (or network ACL) likely "
+            "does not admit the gateway's source range %s." % (", ".join(gateway_only), GATEWAY_SOURCE_RANGE)
+        )
+    if host_only:
+        hints.append(
+            "The gateway reaches %s but this host does not: the problem is on this host's network path "
+            "(firewall, routing, DNS), not on the gateway's." % ", ".join(host_only)
+        )
+    if both:
+        hints.append("Neither the gateway nor this host reaches %s: the backend is likely down or not listening." % ", ".join(both))
+    return hints

@@ -1,0 +1,158 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""How to probe: the local probe options, declared once, and the validated ``ProbeSpec`` they become.
+
+``probe_option_spec()`` is the single declaration of the options. ``backend_probe`` takes them at its top level,
+``backend_connectivity`` as the typed suboptions of ``local_probe`` and ``checks[].local_probe``, and the gate
+role's ``meta/argument_specs.yml`` is held equal to it by a test; Ansible therefore converts and checks every
+type and choice (``validate_certs: "false"`` is false, an unknown key is refused by name). ``ProbeSpec`` checks
+only what an argument spec cannot express, once per run, so that a bad regex or status syntax fails before any
+socket is opened rather than once per target.
+"""
+
+import math
+import os
+import re
+
+from ansible_collections.hwcloud.apig.plugins.module_utils.status_codes import (
+    DEFAULT_EXPECTED_STATUS,
+    parse_expected_status,
+)
+from ansible_collections.hwcloud.apig.plugins.module_utils.targets import PROTOCOLS
+
+METHODS = ("GET", "HEAD")
+MAX_CONCURRENCY = 10000
+DEFAULT_CONCURRENCY = 100
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_BODY_LIMIT = 64 * 1024
+
+
+class ProbeInputError(ValueError):
+    """A probe setting is unusable; ``option`` names it as the module calls it."""
+
+    def __init__(self, option, message):
+        self.option = option
+        super().__init__("%s: %s" % (option, message))
+
+
+def probe_option_spec():
+    """The argument spec of the local probe options (documented in ``backend_probe`` and the role)."""
+    return dict(
+        protocol=dict(type="str", choices=list(PROTOCOLS), default="tcp"),
+        path=dict(type="str", default="/"),
+        method=dict(type="str", choices=list(METHODS), default="GET"),
+        expected_status=dict(type="raw", default=DEFAULT_EXPECTED_STATUS),
+        body_regex=dict(type="str"),
+        headers=dict(type="dict"),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        server_name=dict(type="str"),
+        timeout=dict(type="float", default=DEFAULT_TIMEOUT),
+        concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
+    )
+
+
+def _positive_number(option, value, allow_zero=False):
+    if isinstance(value, bool):
+        raise ProbeInputError(option, "must be a number of seconds, not %r" % (value,))
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ProbeInputError(option, "must be a number of seconds, not %r" % (value,)) from None
+    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        raise ProbeInputError(option, "must be %s, not %r" % ("zero or more" if allow_zero else "greater than zero", value))
+    return number
+
+
+def check_concurrency(value):
+    """How many targets may be probed at once: 1 to MAX_CONCURRENCY."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CONCURRENCY:
+        raise ProbeInputError("concurrency", "must be an integer from 1 to %d, not %r" % (MAX_CONCURRENCY, value))
+    return value
+
+
+def check_wait(wait_timeout, wait_interval):
+    """``(wait_timeout, wait_interval)`` as seconds: zero or more, and more than zero."""
+    return _positive_number("wait_timeout", wait_timeout, allow_zero=True), _positive_number("wait_interval", wait_interval)
+
+
+class ProbeSpec:
+    """How to probe: one spec applies to every target of a run."""
+
+    def __init__(
+        self,
+        protocol="tcp",
+        path="/",
+        method="GET",
+        headers=None,
+        expected_status=None,
+        body_regex=None,
+        validate_certs=True,
+        timeout=DEFAULT_TIMEOUT,
+        server_name=None,
+        ca_path=None,
+        concurrency=DEFAULT_CONCURRENCY,
+        body_limit=DEFAULT_BODY_LIMIT,
+    ):
+        if protocol not in PROTOCOLS:
+            raise ProbeInputError("protocol", "must be one of %s, not %r" % (", ".join(PROTOCOLS), protocol))
+        self.protocol = protocol
+        path = "/" if path is None else path
+        if not isinstance(path, str) or not path.startswith("/") or any(char.isspace() for char in path):
+            raise ProbeInputError("path", 'must start with "/" and contain no white space, not %r' % (path,))
+        self.path = path
+        if method not in METHODS:
+            raise ProbeInputError("method", "must be one of %s, not %r" % (", ".join(METHODS), method))
+        self.method = method
+        self.headers = _checked_headers(headers)
+        try:
+            self.expected_status = parse_expected_status(expected_status)
+        except ValueError as exc:
+            raise ProbeInputError("expected_status", str(exc)) from None
+        self.body_regex = _compiled(body_regex)
+        if self.body_regex is not None and method == "HEAD":
+            raise ProbeInputError("body_regex", "cannot be checked with method HEAD, which has no body")
+        if not isinstance(validate_certs, bool):
+            raise ProbeInputError("validate_certs", "must be true or false, not %r" % (validate_certs,))
+        self.validate_certs = validate_certs
+        self.timeout = _positive_number("timeout", timeout)
+        if server_name is not None and (not server_name or any(char.isspace() for char in server_name)):
+            raise ProbeInputError("server_name", "must be a host name, not %r" % (server_name,))
+        self.server_name = server_name or None
+        if ca_path is not None and not os.path.isfile(ca_path):
+            raise ProbeInputError("ca_path", "is not a readable file: %r" % (ca_path,))
+        self.ca_path = ca_path or None
+        self.concurrency = check_concurrency(concurrency)
+        if isinstance(body_limit, bool) or not isinstance(body_limit, int) or body_limit < 1:
+            raise ProbeInputError("body_limit", "must be a positive number of bytes, not %r" % (body_limit,))
+        self.body_limit = body_limit
+
+    @classmethod
+    def from_params(cls, params):
+        """The spec for the options of ``probe_option_spec()`` as Ansible has converted them."""
+        return cls(**dict((name, params.get(name)) for name in probe_option_spec() if params.get(name) is not None))
+
+
+def _checked_headers(headers):
+    if headers is None:
+        return {}
+    if not isinstance(headers, dict):
+        raise ProbeInputError("headers", "must be a mapping of header names to values")
+    checked = {}
+    for name, value in headers.items():
+        name = str(name)
+        value = "" if value is None else str(value)
+        if not name or any(char.isspace() or char == ":" for char in name) or "\r" in value or "\n" in value:
+            raise ProbeInputError("headers", "invalid header %r" % name)
+        checked[name] = value
+    return checked
+
+
+def _compiled(body_regex):
+    if body_regex is None or body_regex == "":
+        return None
+    try:
+        return re.compile(body_regex)
+    except (re.error, TypeError) as exc:
+        raise ProbeInputError("body_regex", "is not a valid regular expression (%s): %r" % (exc, body_regex)) from None

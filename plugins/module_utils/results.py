@@ -1,0 +1,61 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The result vocabulary: the verdict words, the per-check record, summaries and error records.
+
+The client, the connectivity checks, the local probes and the gate all speak of results in these words and
+shapes, so they are spelt here once. The verdict is fail-closed: ``SUCCESS`` only when everything was checked and
+reached; a check that could not be made is ``ERROR``, carrying Huawei's error fields, and is never a SUCCESS.
+"""
+
+SUCCESS, FAILED, ERROR = "SUCCESS", "FAILED", "ERROR"
+MADE = (SUCCESS, FAILED)
+ERROR_FIELDS = ("msg", "status", "error_code", "error_msg", "request_id")
+
+
+def verdict(failures):
+    """SUCCESS when nothing failed, FAILED otherwise: the shape of APIG's own answer."""
+    return FAILED if failures else SUCCESS
+
+
+def error_record(exc):
+    """The error fields of a check that could not be made, from an ``ApigError``."""
+    return {
+        "msg": exc.msg,
+        "status": exc.status,
+        "error_code": exc.error_code,
+        "error_msg": exc.error_msg,
+        "request_id": exc.request_id,
+    }
+
+
+def check_record(identity):
+    """A per-check record with every key present, as a check not (yet) made: ERROR until a verdict says otherwise."""
+    record = dict(identity)
+    record.update(
+        check_result=ERROR,
+        failures=[],
+        request_id=None,
+        remote=None,
+        local=None,
+        hints=[],
+        msg=None,
+        status=None,
+        error_code=None,
+        error_msg=None,
+    )
+    return record
+
+
+def summarize_probes(records):
+    """Probe records as APIG's answer: ``check_result`` and the failing targets exactly as given."""
+    failures = [record["target"] for record in records if not record["ok"]]
+    return {"check_result": verdict(failures), "failures": failures}
+
+
+def summarize_checks(records):
+    """The batch verdict: SUCCESS only if every check was made and succeeded; failures prefixed by check name."""
+    failures = ["%s: %s" % (record["name"], failure) for record in records for failure in record["failures"]]
+    errors = sum(1 for record in records if record["check_result"] == ERROR)
+    overall = SUCCESS if all(record["check_result"] == SUCCESS for record in records) else FAILED
+    return {"check_result": overall, "failures": failures, "checks": records, "errors": errors}

@@ -1,0 +1,309 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The one address model: every address the collection meets is parsed, written and compared here.
+
+Addresses arrive in several forms, and the same backend must be recognised in all of them:
+
+* ``host:port`` and ``[v6]:port``: APIG's ``failures``, the ``backend_address`` option, probe targets;
+* a host without a port, the port then coming from the scheme (80 for HTTP, 443 for HTTPS);
+* ``http(s)://host[:port][/path]``: probe targets that choose their own protocol and path.
+
+A host is an IPv4 address, a bracketed IPv6 address (with an optional zone, ``[fe80::1%eth0]``), or a DNS name
+whose labels may contain ``_`` (service names such as ``my_host.internal`` are common behind gateways).
+Nothing here touches the network: a typo fails before any packet is sent, with the offending string named.
+
+Two spellings of one backend (``[2001:DB8::1]:443`` and ``[2001:db8:0::1]:443``, ``Host.Example.:80`` and
+``host.example:80``) have the same ``Address.key``, which is what the gateway's answer and the local probes are
+compared by.
+"""
+
+import ipaddress
+import re
+import socket
+from urllib.parse import urlsplit
+
+PROTOCOLS = ("tcp", "tls", "http", "https")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+_SHOWN_PROBLEMS = 10
+_NO_PORT = "no port (expected host:port, [v6]:port or http(s)://host[:port]/path)"
+
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_HOSTNAME = re.compile(r"\A%s(?:\.%s)*\.?\Z" % (_LABEL, _LABEL))
+_DIGITS = re.compile(r"\A[0-9]+\Z")
+_DOTTED_NUMBERS = re.compile(r"\A[0-9.]+\Z")
+
+
+class AddressError(ValueError):
+    """A string that is not an address; the message says why, without repeating the string."""
+
+
+class Address:
+    """A host and a port, as parsed: ``host`` without brackets, ``is_ip`` for literals."""
+
+    __slots__ = ("host", "port", "is_ip")
+
+    def __init__(self, host, port, is_ip=False):
+        self.host = host
+        self.port = port
+        self.is_ip = is_ip
+
+    @property
+    def hostport(self):
+        """``host:port`` with IPv6 bracketed, the way APIG writes addresses."""
+        return format_address(self.host, self.port)
+
+    @property
+    def key(self):
+        """What two spellings of the same backend have in common: the host normalised, and the port."""
+        return host_key(self.host), self.port
+
+    def __str__(self):
+        return self.hostport
+
+    def __repr__(self):
+        return "Address(%r, %r)" % (self.host, self.port)
+
+
+class Target(Address):
+    """A probe target: where to connect and how to talk once connected.
+
+    ``text`` is the string exactly as given (records and ``failures`` carry it unchanged); ``path`` is set only
+    when the target was a URL with a path, and then wins over the probe's ``path`` option.
+    """
+
+    __slots__ = ("text", "protocol", "path")
+
+    def __init__(self, text, protocol, host, port, path=None, is_ip=False):
+        super().__init__(host, port, is_ip)
+        self.text = text
+        self.protocol = protocol
+        self.path = path
+
+    def _fields(self):
+        return self.text, self.protocol, self.host, self.port, self.path, self.is_ip
+
+    def __eq__(self, other):
+        return isinstance(other, Target) and self._fields() == other._fields()
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash(self._fields())
+
+    def __repr__(self):
+        return "Target(%r, protocol=%r, host=%r, port=%r, path=%r)" % (
+            self.text,
+            self.protocol,
+            self.host,
+            self.port,
+            self.path,
+        )
+
+
+class InvalidTargetError(ValueError):
+    """One or more target strings cannot be probed.
+
+    ``problems`` is a list of ``(target, why)`` pairs and ``target`` the first offending string, so callers can
+    report every bad target at once.
+    """
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        self.target = self.problems[0][0] if self.problems else None
+        shown = ["%r: %s" % (target, why) for target, why in self.problems[:_SHOWN_PROBLEMS]]
+        more = len(self.problems) - _SHOWN_PROBLEMS
+        if more > 0:
+            shown.append("and %d more" % more)
+        noun = "target" if len(self.problems) == 1 else "targets"
+        super().__init__("invalid %s %s" % (noun, "; ".join(shown)))
+
+
+# ---- writing and comparing ------------------------------------------------------------------------------------
+
+
+def format_address(host, port):
+    """``host:port``, bracketing IPv6 literals: ``[::1]:443``."""
+    if ":" in host and not host.startswith("["):
+        return "[%s]:%d" % (host, int(port))
+    return "%s:%d" % (host, int(port))
+
+
+def host_key(host):
+    """A host as compared: IP literals in their canonical form, names in lower case without the root dot."""
+    address, _sep, zone = host.strip("[]").partition("%")
+    try:
+        canonical = str(ipaddress.ip_address(address))
+    except ValueError:
+        return host.rstrip(".").lower()
+    return "%s%%%s" % (canonical, zone) if zone else canonical
+
+
+def address_key(text):
+    """The comparison key of an address string (``host:port`` or ``[v6]:port``); the text itself if unparseable.
+
+    APIG's ``failures`` are compared with the addresses probed locally through this, so that a difference in
+    spelling never hides (or invents) a mismatch.
+    """
+    try:
+        return parse_address(text).key
+    except AddressError:
+        return text
+
+
+# ---- parsing --------------------------------------------------------------------------------------------------
+
+
+def _is_ipv4(text):
+    try:
+        socket.inet_pton(socket.AF_INET, text)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _is_ipv6(text):
+    address = text.split("%", 1)[0]  # a zone id (fe80::1%eth0) is for getaddrinfo
+    try:
+        socket.inet_pton(socket.AF_INET6, address)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def parse_host(host):
+    """``(host, is_ip)`` for a host without brackets or port; AddressError if it is neither an IP nor a name."""
+    if not host:
+        raise AddressError("no host")
+    if _is_ipv4(host):
+        return host, True
+    if _DOTTED_NUMBERS.match(host):
+        raise AddressError("%r is not a valid IPv4 address" % host)
+    if ":" in host:
+        raise AddressError("IPv6 addresses need brackets: [address]:port")
+    if len(host) > 253 or not _HOSTNAME.match(host):
+        raise AddressError("%r is not a valid host name (use the xn-- form for international names)" % host)
+    return host, False
+
+
+def parse_port(text):
+    """A port number from its text: ASCII digits, 1-65535."""
+    if not text:
+        raise AddressError(_NO_PORT)
+    if not _DIGITS.match(text):
+        raise AddressError("port %r is not a number" % text)
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise AddressError("port %d is outside 1-65535" % port)
+    return port
+
+
+def _split_bracketed(text):
+    """``[v6]:port`` -> ``(v6, port text)``; ``[v6]`` alone -> ``(v6, None)``."""
+    close = text.find("]")
+    if close < 0:
+        raise AddressError('unclosed "["')
+    host, rest = text[1:close], text[close + 1 :]
+    if not _is_ipv6(host):
+        raise AddressError("%r is not an IPv6 address" % host)
+    if not rest:
+        return host, None
+    if not rest.startswith(":"):
+        raise AddressError('unexpected %r after "]" (expected [v6]:port)' % rest)
+    return host, rest[1:]
+
+
+def _check_text(text):
+    if not isinstance(text, str):
+        raise AddressError("an address must be a string, not %s" % type(text).__name__)
+    if not text:
+        raise AddressError("empty")
+    if text != text.strip() or any(char.isspace() for char in text):
+        raise AddressError("contains white space")
+
+
+def parse_address(text, default_port=None):
+    """An ``Address`` from ``host:port`` or ``[v6]:port``; without a port, ``default_port`` if one is given.
+
+    URLs are refused with a message that says what to write instead: an address is not a URL.
+    """
+    _check_text(text)
+    if "://" in text:
+        raise AddressError("is a URL; give the address as host:port")
+    if "/" in text:
+        raise AddressError("a path needs a URL: http(s)://host[:port]/path")
+    if text.startswith("["):
+        host, port_text = _split_bracketed(text)
+        is_ip = True
+    elif text.count(":") > 1:
+        raise AddressError("IPv6 addresses need brackets: [address]:port")
+    else:
+        host, sep, port_text = text.partition(":")
+        port_text = port_text if sep else None
+    if port_text is None and default_port is None:
+        raise AddressError('no port after "]" (expected [v6]:port)' if text.startswith("[") else _NO_PORT)
+    port = default_port if port_text is None else parse_port(port_text)
+    if not text.startswith("["):
+        host, is_ip = parse_host(host)
+    return Address(host, port, is_ip)
+
+
+def _parse_url(text, scheme):
+    parts = urlsplit(text)
+    if "@" in parts.netloc:
+        raise AddressError("user info in URLs is not supported; use the headers option for credentials")
+    if not parts.netloc:
+        raise AddressError("no host in URL")
+    if not parts.netloc.startswith("[") and parts.netloc.count(":") > 1:
+        raise AddressError("IPv6 addresses need brackets: %s://[address]:port/" % scheme)
+    address = parse_address(parts.netloc, default_port=DEFAULT_PORTS[scheme])
+    path = parts.path or None
+    if parts.query:
+        path = "%s?%s" % (path or "/", parts.query)
+    return Target(text, scheme, address.host, address.port, path, address.is_ip)
+
+
+def parse_target(text, default_protocol="tcp"):
+    """Parse one probe target into a `Target`, or raise `InvalidTargetError` naming it.
+
+    ``default_protocol`` applies to ``host:port`` forms; a URL's scheme chooses its own protocol (and default
+    port 80/443).
+    """
+    if default_protocol not in PROTOCOLS:
+        raise ValueError("protocol must be one of %s, not %r" % (", ".join(PROTOCOLS), default_protocol))
+    try:
+        if not isinstance(text, str):
+            raise AddressError("a target must be a string, not %s" % type(text).__name__)
+        _check_text(text)
+        scheme, sep, _rest = text.partition("://")
+        if sep:
+            scheme = scheme.lower()
+            if scheme not in DEFAULT_PORTS:
+                raise AddressError("URL scheme %r is not one of http, https" % scheme)
+            return _parse_url(text, scheme)
+        address = parse_address(text)
+        return Target(text, default_protocol, address.host, address.port, None, address.is_ip)
+    except AddressError as exc:
+        raise InvalidTargetError([(text, str(exc))]) from None
+
+
+def parse_targets(texts, default_protocol="tcp"):
+    """Parse every target, raising one `InvalidTargetError` that names all bad ones.
+
+    Already-parsed `Target` objects pass through, so callers may mix both.
+    """
+    if isinstance(texts, (str, bytes)):
+        raise InvalidTargetError([(texts, "targets must be a list of strings, not one string")])
+    parsed, problems = [], []
+    for text in texts:
+        if isinstance(text, Target):
+            parsed.append(text)
+            continue
+        try:
+            parsed.append(parse_target(text, default_protocol))
+        except InvalidTargetError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidTargetError(problems)
+    return parsed

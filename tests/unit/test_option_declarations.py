@@ -1,0 +1,78 @@
+"""Every option is declared once, in Python; every other place that states it must agree with that declaration.
+
+The probe options (``probe_spec.probe_option_spec``) and a check's options (``check_spec.check_option_spec``)
+are documented through the ``hwcloud.apig.probe`` doc fragment and restated, as YAML, in the gate role's
+``meta/argument_specs.yml``. Here the rendered documentation (``ansible-doc``, fragments resolved) and the role's
+spec are compared with the declarations: names, types, defaults, choices and required flags.
+"""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_option_spec
+from ansible_collections.hwcloud.apig.plugins.module_utils.connection import connection_argument_spec
+from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import probe_option_spec
+from ansible_collections.hwcloud.apig.plugins.modules.backend_probe import BackendProbeModule
+from tests.integration.runner import BIN, REPO, ansible_env
+
+ROLE_SPEC = REPO / "roles" / "backend_gate" / "meta" / "argument_specs.yml"
+
+
+def essentials(options, with_defaults=True):
+    """``{name: (type, default, choices, required, nested)}`` of an argument spec or a documented option set."""
+    found = {}
+    for name, option in options.items():
+        nested = option.get("options") or option.get("suboptions")
+        found[name] = (
+            option.get("type", "str"),
+            option.get("default") if with_defaults else None,
+            tuple(option.get("choices") or ()),
+            bool(option.get("required", False)),
+            essentials(nested, with_defaults) if nested else None,
+        )
+    return found
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """The documentation of each module as ``ansible-doc -j`` renders it, with every fragment resolved."""
+    env = ansible_env(tmp_path_factory.mktemp("ansible-doc"))
+    names = ["hwcloud.apig.backend_probe", "hwcloud.apig.backend_connectivity"]
+    output = subprocess.run(
+        [str(BIN / "ansible-doc"), "-j"] + names, env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    return dict((name, doc["doc"]["options"]) for name, doc in json.loads(output).items())
+
+
+@pytest.fixture(scope="module")
+def role_options():
+    return yaml.safe_load(Path(ROLE_SPEC).read_text())["argument_specs"]["main"]["options"]
+
+
+def test_backend_probe_documents_its_argument_spec(rendered):
+    assert essentials(rendered["hwcloud.apig.backend_probe"]) == essentials(BackendProbeModule.argument_spec)
+
+
+def test_local_probe_everywhere_is_the_probe_options(rendered, role_options):
+    probe_options = essentials(probe_option_spec())
+    connectivity = rendered["hwcloud.apig.backend_connectivity"]
+    assert essentials(connectivity["local_probe"]["suboptions"]) == probe_options
+    assert essentials(connectivity["checks"]["suboptions"]["local_probe"]["suboptions"]) == probe_options
+    assert essentials(role_options["backend_gate_local_probe"]["options"]) == probe_options
+    assert essentials(role_options["backend_gate_checks"]["options"]["local_probe"]["options"]) == probe_options
+
+
+def test_a_check_is_documented_as_declared(rendered, role_options):
+    declared = essentials(check_option_spec(required=True))
+    assert essentials(rendered["hwcloud.apig.backend_connectivity"]["checks"]["suboptions"]) == declared
+    assert essentials(role_options["backend_gate_checks"]["options"]) == declared
+
+
+def test_the_role_passes_on_exactly_the_connection_options(role_options):
+    # The role gives these keys only when set, so its spec carries no defaults; names and types must match.
+    role_auth = essentials(role_options["backend_gate_auth"]["options"], with_defaults=False)
+    assert role_auth == essentials(connection_argument_spec(), with_defaults=False)
