@@ -10,11 +10,10 @@ get-pip.py does, but with the pip wheel that ships inside the standard library's
 wheel itself when the requested version cannot be fetched.
 """
 
+import ensurepip
 import glob
 import os
 import sys
-
-import ensurepip
 
 
 def bundled_pip_wheel():
@@ -33,10 +32,10 @@ def main():
 
     # --no-setuptools / --no-wheel are get-pip.py's own options (pip itself never installs those here).
     args = [arg for arg in sys.argv[1:] if arg not in ("--no-setuptools", "--no-wheel")]
-    status = pip_main(["install"] + args)
+    status = pip_main(["install", *args])
     if status != 0:
         options = [arg for arg in args if arg.startswith("-")]
-        status = pip_main(["install"] + options + [wheel])
+        status = pip_main(["install", *options, wheel])
     sys.exit(status)
 
 

@@ -86,8 +86,15 @@ def run_playbook(tmp, name, task, variables):
     extra.write_text(json.dumps(dict(variables, result_path=str(result_path))))
     command = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", "-e", "@%s" % extra, str(playbook)]
     started = time.monotonic()
-    completed = subprocess.run(command, env=ansible_env(directory), capture_output=True, text=True, check=False,
-                               cwd=str(directory), timeout=600)
+    completed = subprocess.run(
+        command,
+        env=ansible_env(directory),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=str(directory),
+        timeout=600,
+    )
     elapsed = time.monotonic() - started
     if completed.returncode != 0 or not result_path.exists():
         tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-15:])
@@ -111,11 +118,25 @@ def main():
     listeners = [OpenListener() for _index in range(10)]
     emulator = Emulator(presets.default_config(check_timeout=1.0)).start()
     try:
-        checks = [{"name": "check-%02d" % index, "instance_id": presets.INSTANCE_ID, "backend_type": "backend_address",
-                   "backend_address": listeners[index % len(listeners)].address} for index in range(CHECKS)]
-        auth = {"endpoint": emulator.url, "iam_endpoint": emulator.url + "/v3", "region": presets.PROJECT_NAME,
-                "user_name": presets.USER_NAME, "password": presets.USER_PASSWORD, "domain_name": presets.USER_DOMAIN,
-                "timeout": 30, "retries": 0}
+        checks = [
+            {
+                "name": "check-%02d" % index,
+                "instance_id": presets.INSTANCE_ID,
+                "backend_type": "backend_address",
+                "backend_address": listeners[index % len(listeners)].address,
+            }
+            for index in range(CHECKS)
+        ]
+        auth = {
+            "endpoint": emulator.url,
+            "iam_endpoint": emulator.url + "/v3",
+            "region": presets.PROJECT_NAME,
+            "user_name": presets.USER_NAME,
+            "password": presets.USER_PASSWORD,
+            "domain_name": presets.USER_DOMAIN,
+            "timeout": 30,
+            "retries": 0,
+        }
         variables = {"auth": auth, "checks": checks}
         with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
             figures = {}
@@ -126,8 +147,14 @@ def main():
                 emulator.add_fault(CHECK_PATH, [{"delay_ms": DELAY_MS, "times": CHECKS}])
                 seconds, outcome, whole = run_playbook(tmp, name, task, variables)
                 span, made = checks_span(emulator)
-                figures[name] = {"seconds": seconds, "whole": whole, "span": span, "made": made,
-                                 "tokens": token_requests(emulator), "outcome": outcome}
+                figures[name] = {
+                    "seconds": seconds,
+                    "whole": whole,
+                    "span": span,
+                    "made": made,
+                    "tokens": token_requests(emulator),
+                    "outcome": outcome,
+                }
     finally:
         emulator.stop()
         for listener in listeners:
@@ -136,14 +163,21 @@ def main():
     batch, loop = figures["batch"], figures["loop"]
     serial = CHECKS * DELAY_MS / 1000.0
     print("%d checks, each delayed %d ms by the emulator (one after another: %.1f s)" % (CHECKS, DELAY_MS, serial))
-    labels = (("batch", "one task, checks, concurrency %d" % CHECKS), ("batch_default_concurrency", "one task, checks, concurrency 20"),
-              ("loop", "a loop of %d tasks" % CHECKS))
+    labels = (
+        ("batch", "one task, checks, concurrency %d" % CHECKS),
+        ("batch_default_concurrency", "one task, checks, concurrency 20"),
+        ("loop", "a loop of %d tasks" % CHECKS),
+    )
     for name, label in labels:
         run = figures[name]
-        print("  %-34s module task %5.2f s | checks span %5.2f s | %d checks | %2d IAM token request(s) | whole playbook %5.2f s" % (
-            label + ":", run["seconds"], run["span"], run["made"], run["tokens"], run["whole"]))
-    print("  ratio loop / batch: %.1fx (module task time); serial / batch: %.1fx" % (
-        loop["seconds"] / batch["seconds"], serial / batch["seconds"]))
+        print(
+            "  %-34s module task %5.2f s | checks span %5.2f s | %d checks | %2d IAM token request(s) | whole playbook %5.2f s"
+            % (label + ":", run["seconds"], run["span"], run["made"], run["tokens"], run["whole"])
+        )
+    print(
+        "  ratio loop / batch: %.1fx (module task time); serial / batch: %.1fx"
+        % (loop["seconds"] / batch["seconds"], serial / batch["seconds"])
+    )
 
     missed = []
     if batch["outcome"].get("check_result") != "SUCCESS" or len(batch["outcome"].get("checks", [])) != CHECKS:

@@ -28,7 +28,7 @@ from tests.integration.runner import REPO, ansible_env
 MODULE = REPO / "plugins" / "modules" / "backend_probe.py"
 
 
-class ListenerFarm(object):
+class ListenerFarm:
     """Many loopback listeners served by one thread that accepts and closes (cheap, like a healthy fleet)."""
 
     def __init__(self, count):
@@ -98,8 +98,16 @@ def timed_playbook(work, play, variables):
     playbook.write_text(play)
     vars_file = work / "vars.json"
     vars_file.write_text(json.dumps(variables))
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
-               "-e", "@%s" % vars_file, str(playbook)]
+    command = [
+        str(Path(sys.executable).parent / "ansible-playbook"),
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        "@%s" % vars_file,
+        str(playbook),
+    ]
     started = time.monotonic()
     completed = subprocess.run(command, env=ansible_env(work), capture_output=True, text=True, check=False)
     elapsed = time.monotonic() - started
@@ -121,10 +129,17 @@ sys.stdout.write(done.stdout)
 def module_run(work, targets, timeout=2, concurrency=100):
     """(seconds, peak RSS in MiB, result) of the module process alone, started as Ansible starts it."""
     args = work / "args.json"
-    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"targets": targets, "timeout": timeout, "concurrency": concurrency}}))
+    args.write_text(
+        json.dumps({"ANSIBLE_MODULE_ARGS": {"targets": targets, "timeout": timeout, "concurrency": concurrency}})
+    )
     env = ansible_env(work, {"PYTHONPATH": str(REPO / ".collections")})
-    completed = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, str(MODULE), str(args)], env=env,
-                               capture_output=True, text=True, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-c", MEASURE, sys.executable, str(MODULE), str(args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     elapsed, peak_kib = completed.stderr.split()[-2:]
     result = json.loads(completed.stdout)
     if result.get("failed"):
@@ -147,8 +162,14 @@ def main():
         farm = ListenerFarm(2000)
         blackholes = [BlackholeListener() for _index in range(200)]
         try:
+
             def probe_run(targets, timeout, concurrency, expected):
-                variables = {"targets": targets, "probe_timeout": timeout, "concurrency": concurrency, "expected": expected}
+                variables = {
+                    "targets": targets,
+                    "probe_timeout": timeout,
+                    "concurrency": concurrency,
+                    "expected": expected,
+                }
                 return lambda: timed_playbook(work, PROBE_PLAY, variables)
 
             t10 = best_of(3, probe_run(farm.targets[:10], 2, 100, "SUCCESS"))
@@ -180,9 +201,13 @@ def main():
     print("whole playbook, 200 SYN-dropping (timeout 1):  %6.2f s" % t200drop)
     print("module only: 10 targets %.2f s, 2,000 targets %.2f s, 200 SYN-dropping %.2f s" % (m10, m2000, md200))
     print("module peak memory at 2,000 targets:           %6.1f MiB" % rss2000)
-    print("ratio wait_for loop / backend_probe (60):      %6.1fx  (target >= 10x)  %s" % (speedup, verdict(speedup >= 10)))
+    print(
+        "ratio wait_for loop / backend_probe (60):      %6.1fx  (target >= 10x)  %s" % (speedup, verdict(speedup >= 10))
+    )
     print("ratio 2,000 / 10 targets:                      %6.2fx  (target <= 1.5x) %s" % (scale, verdict(scale <= 1.5)))
-    print("200 SYN-dropping minus 10 listening:           %+6.2f s (target <= 1.5 s) %s" % (extra, verdict(extra <= 1.5)))
+    print(
+        "200 SYN-dropping minus 10 listening:           %+6.2f s (target <= 1.5 s) %s" % (extra, verdict(extra <= 1.5))
+    )
     ok = speedup >= 10 and scale <= 1.5 and extra <= 1.5
     return 0 if ok else 1
 

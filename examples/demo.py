@@ -29,11 +29,20 @@ def banner(text):
 
 def run_playbook(playbook, env, expect_success):
     """Run one example playbook; say whether it ended as the demo expects."""
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
-               str(REPO / "examples" / playbook)]
+    command = [
+        str(Path(sys.executable).parent / "ansible-playbook"),
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        str(REPO / "examples" / playbook),
+    ]
     completed = subprocess.run(command, env=env, check=False)
     as_expected = (completed.returncode == 0) == expect_success
-    print("-> %s exited %d (%s)" % (playbook, completed.returncode, "as expected" if as_expected else "NOT as expected"), flush=True)
+    print(
+        "-> %s exited %d (%s)" % (playbook, completed.returncode, "as expected" if as_expected else "NOT as expected"),
+        flush=True,
+    )
     return as_expected
 
 
@@ -48,24 +57,39 @@ def main():
             started.extend([web, api, down, slow])
             config = presets.default_config(
                 members=[{"host": "127.0.0.1", "port": web.port}, {"host": "127.0.0.1", "port": api.port}],
-                channels=[{"id": PAYMENTS_CHANNEL_ID, "name": "payments",
-                           "members": [{"host": "127.0.0.1", "port": server.port} for server in (web, down, slow)]}],
-                check_timeout=1.0)
+                channels=[
+                    {
+                        "id": PAYMENTS_CHANNEL_ID,
+                        "name": "payments",
+                        "members": [{"host": "127.0.0.1", "port": server.port} for server in (web, down, slow)],
+                    }
+                ],
+                check_timeout=1.0,
+            )
             emulator = Emulator(config).start()
             started.append(emulator)
-            banner("APIG emulator at %s; backends: web %s, api %s (up), down %s (refuses), slow %s (drops SYNs)" % (
-                emulator.url, web.address, api.address, down.address, slow.address))
-            env = ansible_env(Path(tmp), {
-                "HW_APIG_ENDPOINT": emulator.url, "HW_PROJECT_ID": presets.PROJECT_ID,
-                "HW_ACCESS_KEY": presets.AK, "HW_SECRET_KEY": presets.SK,
-            })
+            banner(
+                "APIG emulator at %s; backends: web %s, api %s (up), down %s (refuses), slow %s (drops SYNs)"
+                % (emulator.url, web.address, api.address, down.address, slow.address)
+            )
+            env = ansible_env(
+                Path(tmp),
+                {
+                    "HW_APIG_ENDPOINT": emulator.url,
+                    "HW_PROJECT_ID": presets.PROJECT_ID,
+                    "HW_ACCESS_KEY": presets.AK,
+                    "HW_SECRET_KEY": presets.SK,
+                },
+            )
             banner("examples/check_backends.yml: orders answers SUCCESS, payments FAILED with its two dead members")
             ok &= run_playbook("check_backends.yml", env, expect_success=True)
             for step in DEMO_STEPS:
                 try:
                     ok &= step(env, started)
                 except (OSError, RuntimeError, ValueError, subprocess.SubprocessError, ET.ParseError) as exc:
-                    print("-> demo step %s could not run: %s: %s" % (step.__name__, type(exc).__name__, exc), flush=True)
+                    print(
+                        "-> demo step %s could not run: %s: %s" % (step.__name__, type(exc).__name__, exc), flush=True
+                    )
                     ok = False
         finally:
             for thing in reversed(started):
@@ -79,9 +103,12 @@ def gate_demo(env, started):
     """examples/deploy_with_gate.yml twice: with every backend up (deploys), then with one down (refuses)."""
     orders_web, orders_api, billing = OpenListener(http=True), OpenListener(), OpenListener()
     started.extend([orders_web, orders_api, billing])
-    emulator = Emulator(presets.default_config(
-        members=[{"host": "127.0.0.1", "port": server.port} for server in (orders_web, orders_api)],
-        check_timeout=1.0)).start()
+    emulator = Emulator(
+        presets.default_config(
+            members=[{"host": "127.0.0.1", "port": server.port} for server in (orders_web, orders_api)],
+            check_timeout=1.0,
+        )
+    ).start()
     started.append(emulator)
     reports = REPO / "build" / "demo"
     reports.mkdir(parents=True, exist_ok=True)
@@ -90,23 +117,39 @@ def gate_demo(env, started):
     for run, expect_success in (("all-up", True), ("one-down", False)):
         if run == "one-down":
             orders_api.close()
-            banner("stopped the orders backend %s: the gate must refuse, and the deployment must not run" % orders_api.address)
+            banner(
+                "stopped the orders backend %s: the gate must refuse, and the deployment must not run"
+                % orders_api.address
+            )
         else:
-            banner("examples/deploy_with_gate.yml: APIG emulator %s; orders channel %s + %s, billing %s, all up" % (
-                emulator.url, orders_web.address, orders_api.address, billing.address))
+            banner(
+                "examples/deploy_with_gate.yml: APIG emulator %s; orders channel %s + %s, billing %s, all up"
+                % (emulator.url, orders_web.address, orders_api.address, billing.address)
+            )
         junit = reports / ("backend-gate-%s.xml" % run)
         record = reports / ("release-%s.txt" % run)
         for stale in (junit, record):
             if stale.exists():
                 stale.unlink()
         extra = {"billing_backend": billing.address, "junit_report": str(junit), "release_record": str(record)}
-        command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
-                   "-e", json.dumps(extra), str(REPO / "examples" / "deploy_with_gate.yml")]
+        command = [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            json.dumps(extra),
+            str(REPO / "examples" / "deploy_with_gate.yml"),
+        ]
         completed = subprocess.run(command, env=gate_env, check=False)
         deployed = record.exists()
         as_expected = (completed.returncode == 0) == expect_success and deployed == expect_success and junit.exists()
-        print("-> deploy_with_gate.yml (%s) exited %d; deployment ran: %s; JUnit report: %s (%s)" % (
-            run, completed.returncode, "yes" if deployed else "no", junit, junit_summary(junit)), flush=True)
+        print(
+            "-> deploy_with_gate.yml (%s) exited %d; deployment ran: %s; JUnit report: %s (%s)"
+            % (run, completed.returncode, "yes" if deployed else "no", junit, junit_summary(junit)),
+            flush=True,
+        )
         print("-> %s" % ("as expected" if as_expected else "NOT as expected"), flush=True)
         ok &= as_expected
     return ok

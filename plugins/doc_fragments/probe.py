@@ -1,139 +1,254 @@
 # Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The local probe options, documented once (``module_utils/probe_spec.py`` declares them once).
+"""The documentation of the local probe options (``module_utils/probe_spec.py`` declares them once).
 
 ``backend_probe`` takes them at its top level (``DOCUMENTATION``); ``backend_connectivity`` takes them as the
 suboptions of ``local_probe`` and of each entry's ``local_probe`` in ``checks`` (``LOCAL_PROBE``, ``CHECKS``).
-The three texts are built from one here, so they cannot drift apart; ``ansible-test sanity`` (validate-modules)
-holds each equal to the argument spec.
-"""
-
-from textwrap import indent
-
-_PROBE_OPTIONS = r"""
-protocol:
-  description:
-    - How to probe C(host:port) targets.
-    - V(tcp) connects; V(tls) also completes a TLS handshake; V(http) and V(https) also send one request and check
-      the response.
-  type: str
-  choices: [tcp, tls, http, https]
-  default: tcp
-path:
-  description:
-    - Request path (with an optional query string) for V(http) and V(https) probes of C(host:port) targets.
-  type: str
-  default: /
-method:
-  description:
-    - HTTP method. Redirects are not followed.
-  type: str
-  choices: [GET, HEAD]
-  default: GET
-expected_status:
-  description:
-    - HTTP status codes that count as success.
-    - A list of integers, or the API Gateway's own syntax as a string, such as V(200,201), V(200-299) or
-      V(200,300-399).
-  type: raw
-  default: 200-399
-body_regex:
-  description:
-    - Python regular expression that must be found in the response body (searched, not matched from the start).
-    - Only the first 64 KiB of the body are read and searched. Cannot be used with C(method=HEAD).
-  type: str
-headers:
-  description:
-    - Extra HTTP request headers. A C(Host) header given here replaces the one derived from the target.
-  type: dict
-validate_certs:
-  description:
-    - Verify the backend's TLS certificate and host name for V(tls) and V(https) probes.
-    - Set to V(false) to probe backends with self-signed certificates; C(cert_days_left) is still reported.
-  type: bool
-  default: true
-ca_path:
-  description:
-    - PEM file of CA certificates to trust in addition to the system's, for backends with certificates from a
-      private CA.
-    - The file is read on the managed host.
-  type: path
-server_name:
-  description:
-    - Name to send as TLS SNI, to verify the certificate against, and to put in the C(Host) header.
-    - Use it when targets are IP addresses but the certificate names a host. Defaults to each target's host.
-  type: str
-timeout:
-  description:
-    - Seconds one probe of one target may take, from the first connection attempt to the last byte read.
-  type: float
-  default: 5
-concurrency:
-  description:
-    - How many targets are probed at the same time (1 to 10000). At most this many sockets are open at once.
-    - N targets that all time out take about ceil(N / concurrency) times C(timeout).
-  type: int
-  default: 100
-"""
-
-_LOCAL_PROBE = r"""
-description:
-  - Options of the local probes of O(probe=local) and O(probe=both), as in M(hwcloud.apig.backend_probe).
-  - Each key is checked and converted as the option of the same name there; an unknown key is refused.
-type: dict
-default: {}
-suboptions:
-"""
-
-_CHECKS = r"""
-description:
-  - Several checks run in one module run. Each entry takes the options of a single check.
-  - Mutually exclusive with O(instance_id), O(backend_type), O(backend_address) and O(vpc_channel_id).
-type: list
-elements: dict
-suboptions:
-  name:
-    description: A name for the check, used in C(failures) and reports. Defaults to the address or channel ID.
-    type: str
-  instance_id:
-    description: ID of the APIG gateway instance.
-    type: str
-    required: true
-  backend_type:
-    description: V(backend_address) or V(vpc_channel).
-    type: str
-    required: true
-    choices: [backend_address, vpc_channel]
-  backend_address:
-    description: C(host:port) when O(checks[].backend_type=backend_address).
-    type: str
-  vpc_channel_id:
-    description: VPC channel ID when O(checks[].backend_type=vpc_channel).
-    type: str
-  probe:
-    description: As O(probe); defaults to O(probe).
-    type: str
-    choices: [remote, local, both]
-  local_probe:
-    description:
-      - As O(local_probe); defaults to O(local_probe) (the whole dictionary, not key by key).
-    type: dict
-    suboptions:
+ansible-test's yamllint reads doc fragments as literal strings, so the three are written out in full;
+``tests/unit/test_option_declarations.py`` holds every copy equal to the first and to the argument spec.
 """
 
 
 class ModuleDocFragment:
-    DOCUMENTATION = "options:\n" + indent(_PROBE_OPTIONS.strip("\n") + "\n", "  ")
+    DOCUMENTATION = r"""
+options:
+  protocol:
+    description:
+      - How to probe C(host:port) targets.
+      - V(tcp) connects; V(tls) also completes a TLS handshake; V(http) and V(https) also send one request and check
+        the response.
+    type: str
+    choices: [tcp, tls, http, https]
+    default: tcp
+  path:
+    description:
+      - Request path (with an optional query string) for V(http) and V(https) probes of C(host:port) targets.
+    type: str
+    default: /
+  method:
+    description:
+      - HTTP method. Redirects are not followed.
+    type: str
+    choices: [GET, HEAD]
+    default: GET
+  expected_status:
+    description:
+      - HTTP status codes that count as success.
+      - A list of integers, or the API Gateway's own syntax as a string, such as V(200,201), V(200-299) or
+        V(200,300-399).
+    type: raw
+    default: 200-399
+  body_regex:
+    description:
+      - Python regular expression that must be found in the response body (searched, not matched from the start).
+      - Only the first 64 KiB of the body are read and searched. Cannot be used with C(method=HEAD).
+    type: str
+  headers:
+    description:
+      - Extra HTTP request headers. A C(Host) header given here replaces the one derived from the target.
+    type: dict
+  validate_certs:
+    description:
+      - Verify the backend's TLS certificate and host name for V(tls) and V(https) probes.
+      - Set to V(false) to probe backends with self-signed certificates; C(cert_days_left) is still reported.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of CA certificates to trust in addition to the system's, for backends with certificates from a
+        private CA.
+      - The file is read on the managed host.
+    type: path
+  server_name:
+    description:
+      - Name to send as TLS SNI, to verify the certificate against, and to put in the C(Host) header.
+      - Use it when targets are IP addresses but the certificate names a host. Defaults to each target's host.
+    type: str
+  timeout:
+    description:
+      - Seconds one probe of one target may take, from the first connection attempt to the last byte read.
+    type: float
+    default: 5
+  concurrency:
+    description:
+      - How many targets are probed at the same time (1 to 10000). At most this many sockets are open at once.
+      - N targets that all time out take about ceil(N / concurrency) times C(timeout).
+    type: int
+    default: 100
+"""
 
-    LOCAL_PROBE = (
-        "options:\n  local_probe:\n"
-        + indent(_LOCAL_PROBE.strip("\n") + "\n", "    ")
-        + indent(_PROBE_OPTIONS.strip("\n") + "\n", "      ")
-    )
+    LOCAL_PROBE = r"""
+options:
+  local_probe:
+    description:
+      - Options of the local probes of O(probe=local) and O(probe=both), as in M(hwcloud.apig.backend_probe).
+      - Each key is checked and converted as the option of the same name there; an unknown key is refused.
+    type: dict
+    default: {}
+    suboptions:
+      protocol:
+        description:
+          - How to probe C(host:port) targets.
+          - V(tcp) connects; V(tls) also completes a TLS handshake; V(http) and V(https) also send one request and check
+            the response.
+        type: str
+        choices: [tcp, tls, http, https]
+        default: tcp
+      path:
+        description:
+          - Request path (with an optional query string) for V(http) and V(https) probes of C(host:port) targets.
+        type: str
+        default: /
+      method:
+        description:
+          - HTTP method. Redirects are not followed.
+        type: str
+        choices: [GET, HEAD]
+        default: GET
+      expected_status:
+        description:
+          - HTTP status codes that count as success.
+          - A list of integers, or the API Gateway's own syntax as a string, such as V(200,201), V(200-299) or
+            V(200,300-399).
+        type: raw
+        default: 200-399
+      body_regex:
+        description:
+          - Python regular expression that must be found in the response body (searched, not matched from the start).
+          - Only the first 64 KiB of the body are read and searched. Cannot be used with C(method=HEAD).
+        type: str
+      headers:
+        description:
+          - Extra HTTP request headers. A C(Host) header given here replaces the one derived from the target.
+        type: dict
+      validate_certs:
+        description:
+          - Verify the backend's TLS certificate and host name for V(tls) and V(https) probes.
+          - Set to V(false) to probe backends with self-signed certificates; C(cert_days_left) is still reported.
+        type: bool
+        default: true
+      ca_path:
+        description:
+          - PEM file of CA certificates to trust in addition to the system's, for backends with certificates from a
+            private CA.
+          - The file is read on the managed host.
+        type: path
+      server_name:
+        description:
+          - Name to send as TLS SNI, to verify the certificate against, and to put in the C(Host) header.
+          - Use it when targets are IP addresses but the certificate names a host. Defaults to each target's host.
+        type: str
+      timeout:
+        description:
+          - Seconds one probe of one target may take, from the first connection attempt to the last byte read.
+        type: float
+        default: 5
+      concurrency:
+        description:
+          - How many targets are probed at the same time (1 to 10000). At most this many sockets are open at once.
+          - N targets that all time out take about ceil(N / concurrency) times C(timeout).
+        type: int
+        default: 100
+"""
 
-    CHECKS = (
-        "options:\n  checks:\n"
-        + indent(_CHECKS.strip("\n") + "\n", "    ")
-        + indent(_PROBE_OPTIONS.strip("\n") + "\n", "          ")
-    )
+    CHECKS = r"""
+options:
+  checks:
+    description:
+      - Several checks run in one module run. Each entry takes the options of a single check.
+      - Mutually exclusive with O(instance_id), O(backend_type), O(backend_address) and O(vpc_channel_id).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: A name for the check, used in C(failures) and reports. Defaults to the address or channel ID.
+        type: str
+      instance_id:
+        description: ID of the APIG gateway instance.
+        type: str
+        required: true
+      backend_type:
+        description: V(backend_address) or V(vpc_channel).
+        type: str
+        required: true
+        choices: [backend_address, vpc_channel]
+      backend_address:
+        description: C(host:port) when O(checks[].backend_type=backend_address).
+        type: str
+      vpc_channel_id:
+        description: VPC channel ID when O(checks[].backend_type=vpc_channel).
+        type: str
+      probe:
+        description: As O(probe); defaults to O(probe).
+        type: str
+        choices: [remote, local, both]
+      local_probe:
+        description:
+          - As O(local_probe); defaults to O(local_probe) (the whole dictionary, not key by key).
+        type: dict
+        suboptions:
+          protocol:
+            description:
+              - How to probe C(host:port) targets.
+              - V(tcp) connects; V(tls) also completes a TLS handshake; V(http) and V(https) also send one request and check
+                the response.
+            type: str
+            choices: [tcp, tls, http, https]
+            default: tcp
+          path:
+            description:
+              - Request path (with an optional query string) for V(http) and V(https) probes of C(host:port) targets.
+            type: str
+            default: /
+          method:
+            description:
+              - HTTP method. Redirects are not followed.
+            type: str
+            choices: [GET, HEAD]
+            default: GET
+          expected_status:
+            description:
+              - HTTP status codes that count as success.
+              - A list of integers, or the API Gateway's own syntax as a string, such as V(200,201), V(200-299) or
+                V(200,300-399).
+            type: raw
+            default: 200-399
+          body_regex:
+            description:
+              - Python regular expression that must be found in the response body (searched, not matched from the start).
+              - Only the first 64 KiB of the body are read and searched. Cannot be used with C(method=HEAD).
+            type: str
+          headers:
+            description:
+              - Extra HTTP request headers. A C(Host) header given here replaces the one derived from the target.
+            type: dict
+          validate_certs:
+            description:
+              - Verify the backend's TLS certificate and host name for V(tls) and V(https) probes.
+              - Set to V(false) to probe backends with self-signed certificates; C(cert_days_left) is still reported.
+            type: bool
+            default: true
+          ca_path:
+            description:
+              - PEM file of CA certificates to trust in addition to the system's, for backends with certificates from a
+                private CA.
+              - The file is read on the managed host.
+            type: path
+          server_name:
+            description:
+              - Name to send as TLS SNI, to verify the certificate against, and to put in the C(Host) header.
+              - Use it when targets are IP addresses but the certificate names a host. Defaults to each target's host.
+            type: str
+          timeout:
+            description:
+              - Seconds one probe of one target may take, from the first connection attempt to the last byte read.
+            type: float
+            default: 5
+          concurrency:
+            description:
+              - How many targets are probed at the same time (1 to 10000). At most this many sockets are open at once.
+              - N targets that all time out take about ceil(N / concurrency) times C(timeout).
+            type: int
+            default: 100
+"""

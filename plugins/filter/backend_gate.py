@@ -3,7 +3,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Filters the backend_gate role decides with; the logic lives in module_utils/gate.py."""
 
-
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.gate import decide, junit_report
@@ -14,13 +13,15 @@ ON_ERROR = ("fail", "warn")
 def backend_gate_verdict(run, checks, max_failures=0, on_error="fail"):
     """The gate's verdict from a registered hwcloud.apig.backend_connectivity batch result."""
     if not isinstance(run, dict):
-        raise AnsibleFilterError("backend_gate_verdict expects the registered result of hwcloud.apig.backend_connectivity")
+        raise AnsibleFilterError(
+            "backend_gate_verdict expects the registered result of hwcloud.apig.backend_connectivity"
+        )
     if on_error not in ON_ERROR:
         raise AnsibleFilterError("on_error must be fail or warn, got %r" % (on_error,))
     try:
         max_failures = int(max_failures)
     except (TypeError, ValueError):
-        raise AnsibleFilterError("max_failures must be an integer, got %r" % (max_failures,))
+        raise AnsibleFilterError("max_failures must be an integer, got %r" % (max_failures,)) from None
     if max_failures < 0:
         raise AnsibleFilterError("max_failures must be 0 or more, got %d" % max_failures)
     return decide(run, checks, max_failures, on_error)

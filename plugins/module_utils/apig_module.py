@@ -72,7 +72,7 @@ class ApigModule:
         except InputError as exc:
             self.ansible.fail_json(msg=self.scrub(exc.msg), option=exc.option, **self.scrub_result(exc.details))
         except ApigError as exc:
-            self.fail_task(exc.msg, **error_record(exc))
+            self.fail_task(**error_record(exc))
         except Exception as exc:  # pylint: disable=broad-except  # the one place that stops a traceback reaching the user
             self.ansible.fail_json(msg=self.scrub("unexpected %s: %s" % (type(exc).__name__, exc)))
         result["changed"] = False
@@ -88,16 +88,18 @@ class ApigModule:
             self._client = client
             return self.run(client)
 
-    def fail_task(self, msg, **fields):
-        """Fail the task with ``msg`` and return values, every secret scrubbed."""
-        fields.pop("msg", None)
+    def fail_task(self, **fields):
+        """Fail the task with these return values (``msg`` among them), every secret scrubbed."""
+        msg = fields.pop("msg")
         self.ansible.fail_json(msg=self.scrub(msg), **self.scrub_result(fields))
 
     def check_fact_name(self, option="fact_name"):
         """A fact name must be a plain variable name, and not one of Ansible's own."""
         name = self.params[option]
         if not _FACT_NAME.match(name) or name.startswith("ansible_"):
-            raise InputError(option, "%s must be a valid variable name not starting with ansible_, got %r" % (option, name))
+            raise InputError(
+                option, "%s must be a valid variable name not starting with ansible_, got %r" % (option, name)
+            )
         return name
 
     def _warn_about_transport(self, settings):
@@ -108,7 +110,9 @@ class ApigModule:
             )
         for url in (settings.endpoint, settings.iam_endpoint):
             if url and urlsplit(url).scheme == "http" and urlsplit(url).hostname not in LOOPBACK_HOSTS:
-                self.ansible.warn("%s is plain HTTP: credentials and answers travel unencrypted." % urlsplit(url).netloc)
+                self.ansible.warn(
+                    "%s is plain HTTP: credentials and answers travel unencrypted." % urlsplit(url).netloc
+                )
 
     def secrets(self):
         """The secrets to mask: the credentials given and any token IAM issued during this run.
@@ -137,7 +141,7 @@ class ApigModule:
     def scrub_result(self, value):
         """``scrub`` applied through nested results."""
         if isinstance(value, dict):
-            return dict((key, self.scrub_result(item)) for key, item in value.items())
+            return {key: self.scrub_result(item) for key, item in value.items()}
         if isinstance(value, list):
             return [self.scrub_result(item) for item in value]
         return self.scrub(value)

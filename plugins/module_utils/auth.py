@@ -12,7 +12,7 @@ once per module run (never once per request); AK/SK signs every request with
 
 import threading
 
-from ansible_collections.hwcloud.apig.plugins.module_utils.connection import AUTH_AKSK, AUTH_PASSWORD, AUTH_TOKEN
+from ansible_collections.hwcloud.apig.plugins.module_utils.connection import AUTH_AKSK, AUTH_TOKEN
 from ansible_collections.hwcloud.apig.plugins.module_utils.signer import sign_request
 
 
@@ -49,10 +49,21 @@ class PasswordAuth:
         Huawei Cloud IAM API reference, "Obtaining a User Token Through Password Authentication".
         """
         scope = {"project": {"id": self._project_id}} if self._project_id else {"project": {"name": self._region}}
-        return {"auth": {"identity": {"methods": ["password"],
-                                      "password": {"user": {"name": self._user_name, "password": self._password,
-                                                            "domain": {"name": self._domain_name}}}},
-                         "scope": scope}}
+        return {
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {
+                        "user": {
+                            "name": self._user_name,
+                            "password": self._password,
+                            "domain": {"name": self._domain_name},
+                        }
+                    },
+                },
+                "scope": scope,
+            }
+        }
 
     def _ensure_token(self, client):
         with self._lock:
@@ -111,4 +122,6 @@ def auth_from_settings(settings):
         return TokenAuth(creds["auth_token"])
     if settings.auth_mode == AUTH_AKSK:
         return AkSkAuth(creds["access_key"], creds["secret_key"], creds.get("security_token"), settings.project_id)
-    return PasswordAuth(creds["user_name"], creds["password"], creds["domain_name"], settings.project_id, settings.region)
+    return PasswordAuth(
+        creds["user_name"], creds["password"], creds["domain_name"], settings.project_id, settings.region
+    )

@@ -13,7 +13,11 @@ option, before anything is sent.
 import re
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
-from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import ProbeInputError, ProbeSpec, probe_option_spec
+from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import (
+    ProbeInputError,
+    ProbeSpec,
+    probe_option_spec,
+)
 from ansible_collections.hwcloud.apig.plugins.module_utils.targets import AddressError, parse_address
 
 BACKEND_ADDRESS, VPC_CHANNEL = "backend_address", "vpc_channel"
@@ -48,7 +52,9 @@ def check_huawei_id(option, value):
 class CheckSpec:
     """A validated check: what to ask the gateway and how to probe its backends from this host."""
 
-    def __init__(self, name, instance_id, backend_type, backend_address=None, vpc_channel_id=None, probe=REMOTE, probe_spec=None):
+    def __init__(
+        self, name, instance_id, backend_type, backend_address=None, vpc_channel_id=None, probe=REMOTE, probe_spec=None
+    ):
         self.name = name
         self.instance_id = instance_id
         self.backend_type = backend_type
@@ -65,7 +71,12 @@ class CheckSpec:
 
     def describe(self):
         """The check's identity as returned to the user."""
-        info = {"name": self.name, "instance_id": self.instance_id, "backend_type": self.backend_type, "probe": self.probe}
+        info = {
+            "name": self.name,
+            "instance_id": self.instance_id,
+            "backend_type": self.backend_type,
+            "probe": self.probe,
+        }
         if self.backend_type == BACKEND_ADDRESS:
             info["backend_address"] = self.backend_address
         else:
@@ -79,7 +90,9 @@ def _backend(params, where):
     if params["backend_type"] == VPC_CHANNEL:
         wanted, unwanted = unwanted, wanted
     if params.get(wanted) is None:
-        raise InputError(where + wanted, "%s%s is required when backend_type is %s" % (where, wanted, params["backend_type"]))
+        raise InputError(
+            where + wanted, "%s%s is required when backend_type is %s" % (where, wanted, params["backend_type"])
+        )
     if params.get(unwanted) is not None:
         raise InputError(
             where + unwanted, "%s%s cannot be used when backend_type is %s" % (where, unwanted, params["backend_type"])
@@ -113,4 +126,12 @@ def check_spec_from_params(params, where=""):
         name = backend_address or vpc_channel_id
     if not _CHECK_NAME.match(name):
         raise InputError(where + "name", "%sname must be 1-128 printable characters" % where)
-    return CheckSpec(name, instance_id, params["backend_type"], backend_address, vpc_channel_id, params.get("probe") or REMOTE, probe_spec)
+    return CheckSpec(
+        name,
+        instance_id,
+        params["backend_type"],
+        backend_address,
+        vpc_channel_id,
+        params.get("probe") or REMOTE,
+        probe_spec,
+    )

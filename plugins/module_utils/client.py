@@ -18,6 +18,7 @@ import time
 try:
     import requests
     from requests.adapters import HTTPAdapter
+
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError as _import_error:  # pragma: no cover - exercised by ansible-test's import sanity check
@@ -61,11 +62,17 @@ class _Response:
             data = json.loads(self.body.decode("utf-8"))
         except (ValueError, UnicodeDecodeError):
             snippet = self.body[:120].decode("utf-8", "replace").replace("\n", " ")
-            raise ApigError("%s answered HTTP %s with a body that is not JSON: %r" % (what, self.status, snippet),
-                            status=self.status, request_id=self.request_id)
+            raise ApigError(
+                "%s answered HTTP %s with a body that is not JSON: %r" % (what, self.status, snippet),
+                status=self.status,
+                request_id=self.request_id,
+            ) from None
         if not isinstance(data, dict):
-            raise ApigError("%s answered HTTP %s with JSON that is not an object" % (what, self.status),
-                            status=self.status, request_id=self.request_id)
+            raise ApigError(
+                "%s answered HTTP %s with JSON that is not an object" % (what, self.status),
+                status=self.status,
+                request_id=self.request_id,
+            )
         return data
 
 
@@ -96,7 +103,9 @@ class ApigClient:
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(1, pool_size), max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
-        self._session.verify = settings.ca_path if (settings.validate_certs and settings.ca_path) else settings.validate_certs
+        self._session.verify = (
+            settings.ca_path if (settings.validate_certs and settings.ca_path) else settings.validate_certs
+        )
         self._project_id = settings.project_id
         self._project_lock = threading.Lock()
         self.issued_tokens = []  # IAM tokens this run obtained: secrets too, though no option holds them
@@ -118,29 +127,45 @@ class ApigClient:
             if self._project_id is None:
                 self._project_id = self.auth.project_id(self)
             if not isinstance(self._project_id, str) or not self._project_id:
-                raise ApigError("IAM's token names no project for region %r, so the APIG path cannot be built; "
-                                "set project_id" % (self.settings.region,))
+                raise ApigError(
+                    "IAM's token names no project for region %r, so the APIG path cannot be built; "
+                    "set project_id" % (self.settings.region,)
+                )
             return self._project_id
 
     def check_backend_connectivity(self, instance_id, body):
         """POST .../backend/connectivity/check; returns (validated answer, request id)."""
-        path = "/v2/%s/apigw/instances/%s/backend/connectivity/check" % (_segment(self.project_id()), _segment(instance_id))
+        path = "/v2/%s/apigw/instances/%s/backend/connectivity/check" % (
+            _segment(self.project_id()),
+            _segment(instance_id),
+        )
         response = self._apig_call("POST", path, body=body, expected=(200, 201))
         data = response.json("APIG")
         return _validated_check_answer(data, response), response.request_id
 
     def list_vpc_channel_members(self, instance_id, vpc_channel_id):
-        """Every member of a VPC channel, paging with offset/limit until ``total`` (Huawei Cloud APIG API reference, "Querying Backend Servers of a VPC Channel")."""
+        """Every member of a VPC channel, paging with offset/limit until ``total``.
+
+        Huawei Cloud APIG API reference, "Querying Backend Servers of a VPC Channel".
+        """
         path = "/v2/%s/apigw/instances/%s/vpc-channels/%s/members" % (
-            _segment(self.project_id()), _segment(instance_id), _segment(vpc_channel_id))
+            _segment(self.project_id()),
+            _segment(instance_id),
+            _segment(vpc_channel_id),
+        )
         members, offset = [], 0
         for _page in range(MAX_MEMBER_PAGES):
-            response = self._apig_call("GET", path, query={"offset": offset, "limit": MEMBERS_PAGE_LIMIT}, expected=(200,))
+            response = self._apig_call(
+                "GET", path, query={"offset": offset, "limit": MEMBERS_PAGE_LIMIT}, expected=(200,)
+            )
             data = response.json("APIG")
             page, total = data.get("members"), data.get("total")
             if not isinstance(page, list) or not isinstance(total, int) or isinstance(total, bool):
-                raise ApigError("APIG's member list has no 'members' list or no integer 'total'",
-                                status=response.status, request_id=response.request_id)
+                raise ApigError(
+                    "APIG's member list has no 'members' list or no integer 'total'",
+                    status=response.status,
+                    request_id=response.request_id,
+                )
             members.extend(page)
             offset += len(page)
             if offset >= total or not page:
@@ -150,13 +175,21 @@ class ApigClient:
     def issue_iam_token(self, body):
         """POST {iam}/v3/auth/tokens; returns (token, project id of its scope)."""
         url = self.settings.iam_endpoint + "/v3/auth/tokens"
-        response = self._send_with_retries("POST", url, {"Content-Type": "application/json;charset=utf8"},
-                                           json.dumps(body).encode("utf-8"), sign=False, what="IAM")
+        response = self._send_with_retries(
+            "POST",
+            url,
+            {"Content-Type": "application/json;charset=utf8"},
+            json.dumps(body).encode("utf-8"),
+            sign=False,
+            what="IAM",
+        )
         if response.status != 201:
             raise self._error_from(response, "IAM refused the sign-in")
         token = response.headers.get("X-Subject-Token")
         if not token:
-            raise ApigError("IAM answered 201 without an X-Subject-Token header", status=201, request_id=response.request_id)
+            raise ApigError(
+                "IAM answered 201 without an X-Subject-Token header", status=201, request_id=response.request_id
+            )
         self.issued_tokens.append(token)
         token_info = response.json("IAM").get("token")
         project = token_info.get("project") if isinstance(token_info, dict) else None
@@ -172,7 +205,11 @@ class ApigClient:
         payload = None if body is None else json.dumps(body, sort_keys=True).encode("utf-8")
         headers = {"Content-Type": "application/json"}
         response = self._send_with_retries(method, url, headers, payload, sign=True, what="APIG")
-        if response.status == 401 and huawei_error_fields(self._safe_json(response))[0] == "APIG.1001" and self.auth.refresh(self):
+        if (
+            response.status == 401
+            and huawei_error_fields(self._safe_json(response))[0] == "APIG.1001"
+            and self.auth.refresh(self)
+        ):
             response = self._send_with_retries(method, url, headers, payload, sign=True, what="APIG")
         if response.status not in expected:
             raise self._error_from(response, "APIG refused the request")
@@ -195,9 +232,17 @@ class ApigClient:
         if 300 <= response.status < 400:
             location = _host_of(response.headers.get("Location")) or "an unnamed location"
             detail = "HTTP %s redirect to %s, which is not followed so that credentials stay with %s" % (
-                response.status, location, urlsplit(self.settings.endpoint).netloc)
-        return ApigError("%s: %s" % (prefix, detail), status=response.status, error_code=error_code,
-                         error_msg=error_msg, request_id=response.request_id)
+                response.status,
+                location,
+                urlsplit(self.settings.endpoint).netloc,
+            )
+        return ApigError(
+            "%s: %s" % (prefix, detail),
+            status=response.status,
+            error_code=error_code,
+            error_msg=error_msg,
+            request_id=response.request_id,
+        )
 
     def _send_with_retries(self, method, url, headers, body, sign, what):
         """One logical request: retried on the retryable answers and connection errors, never on other 4xx."""
@@ -209,17 +254,24 @@ class ApigClient:
             except ApigError:
                 raise
             except requests.exceptions.SSLError as exc:
-                raise ApigError("TLS verification of %s failed (%s); set ca_path to the CA that signed it, or "
-                                "validate_certs: false for a test endpoint" % (urlsplit(url).netloc, _reason(exc)))
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                    requests.exceptions.ChunkedEncodingError) as exc:
+                raise ApigError(
+                    "TLS verification of %s failed (%s); set ca_path to the CA that signed it, or "
+                    "validate_certs: false for a test endpoint" % (urlsplit(url).netloc, _reason(exc))
+                ) from None
+            except (
+                requests.exceptions.ConnectionError,
+                requests.exceptions.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
                 if last:
-                    raise ApigError("could not get an answer from %s at %s after %d attempt(s): %s" % (
-                        what, urlsplit(url).netloc, attempts, _reason(exc)))
+                    raise ApigError(
+                        "could not get an answer from %s at %s after %d attempt(s): %s"
+                        % (what, urlsplit(url).netloc, attempts, _reason(exc))
+                    ) from None
                 self._sleep(retry_delay(attempt))
                 continue
             except requests.exceptions.RequestException as exc:
-                raise ApigError("request to %s at %s failed: %s" % (what, urlsplit(url).netloc, _reason(exc)))
+                raise ApigError("request to %s at %s failed: %s" % (what, urlsplit(url).netloc, _reason(exc))) from None
             if is_retryable_status(response.status) and not last:
                 self._sleep(retry_delay(attempt, response.headers.get("Retry-After")))
                 continue
@@ -231,8 +283,9 @@ class ApigClient:
         headers = dict(headers, **{"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
         if sign:
             headers = self.auth.apply(self, method, url, headers, body)
-        with self._session.request(method, url, headers=headers, data=body, timeout=self.settings.timeout,
-                                   allow_redirects=False, stream=True) as raw:
+        with self._session.request(
+            method, url, headers=headers, data=body, timeout=self.settings.timeout, allow_redirects=False, stream=True
+        ) as raw:
             return _Response(raw.status_code, raw.headers, _read_capped(raw, url))
 
 
@@ -240,15 +293,22 @@ def _read_capped(raw, url):
     """The body, refusing to hold more than MAX_RESPONSE_BYTES in memory."""
     declared = raw.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
-        raise ApigError("the answer from %s declares %s bytes, more than the %d this client reads" % (
-            urlsplit(url).netloc, declared, MAX_RESPONSE_BYTES), status=raw.status_code,
-            request_id=raw.headers.get("X-Request-Id"))
+        raise ApigError(
+            "the answer from %s declares %s bytes, more than the %d this client reads"
+            % (urlsplit(url).netloc, declared, MAX_RESPONSE_BYTES),
+            status=raw.status_code,
+            request_id=raw.headers.get("X-Request-Id"),
+        )
     chunks, size = [], 0
     for chunk in raw.iter_content(65536):
         size += len(chunk)
         if size > MAX_RESPONSE_BYTES:
-            raise ApigError("the answer from %s is larger than the %d bytes this client reads" % (
-                urlsplit(url).netloc, MAX_RESPONSE_BYTES), status=raw.status_code, request_id=raw.headers.get("X-Request-Id"))
+            raise ApigError(
+                "the answer from %s is larger than the %d bytes this client reads"
+                % (urlsplit(url).netloc, MAX_RESPONSE_BYTES),
+                status=raw.status_code,
+                request_id=raw.headers.get("X-Request-Id"),
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -281,15 +341,24 @@ def _validated_check_answer(data, response):
     """The 201 body must say SUCCESS or FAILED, with failures a list of strings: anything else is not an answer."""
     result = data.get("check_result")
     if result not in MADE:
-        raise ApigError("APIG's answer has check_result %r, not SUCCESS or FAILED; the check is treated as not made" % (result,),
-                        status=response.status, request_id=response.request_id)
+        raise ApigError(
+            "APIG's answer has check_result %r, not SUCCESS or FAILED; the check is treated as not made" % (result,),
+            status=response.status,
+            request_id=response.request_id,
+        )
     failures = data.get("failures")
     if failures is None:
         failures = []
     if not isinstance(failures, list) or not all(isinstance(item, str) for item in failures):
-        raise ApigError("APIG's answer has 'failures' that is not a list of host:port strings",
-                        status=response.status, request_id=response.request_id)
+        raise ApigError(
+            "APIG's answer has 'failures' that is not a list of host:port strings",
+            status=response.status,
+            request_id=response.request_id,
+        )
     if result == SUCCESS and failures:
-        raise ApigError("APIG's answer says SUCCESS but lists failures %s; the check is treated as not made" % ", ".join(failures),
-                        status=response.status, request_id=response.request_id)
+        raise ApigError(
+            "APIG's answer says SUCCESS but lists failures %s; the check is treated as not made" % ", ".join(failures),
+            status=response.status,
+            request_id=response.request_id,
+        )
     return {"check_result": result, "failures": failures}

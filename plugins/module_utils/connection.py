@@ -10,11 +10,10 @@ unambiguous description of *where* to send requests and *which* of the three
 sign-in modes to use, raising ``InputError`` before anything is sent.
 """
 
-
 import os
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
-from urllib.parse import urlsplit
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 
@@ -51,7 +50,7 @@ def credentials_from(params, environ):
     """
     names = [name for name, _variables in CREDENTIAL_ENV]
     if any(params.get(name) is not None for name in names):
-        return dict((name, params.get(name)) for name in names)
+        return {name: params.get(name) for name in names}
     found = {}
     for name, variables in CREDENTIAL_ENV:
         found[name] = next((environ[variable] for variable in variables if environ.get(variable)), None)
@@ -97,9 +96,9 @@ def _validated_base_url(option, value):
     """A base URL without trailing slash; refuses anything that is not http(s)://host."""
     try:
         parts = urlsplit(value)
-        parts.port  # pylint: disable=pointless-statement  # raises ValueError on a bad port
+        _port = parts.port  # raises ValueError on a bad port
     except ValueError as exc:
-        raise InputError(option, "%s is not a valid URL: %s" % (option, exc))
+        raise InputError(option, "%s is not a valid URL: %s" % (option, exc)) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(option, "%s must be an http:// or https:// URL with a host, got %r" % (option, value))
     if parts.port == 0:
@@ -130,8 +129,19 @@ def _check_text(option, value):
 class ConnectionSettings:
     """Validated connection and sign-in settings; never printed (it holds secrets)."""
 
-    def __init__(self, endpoint, iam_endpoint, project_id, region, auth_mode, credentials,
-                 validate_certs, ca_path, timeout, retries):
+    def __init__(
+        self,
+        endpoint,
+        iam_endpoint,
+        project_id,
+        region,
+        auth_mode,
+        credentials,
+        validate_certs,
+        ca_path,
+        timeout,
+        retries,
+    ):
         self.endpoint = endpoint
         self.iam_endpoint = iam_endpoint
         self.project_id = project_id
@@ -144,7 +154,11 @@ class ConnectionSettings:
         self.retries = retries
 
     def __repr__(self):
-        return "ConnectionSettings(endpoint=%r, auth_mode=%r, project_id=%r)" % (self.endpoint, self.auth_mode, self.project_id)
+        return "ConnectionSettings(endpoint=%r, auth_mode=%r, project_id=%r)" % (
+            self.endpoint,
+            self.auth_mode,
+            self.project_id,
+        )
 
     @property
     def secrets(self):
@@ -156,14 +170,28 @@ class ConnectionSettings:
         """Validate the shared options; raise InputError naming the first bad option."""
         given = dict(params)
         given.update(credentials_from(params, os.environ if environ is None else environ))
-        names = ("region", "project_id", "endpoint", "iam_endpoint", "auth_token", "access_key", "secret_key",
-                 "security_token", "user_name", "password", "domain_name")
-        values = dict((name, _check_text(name, given.get(name))) for name in names)
+        names = (
+            "region",
+            "project_id",
+            "endpoint",
+            "iam_endpoint",
+            "auth_token",
+            "access_key",
+            "secret_key",
+            "security_token",
+            "user_name",
+            "password",
+            "domain_name",
+        )
+        values = {name: _check_text(name, given.get(name)) for name in names}
         for name in HEADER_CREDENTIALS:
             if values[name] is not None and not all(33 <= ord(char) <= 126 for char in values[name]):
                 # never quote the value: it is a secret
-                raise InputError(name, "%s may contain only printable ASCII characters without spaces "
-                                       "(it is sent in an HTTP header)" % name)
+                raise InputError(
+                    name,
+                    "%s may contain only printable ASCII characters without spaces "
+                    "(it is sent in an HTTP header)" % name,
+                )
         timeout, retries = params.get("timeout"), params.get("retries")
         if timeout is None or not 0 < timeout <= 600:
             raise InputError("timeout", "timeout must be more than 0 and at most 600 seconds, got %r" % timeout)
@@ -175,7 +203,9 @@ class ConnectionSettings:
         endpoint = values["endpoint"]
         if endpoint is None:
             if region is None:
-                raise InputError("endpoint", "either endpoint (HW_APIG_ENDPOINT) or region (HW_REGION_NAME) is required")
+                raise InputError(
+                    "endpoint", "either endpoint (HW_APIG_ENDPOINT) or region (HW_REGION_NAME) is required"
+                )
             endpoint = default_apig_endpoint(region)
         endpoint = _validated_base_url("endpoint", endpoint)
 
@@ -184,29 +214,52 @@ class ConnectionSettings:
             iam_endpoint = values["iam_endpoint"]
             if iam_endpoint is None:
                 if region is None:
-                    raise InputError("iam_endpoint", "password sign-in needs iam_endpoint (HW_AUTH_URL) or region (HW_REGION_NAME)")
+                    raise InputError(
+                        "iam_endpoint", "password sign-in needs iam_endpoint (HW_AUTH_URL) or region (HW_REGION_NAME)"
+                    )
                 iam_endpoint = default_iam_endpoint(region)
             iam_endpoint = _strip_iam_version(_validated_base_url("iam_endpoint", iam_endpoint))
 
         project_id = values["project_id"]
         if project_id is None and not (auth_mode == AUTH_PASSWORD and region):
-            raise InputError("project_id", "project_id (HW_PROJECT_ID) is required%s" % (
-                "" if auth_mode == AUTH_PASSWORD else " with %s sign-in" % ("token" if auth_mode == AUTH_TOKEN else "AK/SK")))
+            raise InputError(
+                "project_id",
+                "project_id (HW_PROJECT_ID) is required%s"
+                % (
+                    ""
+                    if auth_mode == AUTH_PASSWORD
+                    else " with %s sign-in" % ("token" if auth_mode == AUTH_TOKEN else "AK/SK")
+                ),
+            )
         if project_id is not None and not _is_safe_path_segment(project_id):
-            raise InputError("project_id", "project_id may contain only letters, digits, '-' and '_', got %r" % project_id)
+            raise InputError(
+                "project_id", "project_id may contain only letters, digits, '-' and '_', got %r" % project_id
+            )
 
         ca_path = params.get("ca_path")
         if ca_path is not None and not ca_path.strip():
             raise InputError("ca_path", "ca_path must not be empty")
         if ca_path is not None and not os.path.exists(ca_path):
-            raise InputError("ca_path", "ca_path %r does not exist (give a PEM CA bundle file or a hashed CA directory)" % ca_path)
-        return cls(endpoint, iam_endpoint, project_id, region, auth_mode, credentials,
-                   bool(params.get("validate_certs", True)), ca_path, float(timeout), int(retries))
+            raise InputError(
+                "ca_path", "ca_path %r does not exist (give a PEM CA bundle file or a hashed CA directory)" % ca_path
+            )
+        return cls(
+            endpoint,
+            iam_endpoint,
+            project_id,
+            region,
+            auth_mode,
+            credentials,
+            bool(params.get("validate_certs", True)),
+            ca_path,
+            float(timeout),
+            int(retries),
+        )
 
 
 def _is_safe_path_segment(value):
     """IDs are interpolated into URL paths: refuse anything that could change the path."""
-    return len(value) <= 128 and all(char.isalnum() and char.isascii() or char in "-_" for char in value)
+    return len(value) <= 128 and all((char.isalnum() and char.isascii()) or char in "-_" for char in value)
 
 
 def _auth_mode(values):
@@ -218,14 +271,20 @@ def _auth_mode(values):
     }
     modes = [mode for mode in (AUTH_TOKEN, AUTH_AKSK, AUTH_PASSWORD) if given[mode]]
     if not modes:
-        raise InputError("auth_token", "no credentials: set auth_token (HW_AUTH_TOKEN), or access_key and secret_key "
-                                       "(HW_ACCESS_KEY, HW_SECRET_KEY), or user_name, password and domain_name "
-                                       "(HW_USER_NAME, HW_USER_PASSWORD, HW_DOMAIN_NAME)")
+        raise InputError(
+            "auth_token",
+            "no credentials: set auth_token (HW_AUTH_TOKEN), or access_key and secret_key "
+            "(HW_ACCESS_KEY, HW_SECRET_KEY), or user_name, password and domain_name "
+            "(HW_USER_NAME, HW_USER_PASSWORD, HW_DOMAIN_NAME)",
+        )
     if len(modes) > 1:
         first, second = given[modes[0]][0], given[modes[1]][0]
-        raise InputError(second, "%s and %s belong to different ways to sign in and cannot be used together "
-                                 "(when no credential option is given, they come from the HW_* and "
-                                 "HUAWEICLOUD_SDK_* environment variables)" % (first, second))
+        raise InputError(
+            second,
+            "%s and %s belong to different ways to sign in and cannot be used together "
+            "(when no credential option is given, they come from the HW_* and "
+            "HUAWEICLOUD_SDK_* environment variables)" % (first, second),
+        )
     mode = modes[0]
     if mode == AUTH_TOKEN:
         return mode, {"auth_token": values["auth_token"]}
@@ -233,8 +292,8 @@ def _auth_mode(values):
         for name in ("access_key", "secret_key"):
             if values[name] is None:
                 raise InputError(name, "AK/SK sign-in needs both access_key and secret_key; %s is missing" % name)
-        return mode, dict((name, values[name]) for name in ("access_key", "secret_key", "security_token"))
+        return mode, {name: values[name] for name in ("access_key", "secret_key", "security_token")}
     for name in ("user_name", "password", "domain_name"):
         if values[name] is None:
             raise InputError(name, "password sign-in needs user_name, password and domain_name; %s is missing" % name)
-    return mode, dict((name, values[name]) for name in ("user_name", "password", "domain_name"))
+    return mode, {name: values[name] for name in ("user_name", "password", "domain_name")}

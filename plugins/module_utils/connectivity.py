@@ -119,13 +119,22 @@ class CheckRunner:
         targets = []
         for member in members:
             host, port = (member or {}).get("host"), (member or {}).get("port")
-            if not isinstance(host, str) or not host or isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+            if (
+                not isinstance(host, str)
+                or not host
+                or isinstance(port, bool)
+                or not isinstance(port, int)
+                or not 0 < port < 65536
+            ):
                 raise ApigError(
-                    "VPC channel %s has a member without a usable host and port (%r, %r)" % (spec.vpc_channel_id, host, port)
+                    "VPC channel %s has a member without a usable host and port (%r, %r)"
+                    % (spec.vpc_channel_id, host, port)
                 )
             targets.append(format_address(host, port))
         if not targets:
-            raise ApigError("VPC channel %s has no members, so there is nothing to probe from this host" % spec.vpc_channel_id)
+            raise ApigError(
+                "VPC channel %s has no members, so there is nothing to probe from this host" % spec.vpc_channel_id
+            )
         return targets
 
     def _local(self, spec):

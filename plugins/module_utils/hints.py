@@ -18,10 +18,10 @@ GATEWAY_SOURCE_RANGE = "100.125.0.0/16"
 def mismatch_hints(remote, local):
     """Sentences that say where the problem lies, from what the gateway and this host each reached."""
     local_targets = [record["target"] for record in local["results"]]
-    local_failed = set(address_key(target) for target in local["failures"])
-    remote_failed = set(address_key(failure) for failure in remote["failures"])
+    local_failed = {address_key(target) for target in local["failures"]}
+    remote_failed = {address_key(failure) for failure in remote["failures"]}
     if remote["check_result"] == FAILED and not remote_failed:
-        remote_failed = set(address_key(target) for target in local_targets)
+        remote_failed = {address_key(target) for target in local_targets}
     gateway_only, host_only, both = [], [], []
     for target in local_targets:
         key = address_key(target)
@@ -43,5 +43,8 @@ def mismatch_hints(remote, local):
             "(firewall, routing, DNS), not on the gateway's." % ", ".join(host_only)
         )
     if both:
-        hints.append("Neither the gateway nor this host reaches %s: the backend is likely down or not listening." % ", ".join(both))
+        hints.append(
+            "Neither the gateway nor this host reaches %s: the backend is likely down or not listening."
+            % ", ".join(both)
+        )
     return hints

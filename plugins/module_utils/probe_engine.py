@@ -45,7 +45,12 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.probe_steps import (
     resolve,
     sockaddr_text,
 )
-from ansible_collections.hwcloud.apig.plugins.module_utils.targets import InvalidTargetError, Target, parse_target, parse_targets
+from ansible_collections.hwcloud.apig.plugins.module_utils.targets import (
+    InvalidTargetError,
+    Target,
+    parse_target,
+    parse_targets,
+)
 
 RECORD_KEYS = (
     "target",
@@ -108,7 +113,9 @@ def probe_once(target, spec, context=None):
         where = record["address"]
         if target.protocol in ("tls", "https"):
             phase = "tls"
-            sock = handshake(sock, target, spec, context or make_tls_context(spec.validate_certs, spec.ca_path), deadline, record)
+            sock = handshake(
+                sock, target, spec, context or make_tls_context(spec.validate_certs, spec.ca_path), deadline, record
+            )
         if target.protocol in ("http", "https"):
             phase = "http"
             http_exchange(sock, target, spec, deadline, record)
@@ -196,7 +203,9 @@ class _ConnectLoop:
                 self._in_flight[sock] = (index, started, connect_started, connect_started + self.spec.timeout, where)
                 continue
             sock.close()
-            self._finish(index, started, connect_started, None if code == 0 else OSError(code, os.strerror(code)), where)
+            self._finish(
+                index, started, connect_started, None if code == 0 else OSError(code, os.strerror(code)), where
+            )
 
 
 def _parsed(targets, protocol, invalid):

@@ -61,7 +61,9 @@ def _positive_number(option, value, allow_zero=False):
     except (TypeError, ValueError):
         raise ProbeInputError(option, "must be a number of seconds, not %r" % (value,)) from None
     if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
-        raise ProbeInputError(option, "must be %s, not %r" % ("zero or more" if allow_zero else "greater than zero", value))
+        raise ProbeInputError(
+            option, "must be %s, not %r" % ("zero or more" if allow_zero else "greater than zero", value)
+        )
     return number
 
 
@@ -74,7 +76,9 @@ def check_concurrency(value):
 
 def check_wait(wait_timeout, wait_interval):
     """``(wait_timeout, wait_interval)`` as seconds: zero or more, and more than zero."""
-    return _positive_number("wait_timeout", wait_timeout, allow_zero=True), _positive_number("wait_interval", wait_interval)
+    return _positive_number("wait_timeout", wait_timeout, allow_zero=True), _positive_number(
+        "wait_interval", wait_interval
+    )
 
 
 class ProbeSpec:
@@ -131,7 +135,7 @@ class ProbeSpec:
     @classmethod
     def from_params(cls, params):
         """The spec for the options of ``probe_option_spec()`` as Ansible has converted them."""
-        return cls(**dict((name, params.get(name)) for name in probe_option_spec() if params.get(name) is not None))
+        return cls(**{name: params.get(name) for name in probe_option_spec() if params.get(name) is not None})
 
 
 def _checked_headers(headers):

@@ -142,7 +142,9 @@ def connect(target, spec, deadline, record):
         addresses = resolve(target.host, target.port, target.is_ip)
     except (socket.gaierror, UnicodeError) as exc:
         record["dns_ms"] = ms(time.monotonic() - started)
-        raise ProbeFailure("dns", "cannot resolve %r: %s" % (target.host, getattr(exc, "strerror", None) or exc)) from None
+        raise ProbeFailure(
+            "dns", "cannot resolve %r: %s" % (target.host, getattr(exc, "strerror", None) or exc)
+        ) from None
     connect_started = time.monotonic()
     record["dns_ms"] = ms(connect_started - started)
     if not addresses:
@@ -202,7 +204,7 @@ def http_exchange(sock, target, spec, deadline, record):
     """One request on a connected (TLS) socket; the status and, with ``body_regex``, the body are checked."""
     where = record["address"]
     headers = {"Host": _host_header(target, spec), "User-Agent": USER_AGENT, "Connection": "close"}
-    lowered = dict((name.lower(), name) for name in headers)
+    lowered = {name.lower(): name for name in headers}
     for name, value in spec.headers.items():
         headers.pop(lowered.get(name.lower(), name), None)
         headers[name] = value

@@ -13,7 +13,6 @@ zero first delay, which would hit a throttled API again at once; here the
 delay is "equal jitter" (half fixed, half random) in fractions of a second.
 """
 
-
 import email.utils
 import math
 import random
@@ -32,7 +31,7 @@ def is_retryable_status(status):
 
 def backoff_delay(attempt, rng=random):
     """Seconds to wait before retry number ``attempt`` (0-based): in [d/2, d], d = BASE*2**attempt, capped."""
-    ceiling = min(MAX_DELAY, BASE_DELAY * (2 ** attempt))
+    ceiling = min(MAX_DELAY, BASE_DELAY * (2**attempt))
     return ceiling / 2.0 + rng.uniform(0, ceiling / 2.0)
 
 

@@ -22,11 +22,9 @@ The secret key is used only as the HMAC key in :func:`compute_signature`; it
 is never logged, stored, returned or placed in an exception message.
 """
 
-
 import datetime
 import hashlib
 import hmac
-
 from urllib.parse import quote, unquote, unquote_plus, urlsplit
 
 SIGNING_ALGORITHM = "SDK-HMAC-SHA256"
@@ -104,7 +102,7 @@ def parse_query_string(query):
     for part in query.split("&"):
         if not part:
             continue
-        key, dummy, value = part.partition("=")
+        key, _dummy, value = part.partition("=")
         pairs.append((unquote_plus(key), unquote_plus(value)))
     return pairs
 
@@ -169,7 +167,7 @@ def canonical_headers(headers, names=None):
     """
     if names is None:
         names = signed_headers(headers)
-    values = dict((name.lower(), str(value).strip()) for name, value in headers.items())
+    values = {name.lower(): str(value).strip() for name, value in headers.items()}
     return "".join("%s:%s\n" % (name, values[name]) for name in names)
 
 
@@ -194,14 +192,16 @@ def canonical_request(method, path, query, headers, body_sha256, names=None):
     """Assemble the CanonicalRequest text from its parts (see the module docstring for the layout)."""
     if names is None:
         names = signed_headers(headers)
-    return "\n".join([
-        method.upper(),
-        canonical_uri(path),
-        canonical_query_string(query),
-        canonical_headers(headers, names),
-        ";".join(names),
-        body_sha256,
-    ])
+    return "\n".join(
+        [
+            method.upper(),
+            canonical_uri(path),
+            canonical_query_string(query),
+            canonical_headers(headers, names),
+            ";".join(names),
+            body_sha256,
+        ]
+    )
 
 
 def string_to_sign(canonical_request_text, sdk_date):
@@ -278,7 +278,9 @@ def sign_request(method, url, headers, body, access_key, secret_key, now=None):
 
     parts = urlsplit(url)
     if "@" in parts.netloc:
-        raise ValueError("the request URL must not contain user info (user:password@); it would replace the AK/SK Authorization header")
+        raise ValueError(
+            "the request URL must not contain user info (user:password@); it would replace the AK/SK Authorization header"
+        )
 
     result = {}
     seen = {}
@@ -309,6 +311,6 @@ def sign_request(method, url, headers, body, access_key, secret_key, now=None):
     text = canonical_request(method, parts.path, parts.query, result, payload_hash(body, result), names)
     signature = compute_signature(secret_key, string_to_sign(text, sdk_date))
 
-    signed = dict((name, _wire_value(value)) for name, value in result.items())
+    signed = {name: _wire_value(value) for name, value in result.items()}
     signed[HEADER_AUTHORIZATION] = authorization_header(access_key, names, signature)
     return signed

@@ -11,17 +11,16 @@ so a probe's error message can print the accepted set back the way users
 think about it: ``expected status 200-299, got 503``.
 """
 
-
 import re
 
 #: What a probe accepts when nothing is said: success and redirects, as
 #: APIG's own health check and ``wait_for``-style checks treat a 3xx as "up"
 #: (redirects are not followed).
-DEFAULT_EXPECTED_STATUS = '200-399'
+DEFAULT_EXPECTED_STATUS = "200-399"
 
 _LOWEST = 100
 _HIGHEST = 599
-_PIECE = re.compile(r'^(\d{3})(?:\s*-\s*(\d{3}))?$')
+_PIECE = re.compile(r"^(\d{3})(?:\s*-\s*(\d{3}))?$")
 
 
 class StatusCodes:
@@ -31,7 +30,7 @@ class StatusCodes:
     (``200-299,301``) for error messages and the module's return values.
     """
 
-    __slots__ = ('ranges',)
+    __slots__ = ("ranges",)
 
     def __init__(self, ranges):
         merged = []
@@ -55,17 +54,17 @@ class StatusCodes:
         return hash(self.ranges)
 
     def __str__(self):
-        return ','.join('%d' % low if low == high else '%d-%d' % (low, high) for low, high in self.ranges)
+        return ",".join("%d" % low if low == high else "%d-%d" % (low, high) for low, high in self.ranges)
 
     def __repr__(self):
-        return 'StatusCodes(%r)' % str(self)
+        return "StatusCodes(%r)" % str(self)
 
 
 def _code(text, whole):
     code = int(text)
     if not _LOWEST <= code <= _HIGHEST:
-        where = '' if str(whole) == text else ' (in %r)' % (whole,)
-        raise ValueError('status code %d is outside %d-%d%s' % (code, _LOWEST, _HIGHEST, where))
+        where = "" if str(whole) == text else " (in %r)" % (whole,)
+        raise ValueError("status code %d is outside %d-%d%s" % (code, _LOWEST, _HIGHEST, where))
     return code
 
 
@@ -73,22 +72,22 @@ def _parse_piece(piece, whole):
     """One comma-separated piece: ``"200"`` or ``"200-299"``."""
     if isinstance(piece, bool):
         # bool is an int subclass: ``expected_status: yes`` is a mistake, not 1.
-        raise ValueError('%r is not a status code' % (piece,))
+        raise ValueError("%r is not a status code" % (piece,))
     if isinstance(piece, int):
         code = _code(str(piece), whole)
         return [(code, code)]
     if not isinstance(piece, str):
-        raise ValueError('%r is not a status code or range' % (piece,))
+        raise ValueError("%r is not a status code or range" % (piece,))
     ranges = []
-    for part in piece.split(','):
+    for part in piece.split(","):
         part = part.strip()
         match = _PIECE.match(part)
         if not match:
-            raise ValueError('%r is not a status code or a range like 200-299 (in %r)' % (part, whole))
+            raise ValueError("%r is not a status code or a range like 200-299 (in %r)" % (part, whole))
         low = _code(match.group(1), whole)
         high = _code(match.group(2), whole) if match.group(2) else low
         if low > high:
-            raise ValueError('range %r in %r runs backwards' % (part, whole))
+            raise ValueError("range %r in %r runs backwards" % (part, whole))
         ranges.append((low, high))
     return ranges
 
@@ -106,7 +105,7 @@ def parse_expected_status(value=None):
         return value
     pieces = list(value) if isinstance(value, (list, tuple)) else [value]
     if not pieces:
-        raise ValueError('no status codes given')
+        raise ValueError("no status codes given")
     ranges = []
     for piece in pieces:
         ranges.extend(_parse_piece(piece, value))

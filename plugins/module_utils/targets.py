@@ -41,7 +41,7 @@ class AddressError(ValueError):
 class Address:
     """A host and a port, as parsed: ``host`` without brackets, ``is_ip`` for literals."""
 
-    __slots__ = ("host", "port", "is_ip")
+    __slots__ = ("host", "is_ip", "port")
 
     def __init__(self, host, port, is_ip=False):
         self.host = host
@@ -72,7 +72,7 @@ class Target(Address):
     when the target was a URL with a path, and then wins over the probe's ``path`` option.
     """
 
-    __slots__ = ("text", "protocol", "path")
+    __slots__ = ("path", "protocol", "text")
 
     def __init__(self, text, protocol, host, port, path=None, is_ip=False):
         super().__init__(host, port, is_ip)

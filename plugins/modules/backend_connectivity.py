@@ -4,7 +4,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 
-
 DOCUMENTATION = r"""
 module: backend_connectivity
 short_description: Ask Huawei Cloud APIG, and this host, whether the backends behind an API are reachable
@@ -240,7 +239,10 @@ class BackendConnectivityModule(ApigModule):
         mutually_exclusive=[("checks", key) for key in CHECK_KEYS],
         required_one_of=[("checks", "instance_id")],
         required_together=[("instance_id", "backend_type")],
-        required_if=[("backend_type", "backend_address", ["backend_address"]), ("backend_type", "vpc_channel", ["vpc_channel_id"])],
+        required_if=[
+            ("backend_type", "backend_address", ["backend_address"]),
+            ("backend_type", "vpc_channel", ["vpc_channel_id"]),
+        ],
     )
 
     def validate(self):
@@ -254,16 +256,16 @@ class BackendConnectivityModule(ApigModule):
             raise InputError("wait_interval", "wait_interval must be more than 0 and at most 600 seconds")
         defaults = {"probe": params["probe"], "local_probe": params["local_probe"]}
         if params["checks"] is None:
-            self.specs = [check_spec_from_params(dict(defaults, **dict((key, params[key]) for key in CHECK_KEYS)))]
+            self.specs = [check_spec_from_params(dict(defaults, **{key: params[key] for key in CHECK_KEYS}))]
             return
         if not params["checks"]:
             raise InputError("checks", "checks must list at least one check")
         self.specs = []
         for index, entry in enumerate(params["checks"]):
-            options = dict((key, value) for key, value in entry.items() if value is not None)
+            options = {key: value for key, value in entry.items() if value is not None}
             self.specs.append(check_spec_from_params(dict(defaults, **options), where="checks[%d]." % index))
         names = [spec.name for spec in self.specs]
-        duplicates = sorted(set(name for name in names if names.count(name) > 1))
+        duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise InputError("checks", "check names must be unique; repeated: %s" % ", ".join(duplicates))
 
@@ -277,20 +279,22 @@ class BackendConnectivityModule(ApigModule):
             return self._single(batch["checks"][0])
         if batch["errors"]:
             failed = [check for check in batch["checks"] if check["check_result"] == ERROR]
+            summary = "; ".join("%s: %s" % (check["name"], check["msg"]) for check in failed)
             self.fail_task(
-                "%d of %d checks could not be made: %s"
-                % (len(failed), len(batch["checks"]), "; ".join("%s: %s" % (check["name"], check["msg"]) for check in failed)),
-                **batch,
+                msg="%d of %d checks could not be made: %s" % (len(failed), len(batch["checks"]), summary), **batch
             )
-        facts = dict((key, batch[key]) for key in ("check_result", "failures", "checks"))
+        facts = {key: batch[key] for key in ("check_result", "failures", "checks")}
         return dict(batch, ansible_facts={self.params["fact_name"]: facts})
 
     def _single(self, check):
         if check["check_result"] == ERROR:
             self.fail_task(
-                check["msg"], **dict((key, check[key]) for key in ("status", "error_code", "error_msg", "request_id", "remote", "local"))
+                **{
+                    key: check[key]
+                    for key in ("msg", "status", "error_code", "error_msg", "request_id", "remote", "local")
+                }
             )
-        result = dict((key, check[key]) for key in ("check_result", "failures", "request_id", "hints", "attempts"))
+        result = {key: check[key] for key in ("check_result", "failures", "request_id", "hints", "attempts")}
         for part in ("remote", "local"):
             if check[part] is not None:
                 result[part] = check[part]

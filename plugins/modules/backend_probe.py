@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 ---
 module: backend_probe
 short_description: Probe backends over TCP, TLS, HTTP or HTTPS from the managed host
@@ -73,9 +73,9 @@ notes:
 seealso:
   - module: ansible.builtin.wait_for
   - module: ansible.builtin.uri
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: Can this host reach the backends?
   hwcloud.apig.backend_probe:
     targets:
@@ -117,9 +117,9 @@ EXAMPLES = r'''
     wait_timeout: 120
     wait_interval: 5
     fail_on_failed: true
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 check_result:
   description: V(SUCCESS) when every target passed, V(FAILED) otherwise.
   returned: success
@@ -251,12 +251,16 @@ option:
   returned: failure, when an option value is unusable
   type: str
   sample: expected_status
-'''
+"""
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import ApigModule
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_engine import run_probes
-from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import ProbeInputError, ProbeSpec, probe_option_spec
+from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import (
+    ProbeInputError,
+    ProbeSpec,
+    probe_option_spec,
+)
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import summarize_probes
 from ansible_collections.hwcloud.apig.plugins.module_utils.targets import InvalidTargetError, parse_targets
 
@@ -266,9 +270,16 @@ _SHOWN_FAILURES = 5
 def _summary_line(records, failures):
     if not failures:
         return "all %d targets passed" % len(records)
-    shown = ["%s (%s)" % (record["target"], record["error"]) for record in records if not record["ok"]][:_SHOWN_FAILURES]
+    shown = ["%s (%s)" % (record["target"], record["error"]) for record in records if not record["ok"]][
+        :_SHOWN_FAILURES
+    ]
     more = len(failures) - len(shown)
-    return "%d of %d targets failed: %s%s" % (len(failures), len(records), "; ".join(shown), " and %d more" % more if more else "")
+    return "%d of %d targets failed: %s%s" % (
+        len(failures),
+        len(records),
+        "; ".join(shown),
+        " and %d more" % more if more else "",
+    )
 
 
 class BackendProbeModule(ApigModule):
@@ -290,7 +301,9 @@ class BackendProbeModule(ApigModule):
             self.spec = ProbeSpec.from_params(self.params)
             self.targets = parse_targets(self.params["targets"], self.spec.protocol)
         except InvalidTargetError as exc:
-            raise InputError("targets", "targets: %s" % exc, invalid_targets=[target for target, _why in exc.problems]) from None
+            raise InputError(
+                "targets", "targets: %s" % exc, invalid_targets=[target for target, _why in exc.problems]
+            ) from None
         except ProbeInputError as exc:
             raise InputError(exc.option, str(exc)) from None
 
@@ -303,7 +316,7 @@ class BackendProbeModule(ApigModule):
         answer = dict(summary, results=records)
         msg = _summary_line(records, summary["failures"])
         if self.params["fail_on_failed"] and summary["failures"]:
-            self.fail_task(msg, changed=False, **answer)
+            self.fail_task(msg=msg, changed=False, **answer)
         # The fact keeps what later tasks decide on: the verdict and the failing targets' records. The full
         # per-target list stays in the return value: at thousands of targets, a second copy as a host fact would
         # double what Ansible has to carry for the rest of the play.

@@ -4,7 +4,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 
-
 DOCUMENTATION = r"""
 module: vpc_channel_member_info
 short_description: List the members (backend servers) of a Huawei Cloud APIG VPC channel

@@ -22,7 +22,9 @@ from tests.emulator.server import Emulator
 
 def parse_args(argv):
     """The CLI options."""
-    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description="Huawei Cloud APIG + IAM emulator on the loopback interface.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.emulator", description="Huawei Cloud APIG + IAM emulator on the loopback interface."
+    )
     parser.add_argument("--config", required=True, help="YAML config file (format: tests/emulator/README.md)")
     parser.add_argument("--port", type=int, default=0, help="TCP port (default: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (127.0.0.1 or ::1)")
@@ -44,8 +46,11 @@ def write_state(path, state):
 def main(argv=None):
     """Run until SIGTERM/SIGINT; return the exit status."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(name)s %(message)s",
+    )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_args: stop.set())

@@ -64,14 +64,14 @@ def parse_backend_address(text):
         raise ValueError("backend address must be a non-empty string without surrounding blanks")
     if text.startswith("["):
         end = text.find("]")
-        if end < 0 or text[end + 1:end + 2] != ":":
+        if end < 0 or text[end + 1 : end + 2] != ":":
             raise ValueError("IPv6 address must be written [address]:port")
         host = text[1:end]
         try:
             ipaddress.IPv6Address(host)
         except ValueError:
             raise ValueError("%r is not an IPv6 address" % host) from None
-        return host, parse_port(text[end + 2:])
+        return host, parse_port(text[end + 2 :])
     host, sep, port_text = text.rpartition(":")
     if not sep or not host:
         raise ValueError("backend address must be host:port")

@@ -21,9 +21,19 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 500
 
 ROUTES = (
-    ("check", ("POST",), re.compile(r"^/v2/(?P<project_id>[^/]+)/apigw/instances/(?P<instance_id>[^/]+)/backend/connectivity/check/?$")),
-    ("members", ("GET",), re.compile(r"^/v2/(?P<project_id>[^/]+)/apigw/instances/(?P<instance_id>[^/]+)"
-                                     r"/vpc-channels/(?P<vpc_channel_id>[^/]+)/members/?$")),
+    (
+        "check",
+        ("POST",),
+        re.compile(r"^/v2/(?P<project_id>[^/]+)/apigw/instances/(?P<instance_id>[^/]+)/backend/connectivity/check/?$"),
+    ),
+    (
+        "members",
+        ("GET",),
+        re.compile(
+            r"^/v2/(?P<project_id>[^/]+)/apigw/instances/(?P<instance_id>[^/]+)"
+            r"/vpc-channels/(?P<vpc_channel_id>[^/]+)/members/?$"
+        ),
+    ),
 )
 
 
@@ -98,5 +108,5 @@ def list_members(config, params, query):
     channel = _channel(instance, params["vpc_channel_id"])
     offset = _paging_value(query, "offset", 0, 0)
     limit = _paging_value(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    page = [member.to_api() for member in channel.members[offset:offset + limit]]
+    page = [member.to_api() for member in channel.members[offset : offset + limit]]
     return 200, {"size": len(page), "total": len(channel.members), "members": page}

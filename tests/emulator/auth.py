@@ -80,13 +80,23 @@ class Authenticator:
         if pair is None:
             raise errors.aksk_failed("unknown access key %s" % authorization.access)
         try:
-            verify(authorization, pair.sk, request.method, request.raw_path, request.query_string, headers, request.body,
-                   now=now or datetime.datetime.now(datetime.timezone.utc))
+            verify(
+                authorization,
+                pair.sk,
+                request.method,
+                request.raw_path,
+                request.query_string,
+                headers,
+                request.body,
+                now=now or datetime.datetime.now(datetime.timezone.utc),
+            )
         except SignatureError as exc:
             raise errors.aksk_failed(str(exc)) from None
         self._check_signed_value(authorization, headers, "x-project-id", project_id, "X-Project-Id")
         if pair.security_token is not None:
-            self._check_signed_value(authorization, headers, "x-security-token", pair.security_token, "X-Security-Token")
+            self._check_signed_value(
+                authorization, headers, "x-security-token", pair.security_token, "X-Security-Token"
+            )
         elif "x-security-token" in headers:
             raise errors.aksk_failed("X-Security-Token sent with a permanent access key")
         if project_id not in self.config.projects:

@@ -115,7 +115,10 @@ class OpenListener(_Endpoint):
                 return
             data += chunk
         head = "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % (
-            self.status, "OK" if self.status < 400 else "Error", len(self.body))
+            self.status,
+            "OK" if self.status < 400 else "Error",
+            len(self.body),
+        )
         conn.sendall(head.encode("ascii") + (b"" if data.startswith(b"HEAD ") else self.body))
 
     def close(self):

@@ -46,7 +46,9 @@ def _check_keys(where, data, allowed, required=()):
     _mapping(where, data)
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise ConfigError("%s: unknown key(s) %s (allowed: %s)" % (where, ", ".join(map(str, unknown)), ", ".join(sorted(allowed))))
+        raise ConfigError(
+            "%s: unknown key(s) %s (allowed: %s)" % (where, ", ".join(map(str, unknown)), ", ".join(sorted(allowed)))
+        )
     missing = [key for key in required if key not in data]
     if missing:
         raise ConfigError("%s: missing required key(s) %s" % (where, ", ".join(missing)))
@@ -116,11 +118,23 @@ class Member:
     emulator then fills them in when it starts the named loopback helper.
     """
 
-    FIELDS = ("id", "host", "port", "weight", "is_backup", "status", "health_status", "member_group_name",
-              "member_group_id", "ecs_id", "ecs_name", "create_time")
+    FIELDS = (
+        "id",
+        "host",
+        "port",
+        "weight",
+        "is_backup",
+        "status",
+        "health_status",
+        "member_group_name",
+        "member_group_id",
+        "ecs_id",
+        "ecs_name",
+        "create_time",
+    )
 
     def __init__(self, where, data, channel_id, index, created):
-        _check_keys(where, data, self.FIELDS + ("backend",))
+        _check_keys(where, data, (*self.FIELDS, "backend"))
         self.backend = data.get("backend")
         if self.backend is not None:
             _string(where + ".backend", self.backend)
@@ -174,8 +188,10 @@ class VpcChannel:
         _check_keys(where, data, ("id", "name", "members"), ("id",))
         self.id = _string(where + ".id", data["id"], _ID_RE)
         self.name = _optional_string(where + ".name", data.get("name"), self.id)
-        self.members = [Member("%s.members[%d]" % (where, i), m, self.id, i, created)
-                        for i, m in enumerate(_sequence(where + ".members", data.get("members")))]
+        self.members = [
+            Member("%s.members[%d]" % (where, i), m, self.id, i, created)
+            for i, m in enumerate(_sequence(where + ".members", data.get("members")))
+        ]
         ids = [member.id for member in self.members]
         if len(set(ids)) != len(ids):
             raise ConfigError("%s: member ids must be unique" % where)
@@ -236,7 +252,9 @@ class UserSpec:
         if self.domain is not None:
             _string(where + ".domain", self.domain)
         self.permitted = _bool(where + ".permitted", data.get("permitted"), True)
-        self.token_ttl_seconds = _number(where + ".token_ttl_seconds", data.get("token_ttl_seconds"), float(DEFAULT_TOKEN_TTL))
+        self.token_ttl_seconds = _number(
+            where + ".token_ttl_seconds", data.get("token_ttl_seconds"), float(DEFAULT_TOKEN_TTL)
+        )
 
 
 class AkSkSpec:
@@ -253,7 +271,10 @@ class AkSkSpec:
         project_ids = data.get("project_ids")
         self.project_ids = None
         if project_ids is not None:
-            self.project_ids = [_string("%s.project_ids[%d]" % (where, i), p) for i, p in enumerate(_sequence(where + ".project_ids", project_ids))]
+            self.project_ids = [
+                _string("%s.project_ids[%d]" % (where, i), p)
+                for i, p in enumerate(_sequence(where + ".project_ids", project_ids))
+            ]
 
 
 class ThrottleSpec:
@@ -261,7 +282,9 @@ class ThrottleSpec:
 
     def __init__(self, where, data):
         _check_keys(where, data, ("max_requests_per_second", "retry_after"), ("max_requests_per_second",))
-        self.max_requests_per_second = _int(where + ".max_requests_per_second", data["max_requests_per_second"], None, 1)
+        self.max_requests_per_second = _int(
+            where + ".max_requests_per_second", data["max_requests_per_second"], None, 1
+        )
         self.retry_after = _int(where + ".retry_after", data.get("retry_after"), None, 0)
 
 
@@ -283,7 +306,17 @@ class BackendSpec:
 class EmulatorConfig:
     """The whole validated configuration."""
 
-    TOP_LEVEL = ("projects", "tokens", "users", "aksk", "throttle", "check_timeout", "hosts", "blocked_from_gateway", "backends")
+    TOP_LEVEL = (
+        "projects",
+        "tokens",
+        "users",
+        "aksk",
+        "throttle",
+        "check_timeout",
+        "hosts",
+        "blocked_from_gateway",
+        "backends",
+    )
 
     def __init__(self, data):
         _check_keys("config", data, self.TOP_LEVEL, ("projects",))
@@ -297,7 +330,10 @@ class EmulatorConfig:
         if not self.projects:
             raise ConfigError("projects must list at least one project")
         default_project = next(iter(self.projects)) if len(self.projects) == 1 else None
-        self.tokens = [TokenSpec("tokens[%d]" % i, t, default_project) for i, t in enumerate(_sequence("tokens", data.get("tokens")))]
+        self.tokens = [
+            TokenSpec("tokens[%d]" % i, t, default_project)
+            for i, t in enumerate(_sequence("tokens", data.get("tokens")))
+        ]
         self.users = {}
         for i, item in enumerate(_sequence("users", data.get("users"))):
             user = UserSpec("users[%d]" % i, item)
@@ -307,7 +343,9 @@ class EmulatorConfig:
             pair = AkSkSpec("aksk[%d]" % i, item)
             self.aksk[pair.ak] = pair
         self.throttle = ThrottleSpec("throttle", data["throttle"]) if data.get("throttle") is not None else None
-        self.check_timeout = _number("check_timeout", data.get("check_timeout"), DEFAULT_CHECK_TIMEOUT, 0.0, exclusive=True)
+        self.check_timeout = _number(
+            "check_timeout", data.get("check_timeout"), DEFAULT_CHECK_TIMEOUT, 0.0, exclusive=True
+        )
         self.hosts = self._hosts(data.get("hosts"))
         self.blocked_from_gateway = []
         for i, text in enumerate(_sequence("blocked_from_gateway", data.get("blocked_from_gateway"))):
@@ -321,7 +359,9 @@ class EmulatorConfig:
             self.backends[name] = BackendSpec("backends.%s" % name, name, item)
         for member in self.members():
             if member.backend is not None and member.backend not in self.backends:
-                raise ConfigError("member %s refers to backend %r, which is not defined under backends" % (member.id, member.backend))
+                raise ConfigError(
+                    "member %s refers to backend %r, which is not defined under backends" % (member.id, member.backend)
+                )
 
     @staticmethod
     def _hosts(data):
@@ -358,7 +398,7 @@ class EmulatorConfig:
         if isinstance(source, dict):
             return cls(copy.deepcopy(source))
         try:
-            with open(source, "r", encoding="utf-8") as handle:
+            with open(source, encoding="utf-8") as handle:
                 data = yaml.safe_load(handle)
         except (OSError, yaml.YAMLError) as exc:
             raise ConfigError("cannot read config %s: %s" % (source, exc)) from None

@@ -96,7 +96,9 @@ def throttled(limit, retry_after=None):
 
 def api_not_found(path):
     """404 APIG.0101: no API at this path (what the gateway says for an unknown URL)."""
-    return ApigError(404, "APIG.0101", "The API does not exist or has not been published in the environment.", detail=path)
+    return ApigError(
+        404, "APIG.0101", "The API does not exist or has not been published in the environment.", detail=path
+    )
 
 
 def method_not_allowed(allowed):

@@ -15,8 +15,20 @@ import re
 import threading
 
 ACTIONS = ("reset", "hang", "truncate")
-_KEYS = ("status", "error_code", "error_msg", "body", "content_type", "headers", "delay_ms", "action", "body_size",
-         "pass", "repeat", "times")
+_KEYS = (
+    "status",
+    "error_code",
+    "error_msg",
+    "body",
+    "content_type",
+    "headers",
+    "delay_ms",
+    "action",
+    "body_size",
+    "pass",
+    "repeat",
+    "times",
+)
 
 
 class FaultError(ValueError):
@@ -24,8 +36,15 @@ class FaultError(ValueError):
 
 
 def _int(where, value, minimum, maximum=None):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (maximum is not None and value > maximum):
-        raise FaultError("%s must be an integer >= %d%s" % (where, minimum, "" if maximum is None else " and <= %d" % maximum))
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        raise FaultError(
+            "%s must be an integer >= %d%s" % (where, minimum, "" if maximum is None else " and <= %d" % maximum)
+        )
     return value
 
 
@@ -37,7 +56,9 @@ class FaultResponse:
             raise FaultError("%s must be a mapping" % where)
         unknown = sorted(set(data) - set(_KEYS))
         if unknown:
-            raise FaultError("%s: unknown key(s) %s (allowed: %s)" % (where, ", ".join(map(str, unknown)), ", ".join(_KEYS)))
+            raise FaultError(
+                "%s: unknown key(s) %s (allowed: %s)" % (where, ", ".join(map(str, unknown)), ", ".join(_KEYS))
+            )
         self.status = _int(where + ".status", data["status"], 100, 599) if data.get("status") is not None else None
         self.error_code = self._text(where, data, "error_code")
         self.error_msg = self._text(where, data, "error_msg")
@@ -83,8 +104,11 @@ class FaultResponse:
         return headers
 
     def _check_combination(self, where):
-        content = [key for key, value in (("body", self.body), ("error_code", self.error_code), ("body_size", self.body_size))
-                   if value is not None]
+        content = [
+            key
+            for key, value in (("body", self.body), ("error_code", self.error_code), ("body_size", self.body_size))
+            if value is not None
+        ]
         if len(content) > 1:
             raise FaultError("%s: %s are alternatives, give one" % (where, " and ".join(content)))
         if self.error_msg is not None and self.error_code is None:
@@ -92,15 +116,22 @@ class FaultResponse:
         if self.error_code is not None and self.status is None:
             raise FaultError("%s: error_code needs a status" % where)
         if self.passthrough and (self.status is not None or content or self.action):
-            raise FaultError("%s: pass means normal handling; it cannot be combined with status, body or action" % where)
+            raise FaultError(
+                "%s: pass means normal handling; it cannot be combined with status, body or action" % where
+            )
         if self.action == "hang" and (self.status is not None or content):
             raise FaultError("%s: a hanging connection never answers; drop status/body" % where)
 
     @property
     def answers(self):
         """True if this response is the answer; False for ``pass`` and pure latency."""
-        return not self.passthrough and (self.status is not None or self.action is not None or self.body is not None
-                                         or self.error_code is not None or self.body_size is not None)
+        return not self.passthrough and (
+            self.status is not None
+            or self.action is not None
+            or self.body is not None
+            or self.error_code is not None
+            or self.body_size is not None
+        )
 
     def describe(self):
         """A short label for the request log (what the fault did to this request)."""
@@ -150,8 +181,12 @@ class FaultRule:
 
     def describe(self):
         """What is still pending, for ``GET /_emulator/faults``."""
-        return {"id": self.id, "path_regex": self.pattern.pattern, "method": self.method,
-                "pending": [{"response": response.describe(), "times": left} for response, left in self.queue]}
+        return {
+            "id": self.id,
+            "path_regex": self.pattern.pattern,
+            "method": self.method,
+            "pending": [{"response": response.describe(), "times": left} for response, left in self.queue],
+        }
 
 
 class FaultBook:

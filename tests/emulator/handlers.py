@@ -95,7 +95,9 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         self._request_id = uuid.uuid4().hex
         self.server.track(self.connection)
         try:
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # headers and body are separate writes
+            self.connection.setsockopt(
+                socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
+            )  # headers and body are separate writes
         except OSError:
             pass
 
@@ -141,24 +143,26 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             if body_error is not None:
                 self._send_json(body_error.status, body_error.body(), body_error.headers)
             else:
-                self._admin(raw_path[len(ADMIN_PREFIX):].strip("/"), body)
+                self._admin(raw_path[len(ADMIN_PREFIX) :].strip("/"), body)
             return
         request = Request(self.command, raw_path, query_string, self.headers, body, self._request_id)
         is_iam = raw_path.rstrip("/") == IAM_TOKENS_PATH
-        self._entry = emulator.log.record({
-            "method": self.command,
-            "path": raw_path,
-            "query": dict(request.query),
-            "headers": dict(self.headers.items()),
-            "body": body.decode("utf-8", "replace"),
-            "status": None,
-            "auth_mode": "iam" if is_iam else attempted_mode(self.headers),
-            "time": arrival,
-            "request_id": self._request_id,
-            "error_code": None,
-            "fault": None,
-            "detail": None,
-        })
+        self._entry = emulator.log.record(
+            {
+                "method": self.command,
+                "path": raw_path,
+                "query": dict(request.query),
+                "headers": dict(self.headers.items()),
+                "body": body.decode("utf-8", "replace"),
+                "status": None,
+                "auth_mode": "iam" if is_iam else attempted_mode(self.headers),
+                "time": arrival,
+                "request_id": self._request_id,
+                "error_code": None,
+                "fault": None,
+                "detail": None,
+            }
+        )
         if body_error is not None:
             emulator.log.complete(self._entry, error_code=body_error.code, detail=body_error.detail)
             self._send_json(body_error.status, body_error.body(), body_error.headers)
@@ -180,7 +184,9 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             status, payload, headers = self._iam(request) if is_iam else self._apig(request)
         except (errors.ApigError, errors.IamError) as exc:
             status, payload, headers = exc.status, exc.body(), exc.headers
-            self.server.emulator.log.complete(self._entry, error_code=getattr(exc, "code", None), detail=getattr(exc, "detail", None))
+            self.server.emulator.log.complete(
+                self._entry, error_code=getattr(exc, "code", None), detail=getattr(exc, "detail", None)
+            )
         except Exception as exc:  # the emulator must answer 500 like APIG, not drop the connection
             LOG.exception("emulator bug while answering %s %s", request.method, request.raw_path)
             error = errors.system_error(repr(exc))
@@ -314,8 +320,8 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         self._head(status, content_type, declared)
         sent = 0
-        for piece in (filler_chunks(declared) if fault.body_size is not None else [content]):
-            piece = piece[:max(0, declared // 2 - sent)]
+        for piece in filler_chunks(declared) if fault.body_size is not None else [content]:
+            piece = piece[: max(0, declared // 2 - sent)]
             if not piece:
                 break
             self.wfile.write(piece)
@@ -346,7 +352,9 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         emulator = self.server.emulator
         method = self.command
         if route == "health" and method == "GET":
-            self._send_json(200, {"status": "ok", "url": emulator.url, "pid": os.getpid(), "requests": len(emulator.log)})
+            self._send_json(
+                200, {"status": "ok", "url": emulator.url, "pid": os.getpid(), "requests": len(emulator.log)}
+            )
         elif route == "requests" and method == "GET":
             self._send_json(200, emulator.requests)
         elif route == "requests" and method == "DELETE":
@@ -372,7 +380,9 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             unknown = sorted(set(data) - {"path_regex", "method", "responses"})
             if unknown:
                 raise FaultError("unknown key(s) %s" % ", ".join(unknown))
-            rule_id = self.server.emulator.add_fault(data.get("path_regex"), data.get("responses"), method=data.get("method"))
+            rule_id = self.server.emulator.add_fault(
+                data.get("path_regex"), data.get("responses"), method=data.get("method")
+            )
         except (UnicodeDecodeError, ValueError) as exc:  # FaultError is a ValueError, as is bad JSON
             self._send_json(400, {"error": str(exc)})
             return

@@ -51,7 +51,9 @@ def _parse(body):
     project = scope.get("project")
     if project is None:
         return name, secret, domain_name, None
-    if not isinstance(project, dict) or not (isinstance(project.get("id"), str) or isinstance(project.get("name"), str)):
+    if not isinstance(project, dict) or not (
+        isinstance(project.get("id"), str) or isinstance(project.get("name"), str)
+    ):
         raise IamError(400, "The request body is invalid: auth.scope.project needs an id or a name.")
     return name, secret, domain_name, project
 
@@ -74,8 +76,11 @@ def issue_token(config, store, body, now):
     """Handle one token request; returns (status, payload, headers) or raises IamError."""
     name, secret, domain_name, scope = _parse(body)
     user = config.users.get(name)
-    if (user is None or not secrets.compare_digest(user.password.encode("utf-8"), secret.encode("utf-8"))
-            or (user.domain is not None and user.domain != domain_name)):
+    if (
+        user is None
+        or not secrets.compare_digest(user.password.encode("utf-8"), secret.encode("utf-8"))
+        or (user.domain is not None and user.domain != domain_name)
+    ):
         raise IamError(401, WRONG_CREDENTIALS)
     project = _scope(config, scope)
     record = store.issue(project, user.permitted, user.token_ttl_seconds, user=user.name, now=now)

@@ -46,12 +46,20 @@ def default_config(members=None, channels=None, **extra):
     """
     config = {
         "projects": [
-            {"id": PROJECT_ID, "name": PROJECT_NAME, "instances": [
-                {"id": INSTANCE_ID, "vpc_channels": [
-                    {"id": CHANNEL_ID, "name": "orders", "members": copy.deepcopy(members or [])},
-                    {"id": EMPTY_CHANNEL_ID, "name": "empty", "members": []},
-                ] + copy.deepcopy(channels or [])},
-            ]},
+            {
+                "id": PROJECT_ID,
+                "name": PROJECT_NAME,
+                "instances": [
+                    {
+                        "id": INSTANCE_ID,
+                        "vpc_channels": [
+                            {"id": CHANNEL_ID, "name": "orders", "members": copy.deepcopy(members or [])},
+                            {"id": EMPTY_CHANNEL_ID, "name": "empty", "members": []},
+                            *copy.deepcopy(channels or []),
+                        ],
+                    },
+                ],
+            },
             {"id": OTHER_PROJECT_ID, "name": OTHER_PROJECT_NAME, "instances": []},
         ],
         "tokens": [
@@ -89,8 +97,14 @@ def module_auth(mode, url, **options):
     if mode == "token":
         return dict(base, project_id=PROJECT_ID, auth_token=TOKEN_VALID)
     if mode == "password":
-        return dict(base, region=PROJECT_NAME, iam_endpoint=url + "/v3", user_name=USER_NAME,
-                    password=USER_PASSWORD, domain_name=USER_DOMAIN)
+        return dict(
+            base,
+            region=PROJECT_NAME,
+            iam_endpoint=url + "/v3",
+            user_name=USER_NAME,
+            password=USER_PASSWORD,
+            domain_name=USER_DOMAIN,
+        )
     if mode == "aksk":
         return dict(base, project_id=PROJECT_ID, access_key=AK, secret_key=SK)
     if mode == "temporary_aksk":

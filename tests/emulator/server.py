@@ -118,7 +118,9 @@ class Emulator:
             raise ValueError("the emulator only binds loopback addresses, not %r" % host)
         try:
             self._start_backends()
-            self.checker = ReachabilityChecker(self.config.check_timeout, self.config.hosts, self.config.blocked_from_gateway)
+            self.checker = ReachabilityChecker(
+                self.config.check_timeout, self.config.hosts, self.config.blocked_from_gateway
+            )
             context = self._tls_context() if tls else None
             self._server = EmulatorHTTPServer((host, port), self, context)
         except Exception:
@@ -127,8 +129,12 @@ class Emulator:
         self.host = host
         self.port = self._server.server_address[1]
         self.url = "%s://%s:%d" % ("https" if tls else "http", "[%s]" % host if ":" in host else host, self.port)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="emulator-%d" % self.port, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="emulator-%d" % self.port,
+            daemon=True,
+        )
         self._thread.start()
         LOG.debug("emulator listening on %s", self.url)
         return self

@@ -24,7 +24,9 @@ EMPTY_BODY_SHA256 = hashlib.sha256(b"").hexdigest()
 CONTENT_HASH_HEADER = "x-sdk-content-sha256"
 REQUIRED_SIGNED = ("host", "x-sdk-date")
 
-_AUTH_RE = re.compile(r"^SDK-HMAC-SHA256\s+Access=([^,\s]+)\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9a-fA-F]+)\s*$")
+_AUTH_RE = re.compile(
+    r"^SDK-HMAC-SHA256\s+Access=([^,\s]+)\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9a-fA-F]+)\s*$"
+)
 
 Authorization = collections.namedtuple("Authorization", "access signed_headers signature")
 
@@ -70,14 +72,16 @@ def payload_hash(body, headers, signed_headers):
 
 def canonical_request(method, raw_path, query_string, headers, signed_headers, body):
     """The six-line CanonicalRequest of contract section 5.2."""
-    return "\n".join((
-        method.upper(),
-        canonical_uri(raw_path),
-        canonical_query(query_string),
-        canonical_headers(headers, signed_headers),
-        ";".join(signed_headers),
-        payload_hash(body, headers, signed_headers),
-    ))
+    return "\n".join(
+        (
+            method.upper(),
+            canonical_uri(raw_path),
+            canonical_query(query_string),
+            canonical_headers(headers, signed_headers),
+            ";".join(signed_headers),
+            payload_hash(body, headers, signed_headers),
+        )
+    )
 
 
 def string_to_sign(sdk_date, canonical):

@@ -36,15 +36,26 @@ class TokenStore:
         self._tokens = {}
         for spec in config.tokens:
             project = config.projects.get(spec.project_id)
-            self._tokens[spec.value] = TokenRecord(spec.value, spec.project_id, spec.permitted, 0.0 if spec.expired else None,
-                                                   project_name=project.name if project else None)
+            self._tokens[spec.value] = TokenRecord(
+                spec.value,
+                spec.project_id,
+                spec.permitted,
+                0.0 if spec.expired else None,
+                project_name=project.name if project else None,
+            )
 
     def issue(self, project, permitted, ttl_seconds, user=None, now=None):
         """Create and register a fresh random token; ``project`` may be None (unscoped token)."""
         now = time.time() if now is None else now
         value = "MII" + secrets.token_urlsafe(96)
-        record = TokenRecord(value, project.id if project else None, permitted, now + ttl_seconds,
-                             project_name=project.name if project else None, user=user)
+        record = TokenRecord(
+            value,
+            project.id if project else None,
+            permitted,
+            now + ttl_seconds,
+            project_name=project.name if project else None,
+            user=user,
+        )
         with self._lock:
             self._tokens[value] = record
         return record

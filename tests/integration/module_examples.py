@@ -27,8 +27,17 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 MODULES = REPO / "plugins" / "modules"
 ACTION_GROUP = "hwcloud.apig.apig"
-CREDENTIAL_OPTIONS = ("auth_token", "access_key", "ak", "secret_key", "sk", "security_token",
-                      "user_name", "password", "domain_name")
+CREDENTIAL_OPTIONS = (
+    "auth_token",
+    "access_key",
+    "ak",
+    "secret_key",
+    "sk",
+    "security_token",
+    "user_name",
+    "password",
+    "domain_name",
+)
 
 # host:port, [v6]:port, with or without a URL scheme around it.
 ADDRESS_RE = re.compile(r"(?<![\w.-])(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})(?!\d)")
@@ -51,9 +60,28 @@ def action_group_modules():
 
 def task_action(task):
     """The module a task calls (its one key that is not a task keyword)."""
-    keywords = {"name", "register", "loop", "when", "environment", "vars", "ignore_errors", "check_mode", "tags",
-                "failed_when", "changed_when", "until", "retries", "delay", "no_log", "delegate_to", "notify",
-                "loop_control", "become", "run_once"}
+    keywords = {
+        "name",
+        "register",
+        "loop",
+        "when",
+        "environment",
+        "vars",
+        "ignore_errors",
+        "check_mode",
+        "tags",
+        "failed_when",
+        "changed_when",
+        "until",
+        "retries",
+        "delay",
+        "no_log",
+        "delegate_to",
+        "notify",
+        "loop_control",
+        "become",
+        "run_once",
+    }
     actions = [key for key in task if key not in keywords]
     if len(actions) != 1:
         raise AssertionError("cannot tell the module of task %r: %r" % (task.get("name"), actions))
@@ -76,7 +104,7 @@ def _map_strings(value, function):
     if isinstance(value, str):
         return function(value)
     if isinstance(value, dict):
-        return dict((key, _map_strings(item, function)) for key, item in value.items())
+        return {key: _map_strings(item, function) for key, item in value.items()}
     if isinstance(value, list):
         return [_map_strings(item, function) for item in value]
     return value
@@ -113,8 +141,12 @@ def rewrite_addresses(tasks, mapping):
                     token = re.compile(r"(['\"])%s\1" % re.escape(port))
                     if token.search(text):
                         used.add(original)
-                        text = token.sub(lambda match: "%s%s%s" % (match.group(1), mapping[original].rsplit(":", 1)[1],
-                                                                   match.group(1)), text)
+                        text = token.sub(
+                            lambda match, original=original: (
+                                "%s%s%s" % (match.group(1), mapping[original].rsplit(":", 1)[1], match.group(1))
+                            ),
+                            text,
+                        )
         return text
 
     return _map_strings(copy.deepcopy(tasks), rewrite), used
@@ -137,7 +169,9 @@ def assert_loopback_only(tasks, allowed):
             for port in re.findall(r"['\"](\d{1,5})['\"]", text):
                 if "127.0.0.1:%s" % port not in allowed:
                     problems.append("127.0.0.1:%s (in %r)" % (port, text))
-        for name in re.findall(r"(?<![\w.])([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|net|org|io|internal|local|cn|eu))\b", text):
+        for name in re.findall(
+            r"(?<![\w.])([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|net|org|io|internal|local|cn|eu))\b", text
+        ):
             problems.append(name)
     for address in allowed:
         host = address.rsplit(":", 1)[0].strip("[]")
@@ -169,7 +203,9 @@ def examples_playbook(module, mapping, connection, env):
     addresses = example_addresses(original)
     unknown = addresses - set(mapping)
     if unknown:
-        raise AssertionError("%s EXAMPLES name addresses the test has no loopback backend for: %s" % (module, sorted(unknown)))
+        raise AssertionError(
+            "%s EXAMPLES name addresses the test has no loopback backend for: %s" % (module, sorted(unknown))
+        )
     tasks, used = rewrite_addresses(original, mapping)
     assert_loopback_only(tasks, set(mapping.values()))
     env_tasks = inject_credentials(tasks, env)

@@ -33,26 +33,27 @@ def ensure_collection_link():
 def ansible_env(tmp_path, extra=None):
     """A clean environment for an Ansible run: no HW_* credentials unless given in ``extra``."""
     ensure_collection_link()
-    env = dict((key, value) for key, value in os.environ.items()
-               if not key.startswith(("HW_", "HUAWEICLOUD_", "ANSIBLE_")))
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_RETRY_FILES_ENABLED": "0",
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-local"),
-        "ANSIBLE_REMOTE_TEMP": str(tmp_path / "ansible-remote"),
-        "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
-        "ANSIBLE_DEPRECATION_WARNINGS": "0",
-        "PATH": "%s%s%s" % (BIN, os.pathsep, env.get("PATH", "")),
-        "PYTHONPATH": "",
-    })
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("HW_", "HUAWEICLOUD_", "ANSIBLE_"))}
+    env.update(
+        {
+            "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-local"),
+            "ANSIBLE_REMOTE_TEMP": str(tmp_path / "ansible-remote"),
+            "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
+            "ANSIBLE_DEPRECATION_WARNINGS": "0",
+            "PATH": "%s%s%s" % (BIN, os.pathsep, env.get("PATH", "")),
+            "PYTHONPATH": "",
+        }
+    )
     env.update(extra or {})
     return env
 
 
-class Run(object):
+class Run:
     """What an Ansible command did: exit code, output, and the result it saved (if any)."""
 
     def __init__(self, completed, result_path=None):
@@ -68,7 +69,11 @@ class Run(object):
         return self.stdout + self.stderr
 
     def __repr__(self):
-        return "Run(rc=%s)\n--- stdout ---\n%s\n--- stderr ---\n%s" % (self.rc, self.stdout[-6000:], self.stderr[-3000:])
+        return "Run(rc=%s)\n--- stdout ---\n%s\n--- stderr ---\n%s" % (
+            self.rc,
+            self.stdout[-6000:],
+            self.stderr[-3000:],
+        )
 
 
 def run_playbook(playbook, tmp_path, extra_vars=None, env=None, args=(), timeout=300):
@@ -83,18 +88,54 @@ def run_playbook(playbook, tmp_path, extra_vars=None, env=None, args=(), timeout
     playbook = Path(playbook)
     if not playbook.is_absolute():
         playbook = PLAYBOOKS / playbook
-    command = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", "-e", "@%s" % vars_file,
-               str(playbook)] + list(args)
-    completed = subprocess.run(command, env=ansible_env(tmp_path, env), capture_output=True, text=True,
-                               timeout=timeout, cwd=str(tmp_path), check=False)
+    command = [
+        str(BIN / "ansible-playbook"),
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        "@%s" % vars_file,
+        str(playbook),
+        *list(args),
+    ]
+    completed = subprocess.run(
+        command,
+        env=ansible_env(tmp_path, env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=str(tmp_path),
+        check=False,
+    )
     return Run(completed, result_path)
 
 
 def run_adhoc(module, module_args, tmp_path, env=None, args=(), timeout=120):
     """``ansible localhost -m MODULE -a ARGS``; the host's result is read from the --tree output."""
     tree = tmp_path / "tree"
-    command = [str(BIN / "ansible"), "localhost", "-i", "localhost,", "-c", "local", "-m", module, "-a", module_args,
-               "--tree", str(tree)] + list(args)
-    completed = subprocess.run(command, env=ansible_env(tmp_path, env), capture_output=True, text=True,
-                               timeout=timeout, cwd=str(tmp_path), check=False)
+    command = [
+        str(BIN / "ansible"),
+        "localhost",
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-m",
+        module,
+        "-a",
+        module_args,
+        "--tree",
+        str(tree),
+        *list(args),
+    ]
+    completed = subprocess.run(
+        command,
+        env=ansible_env(tmp_path, env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=str(tmp_path),
+        check=False,
+    )
     return Run(completed, tree / "localhost")

@@ -28,12 +28,17 @@ def topology(emulator_factory, backend_servers):
     mixed = [up[0], refused, dropping]
     config = presets.default_config(
         members=[{"host": "127.0.0.1", "port": server.port} for server in up],
-        channels=[{"id": MIXED_CHANNEL_ID, "name": "mixed",
-                   "members": [{"host": "127.0.0.1", "port": server.port} for server in mixed]}],
+        channels=[
+            {
+                "id": MIXED_CHANNEL_ID,
+                "name": "mixed",
+                "members": [{"host": "127.0.0.1", "port": server.port} for server in mixed],
+            }
+        ],
     )
     emulator = emulator_factory(config)
 
-    class Topology(object):
+    class Topology:
         pass
 
     topo = Topology()
@@ -49,7 +54,9 @@ def auth_for(mode, emulator):
 
 
 def channel_args(channel_id=presets.CHANNEL_ID, **extra):
-    return dict({"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": channel_id}, **extra)
+    return dict(
+        {"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": channel_id}, **extra
+    )
 
 
 def checks_made(emulator):
@@ -63,8 +70,11 @@ def assert_no_traceback(run):
 
 @pytest.mark.parametrize("mode", ["token", "password", "aksk", "temporary_aksk"])
 def test_failed_channel_reports_exact_failures_in_every_auth_mode(topology, tmp_path, mode):
-    run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth_for(mode, topology.emulator),
-                                                   "check_args": channel_args(MIXED_CHANNEL_ID)})
+    run = run_playbook(
+        "run_check.yml",
+        tmp_path,
+        {"apig_auth": auth_for(mode, topology.emulator), "check_args": channel_args(MIXED_CHANNEL_ID)},
+    )
     assert run.rc == 0, run
     check = run.result["check"]
     assert not check.get("failed"), run
@@ -74,9 +84,14 @@ def test_failed_channel_reports_exact_failures_in_every_auth_mode(topology, tmp_
     made = checks_made(topology.emulator)
     assert len(made) == 1
     assert check["request_id"] == made[0]["request_id"]
-    assert run.result["fact"] == {"check_result": "FAILED", "failures": topology.expected_failures,
-                                  "request_id": check["request_id"], "hints": [], "attempts": 1,
-                                  "remote": check["remote"]}
+    assert run.result["fact"] == {
+        "check_result": "FAILED",
+        "failures": topology.expected_failures,
+        "request_id": check["request_id"],
+        "hints": [],
+        "attempts": 1,
+        "remote": check["remote"],
+    }
     assert made[0]["auth_mode"] == ("aksk" if "aksk" in mode else "token")
     if mode == "password":
         assert [entry["path"] for entry in topology.emulator.requests].count("/v3/auth/tokens") == 1
@@ -84,30 +99,50 @@ def test_failed_channel_reports_exact_failures_in_every_auth_mode(topology, tmp_
 
 
 def test_success_with_backend_address_and_custom_fact_name(topology, tmp_path):
-    args = {"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address",
-            "backend_address": topology.up[1].address, "fact_name": "orders_gate"}
-    run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth_for("token", topology.emulator), "check_args": args})
+    args = {
+        "instance_id": presets.INSTANCE_ID,
+        "backend_type": "backend_address",
+        "backend_address": topology.up[1].address,
+        "fact_name": "orders_gate",
+    }
+    run = run_playbook(
+        "run_check.yml", tmp_path, {"apig_auth": auth_for("token", topology.emulator), "check_args": args}
+    )
     assert run.rc == 0, run
     assert run.result["check"]["check_result"] == "SUCCESS"
     assert run.result["check"]["failures"] == []
     assert run.result["fact"]["check_result"] == "SUCCESS"
-    assert checks_made(topology.emulator)[0]["body"] == '{"backend_address": "%s", "backend_type": "backend_address"}' % topology.up[1].address
+    assert (
+        checks_made(topology.emulator)[0]["body"]
+        == '{"backend_address": "%s", "backend_type": "backend_address"}' % topology.up[1].address
+    )
 
 
 def test_success_on_channel_in_check_mode(topology, tmp_path):
-    run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth_for("aksk", topology.emulator),
-                                                   "check_args": channel_args()}, args=["--check"])
+    run = run_playbook(
+        "run_check.yml",
+        tmp_path,
+        {"apig_auth": auth_for("aksk", topology.emulator), "check_args": channel_args()},
+        args=["--check"],
+    )
     assert run.rc == 0, run
     assert run.result["check"]["check_result"] == "SUCCESS"
     assert len(checks_made(topology.emulator)) == 1, "the check is read-only, so check mode really runs it"
 
 
 def test_adhoc_with_credentials_from_the_environment(topology, tmp_path):
-    env = {"HW_APIG_ENDPOINT": topology.emulator.url, "HW_PROJECT_ID": presets.PROJECT_ID,
-           "HUAWEICLOUD_SDK_AK": presets.AK, "HUAWEICLOUD_SDK_SK": presets.SK}
-    run = run_adhoc("hwcloud.apig.backend_connectivity",
-                    "instance_id=%s backend_type=vpc_channel vpc_channel_id=%s" % (presets.INSTANCE_ID, MIXED_CHANNEL_ID),
-                    tmp_path, env=env)
+    env = {
+        "HW_APIG_ENDPOINT": topology.emulator.url,
+        "HW_PROJECT_ID": presets.PROJECT_ID,
+        "HUAWEICLOUD_SDK_AK": presets.AK,
+        "HUAWEICLOUD_SDK_SK": presets.SK,
+    }
+    run = run_adhoc(
+        "hwcloud.apig.backend_connectivity",
+        "instance_id=%s backend_type=vpc_channel vpc_channel_id=%s" % (presets.INSTANCE_ID, MIXED_CHANNEL_ID),
+        tmp_path,
+        env=env,
+    )
     assert run.rc == 0, run
     assert run.result["check_result"] == "FAILED"
     assert run.result["failures"] == topology.expected_failures
@@ -116,12 +151,20 @@ def test_adhoc_with_credentials_from_the_environment(topology, tmp_path):
 
 
 def test_adhoc_with_terraform_style_password_environment(topology, tmp_path):
-    env = {"HW_APIG_ENDPOINT": topology.emulator.url, "HW_AUTH_URL": topology.emulator.url + "/v3",
-           "HW_REGION_NAME": presets.PROJECT_NAME, "HW_USER_NAME": presets.USER_NAME,
-           "HW_USER_PASSWORD": presets.USER_PASSWORD, "HW_DOMAIN_NAME": presets.USER_DOMAIN}
-    run = run_adhoc("hwcloud.apig.backend_connectivity",
-                    "instance_id=%s backend_type=vpc_channel vpc_channel_id=%s" % (presets.INSTANCE_ID, presets.CHANNEL_ID),
-                    tmp_path, env=env)
+    env = {
+        "HW_APIG_ENDPOINT": topology.emulator.url,
+        "HW_AUTH_URL": topology.emulator.url + "/v3",
+        "HW_REGION_NAME": presets.PROJECT_NAME,
+        "HW_USER_NAME": presets.USER_NAME,
+        "HW_USER_PASSWORD": presets.USER_PASSWORD,
+        "HW_DOMAIN_NAME": presets.USER_DOMAIN,
+    }
+    run = run_adhoc(
+        "hwcloud.apig.backend_connectivity",
+        "instance_id=%s backend_type=vpc_channel vpc_channel_id=%s" % (presets.INSTANCE_ID, presets.CHANNEL_ID),
+        tmp_path,
+        env=env,
+    )
     assert run.rc == 0, run
     assert run.result["check_result"] == "SUCCESS"
     assert presets.USER_PASSWORD not in run.output
@@ -133,23 +176,71 @@ ERROR_CASES = {
     # name: (auth overrides, check args, fault responses, expected status, expected error_code, expected check calls)
     "expired_token": (dict(auth_token=presets.TOKEN_EXPIRED), {}, None, 401, "APIG.1001", 1),
     "incorrect_token": (dict(auth_token="tok-not-issued-by-anyone"), {}, None, 401, "APIG.1002", 1),
-    "missing_token": ({}, {}, [{"status": 401, "error_code": "APIG.1000", "error_msg": "Token is missing"}], 401, "APIG.1000", 1),
+    "missing_token": (
+        {},
+        {},
+        [{"status": 401, "error_code": "APIG.1000", "error_msg": "Token is missing"}],
+        401,
+        "APIG.1000",
+        1,
+    ),
     "no_permission": (dict(auth_token=presets.TOKEN_NOPERM), {}, None, 403, "APIG.1005", 1),
     "other_projects_token": (dict(auth_token=presets.TOKEN_OTHER_PROJECT), {}, None, 403, "APIG.1005", 1),
-    "bad_signature": (dict(auth_token=None, access_key=presets.AK, secret_key="not-the-secret-key-0000"), {}, None,
-                      401, "APIG.0301", 1),
-    "temporary_key_without_security_token": (dict(auth_token=None, access_key=presets.TEMP_AK, secret_key=presets.TEMP_SK),
-                                             {}, None, 401, "APIG.0301", 1),
+    "bad_signature": (
+        dict(auth_token=None, access_key=presets.AK, secret_key="not-the-secret-key-0000"),
+        {},
+        None,
+        401,
+        "APIG.0301",
+        1,
+    ),
+    "temporary_key_without_security_token": (
+        dict(auth_token=None, access_key=presets.TEMP_AK, secret_key=presets.TEMP_SK),
+        {},
+        None,
+        401,
+        "APIG.0301",
+        1,
+    ),
     "unknown_instance": ({}, dict(instance_id=UNKNOWN_ID), None, 404, "APIG.3030", 1),
     "unknown_channel": ({}, dict(vpc_channel_id=UNKNOWN_ID), None, 404, "APIG.3023", 1),
-    "invalid_parameter": ({}, {}, [{"status": 400, "error_code": "APIG.2012",
-                                    "error_msg": "Invalid parameter value,parameterName:backend_type. Please refer to the support documentation"}],
-                          400, "APIG.2012", 1),
-    "throttled_until_retries_run_out": ({}, {}, [{"status": 429, "error_code": "APIG.0308",
-                                                  "error_msg": "The throttling threshold has been reached", "times": 2}],
-                                        429, "APIG.0308", 2),
-    "system_error_until_retries_run_out": ({}, {}, [{"status": 500, "error_code": "APIG.9999", "error_msg": "System error",
-                                                     "times": 2}], 500, "APIG.9999", 2),
+    "invalid_parameter": (
+        {},
+        {},
+        [
+            {
+                "status": 400,
+                "error_code": "APIG.2012",
+                "error_msg": "Invalid parameter value,parameterName:backend_type. Please refer to the support documentation",
+            }
+        ],
+        400,
+        "APIG.2012",
+        1,
+    ),
+    "throttled_until_retries_run_out": (
+        {},
+        {},
+        [
+            {
+                "status": 429,
+                "error_code": "APIG.0308",
+                "error_msg": "The throttling threshold has been reached",
+                "times": 2,
+            }
+        ],
+        429,
+        "APIG.0308",
+        2,
+    ),
+    "system_error_until_retries_run_out": (
+        {},
+        {},
+        [{"status": 500, "error_code": "APIG.9999", "error_msg": "System error", "times": 2}],
+        500,
+        "APIG.9999",
+        2,
+    ),
 }
 
 
@@ -158,7 +249,7 @@ def test_each_error_code_fails_clearly(topology, tmp_path, case):
     auth_overrides, args, fault, status, error_code, calls = ERROR_CASES[case]
     auth = auth_for("token", topology.emulator)
     auth.update(auth_overrides)
-    auth = dict((key, value) for key, value in auth.items() if value is not None)
+    auth = {key: value for key, value in auth.items() if value is not None}
     if fault:
         topology.emulator.add_fault(CHECK_PATH, fault)
     run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth, "check_args": channel_args(**args)})
@@ -191,10 +282,16 @@ def test_iam_refusing_the_password_fails_clearly(topology, tmp_path):
 
 # ---- retries ------------------------------------------------------------------------------------------------------
 
+
 def test_server_errors_are_retried_until_the_real_answer(topology, tmp_path):
-    topology.emulator.add_fault(CHECK_PATH, [{"status": 503, "error_code": "APIG.9999", "error_msg": "busy"},
-                                             {"status": 502, "body": "<html>bad gateway</html>", "content_type": "text/html"},
-                                             {"status": 504, "body": ""}])
+    topology.emulator.add_fault(
+        CHECK_PATH,
+        [
+            {"status": 503, "error_code": "APIG.9999", "error_msg": "busy"},
+            {"status": 502, "body": "<html>bad gateway</html>", "content_type": "text/html"},
+            {"status": 504, "body": ""},
+        ],
+    )
     auth = dict(auth_for("token", topology.emulator), retries=3)
     run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth, "check_args": channel_args(MIXED_CHANNEL_ID)})
     check = run.result["check"]
@@ -204,10 +301,13 @@ def test_server_errors_are_retried_until_the_real_answer(topology, tmp_path):
 
 
 def test_retry_after_is_honoured(topology, tmp_path):
-    topology.emulator.add_fault(CHECK_PATH, [{"status": 429, "error_code": "APIG.0308", "error_msg": "throttled",
-                                              "headers": {"Retry-After": "2"}}])
-    run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth_for("token", topology.emulator),
-                                                   "check_args": channel_args()})
+    topology.emulator.add_fault(
+        CHECK_PATH,
+        [{"status": 429, "error_code": "APIG.0308", "error_msg": "throttled", "headers": {"Retry-After": "2"}}],
+    )
+    run = run_playbook(
+        "run_check.yml", tmp_path, {"apig_auth": auth_for("token", topology.emulator), "check_args": channel_args()}
+    )
     assert run.result["check"]["check_result"] == "SUCCESS", run
     first, second = checks_made(topology.emulator)
     assert second["time"] - first["time"] >= 1.9, "the retry came before Retry-After allowed"
@@ -215,14 +315,17 @@ def test_retry_after_is_honoured(topology, tmp_path):
 
 def test_connection_reset_is_retried(topology, tmp_path):
     topology.emulator.add_fault(CHECK_PATH, [{"action": "reset"}])
-    run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth_for("token", topology.emulator),
-                                                   "check_args": channel_args()})
+    run = run_playbook(
+        "run_check.yml", tmp_path, {"apig_auth": auth_for("token", topology.emulator), "check_args": channel_args()}
+    )
     assert run.result["check"]["check_result"] == "SUCCESS", run
     assert len(checks_made(topology.emulator)) == 2
 
 
 def test_client_errors_are_never_retried(topology, tmp_path):
-    topology.emulator.add_fault(CHECK_PATH, [{"status": 400, "error_code": "APIG.2012", "error_msg": "bad", "times": 3}])
+    topology.emulator.add_fault(
+        CHECK_PATH, [{"status": 400, "error_code": "APIG.2012", "error_msg": "bad", "times": 3}]
+    )
     auth = dict(auth_for("token", topology.emulator), retries=3)
     run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth, "check_args": channel_args()})
     assert run.result["check"]["failed"] is True
@@ -231,8 +334,9 @@ def test_client_errors_are_never_retried(topology, tmp_path):
 
 def test_expired_token_with_password_sign_in_reauthenticates_once(topology, tmp_path):
     topology.emulator.add_fault(CHECK_PATH, [{"status": 401, "error_code": "APIG.1001", "error_msg": "Token expired"}])
-    run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth_for("password", topology.emulator),
-                                                   "check_args": channel_args()})
+    run = run_playbook(
+        "run_check.yml", tmp_path, {"apig_auth": auth_for("password", topology.emulator), "check_args": channel_args()}
+    )
     assert run.result["check"]["check_result"] == "SUCCESS", run
     paths = [entry["path"] for entry in topology.emulator.requests]
     assert paths.count("/v3/auth/tokens") == 2
@@ -240,7 +344,9 @@ def test_expired_token_with_password_sign_in_reauthenticates_once(topology, tmp_
 
 
 def test_token_that_keeps_expiring_fails_after_one_reauthentication(topology, tmp_path):
-    auth = dict(auth_for("password", topology.emulator), user_name=presets.SHORT_TTL_USER, password=presets.SHORT_TTL_PASSWORD)
+    auth = dict(
+        auth_for("password", topology.emulator), user_name=presets.SHORT_TTL_USER, password=presets.SHORT_TTL_PASSWORD
+    )
     run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth, "check_args": channel_args()})
     check = run.result["check"]
     assert check["failed"] is True and check["error_code"] == "APIG.1001"
@@ -249,9 +355,14 @@ def test_token_that_keeps_expiring_fails_after_one_reauthentication(topology, tm
 
 
 def test_expired_user_token_is_not_refreshed(topology, tmp_path):
-    run = run_playbook("run_check.yml", tmp_path, {"apig_auth": dict(auth_for("token", topology.emulator),
-                                                                     auth_token=presets.TOKEN_EXPIRED),
-                                                   "check_args": channel_args()})
+    run = run_playbook(
+        "run_check.yml",
+        tmp_path,
+        {
+            "apig_auth": dict(auth_for("token", topology.emulator), auth_token=presets.TOKEN_EXPIRED),
+            "check_args": channel_args(),
+        },
+    )
     assert run.result["check"]["error_code"] == "APIG.1001"
     assert [entry["path"] for entry in topology.emulator.requests].count("/v3/auth/tokens") == 0
 
@@ -264,10 +375,16 @@ BAD_INPUT = {
     "bad_backend_type": (channel_args(backend_type="load_balancer"), {}, "backend_type"),
     "empty_instance_id": (channel_args(instance_id=""), {}, "instance_id"),
     "instance_id_not_hex": (channel_args(instance_id="../../etc"), {}, "instance_id"),
-    "address_without_port": ({"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address",
-                              "backend_address": "127.0.0.1"}, {}, "backend_address"),
-    "address_port_zero": ({"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address",
-                           "backend_address": "127.0.0.1:0"}, {}, "backend_address"),
+    "address_without_port": (
+        {"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address", "backend_address": "127.0.0.1"},
+        {},
+        "backend_address",
+    ),
+    "address_port_zero": (
+        {"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address", "backend_address": "127.0.0.1:0"},
+        {},
+        "backend_address",
+    ),
     "two_ways_to_sign_in": (channel_args(), {"access_key": presets.AK, "secret_key": presets.SK}, "access_key"),
     "no_credentials": (channel_args(), {"auth_token": None}, "auth_token"),
     "empty_token": (channel_args(), {"auth_token": ""}, "auth_token"),
@@ -280,7 +397,7 @@ BAD_INPUT = {
 def test_bad_input_is_refused_before_any_request(topology, tmp_path, case):
     args, auth_overrides, option = BAD_INPUT[case]
     auth = dict(auth_for("token", topology.emulator), **auth_overrides)
-    auth = dict((key, value) for key, value in auth.items() if value is not None)
+    auth = {key: value for key, value in auth.items() if value is not None}
     run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth, "check_args": args})
     check = run.result["check"]
     assert check["failed"] is True, run
@@ -290,6 +407,7 @@ def test_bad_input_is_refused_before_any_request(topology, tmp_path, case):
 
 
 # ---- what the two parsers of the past disagreed on (issue: one address model) --------------------------------------
+
 
 def test_a_host_name_with_an_underscore_is_checked(emulator_factory, backend_servers, tmp_path):
     """``my_host.internal:PORT`` was refused by backend_connectivity while backend_probe accepted it."""
@@ -301,7 +419,8 @@ def test_a_host_name_with_an_underscore_is_checked(emulator_factory, backend_ser
     assert run.rc == 0, run
     assert run.result["check"]["check_result"] == "SUCCESS", run
     assert [entry["body"] for entry in checks_made(emulator)] == [
-        '{"backend_address": "%s", "backend_type": "backend_address"}' % address]
+        '{"backend_address": "%s", "backend_type": "backend_address"}' % address
+    ]
     assert up.accepted == 1, "the emulator's check really connected to the backend the name stands for"
 
 
@@ -312,9 +431,13 @@ def test_local_probe_validate_certs_given_as_the_string_false_is_false(emulator_
     context.load_cert_chain(cert_path, key_path)
     with OpenListener(http=True, ssl_context=context) as https_backend:
         emulator = emulator_factory(presets.default_config())
-        args = {"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address",
-                "backend_address": https_backend.address, "probe": "local",
-                "local_probe": {"protocol": "https", "validate_certs": "false", "timeout": 5}}
+        args = {
+            "instance_id": presets.INSTANCE_ID,
+            "backend_type": "backend_address",
+            "backend_address": https_backend.address,
+            "probe": "local",
+            "local_probe": {"protocol": "https", "validate_certs": "false", "timeout": 5},
+        }
         run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth_for("token", emulator), "check_args": args})
     assert run.rc == 0, run
     check = run.result["check"]

@@ -22,21 +22,36 @@ TWO_DOWN_CHANNEL_ID = "5d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
 UNKNOWN_ID = "ffffffffffffffffffffffffffffffff"
 
 
-class GateEnv(object):
+class GateEnv:
     """The emulator, the backends and the extra vars the playbooks take."""
 
     def __init__(self, emulator, addr):
         self.emulator = emulator
         self.addr = addr
-        self.auth = {"endpoint": emulator.url, "project_id": presets.PROJECT_ID, "auth_token": presets.TOKEN_VALID,
-                     "timeout": 10, "retries": 0}
+        self.auth = {
+            "endpoint": emulator.url,
+            "project_id": presets.PROJECT_ID,
+            "auth_token": presets.TOKEN_VALID,
+            "timeout": 10,
+            "retries": 0,
+        }
 
     def extra_vars(self, **more):
-        env = {"auth": self.auth, "instance_id": presets.INSTANCE_ID, "unknown_id": UNKNOWN_ID,
-               "channel": {"all_up": presets.CHANNEL_ID, "two_down": TWO_DOWN_CHANNEL_ID}, "addr": self.addr,
-               "emulator_url": self.emulator.url, "iam_url": self.emulator.url + "/v3",
-               "user": {"region": presets.PROJECT_NAME, "name": presets.USER_NAME, "password": presets.USER_PASSWORD,
-                        "domain": presets.USER_DOMAIN}}
+        env = {
+            "auth": self.auth,
+            "instance_id": presets.INSTANCE_ID,
+            "unknown_id": UNKNOWN_ID,
+            "channel": {"all_up": presets.CHANNEL_ID, "two_down": TWO_DOWN_CHANNEL_ID},
+            "addr": self.addr,
+            "emulator_url": self.emulator.url,
+            "iam_url": self.emulator.url + "/v3",
+            "user": {
+                "region": presets.PROJECT_NAME,
+                "name": presets.USER_NAME,
+                "password": presets.USER_PASSWORD,
+                "domain": presets.USER_DOMAIN,
+            },
+        }
         env.update(more)
         return {"gate_env": env}
 
@@ -57,12 +72,24 @@ def gate_env(emulator_factory, backend_servers):
     down, slow = backend_servers.closed(), backend_servers.blackhole()
     config = presets.default_config(
         members=[{"host": "127.0.0.1", "port": server.port} for server in (up, up2)],
-        channels=[{"id": TWO_DOWN_CHANNEL_ID, "name": "payments",
-                   "members": [{"host": "127.0.0.1", "port": server.port} for server in (up, down, slow)]}],
-        blocked_from_gateway=[blocked.address])
+        channels=[
+            {
+                "id": TWO_DOWN_CHANNEL_ID,
+                "name": "payments",
+                "members": [{"host": "127.0.0.1", "port": server.port} for server in (up, down, slow)],
+            }
+        ],
+        blocked_from_gateway=[blocked.address],
+    )
     emulator = emulator_factory(config)
-    addr = {"up": up.address, "up2": up2.address, "http503": http503.address, "blocked": blocked.address,
-            "down": down.address, "slow": slow.address}
+    addr = {
+        "up": up.address,
+        "up2": up2.address,
+        "http503": http503.address,
+        "blocked": blocked.address,
+        "down": down.address,
+        "slow": slow.address,
+    }
     return GateEnv(emulator, addr)
 
 
@@ -84,6 +111,7 @@ def assert_playbook_passed(run, cases, expected_cases):
 
 # ---- backend_gate_checks --------------------------------------------------------------------------------------------
 
+
 def test_checks_all_up_passes_and_one_down_fails_naming_check_and_backend(gate_env, tmp_path):
     run, cases = run_gate("tests_checks.yml", tmp_path, gate_env.extra_vars())
     assert_playbook_passed(run, cases, ["all_up", "one_down"])
@@ -94,8 +122,12 @@ def test_checks_all_up_passes_and_one_down_fails_naming_check_and_backend(gate_e
 
 
 def test_checks_with_credentials_from_the_environment(gate_env, tmp_path):
-    env = {"HW_APIG_ENDPOINT": gate_env.emulator.url, "HW_PROJECT_ID": presets.PROJECT_ID,
-           "HW_ACCESS_KEY": presets.AK, "HW_SECRET_KEY": presets.SK}
+    env = {
+        "HW_APIG_ENDPOINT": gate_env.emulator.url,
+        "HW_PROJECT_ID": presets.PROJECT_ID,
+        "HW_ACCESS_KEY": presets.AK,
+        "HW_SECRET_KEY": presets.SK,
+    }
     extra = gate_env.extra_vars()
     extra["gate_env"]["auth"] = {"retries": 0}
     run, cases = run_gate("tests_checks.yml", tmp_path, extra, env=env)
@@ -106,12 +138,14 @@ def test_checks_with_credentials_from_the_environment(gate_env, tmp_path):
 
 # ---- backend_gate_auth ----------------------------------------------------------------------------------------------
 
+
 def test_auth_from_role_variable_module_defaults_or_both(gate_env, tmp_path):
     wrong = "wrong-Password-7311"
     extra = gate_env.extra_vars(expired_token=presets.TOKEN_EXPIRED, wrong_password=wrong)
     run, cases = run_gate("tests_auth.yml", tmp_path, extra, args=["-v"])
-    assert_playbook_passed(run, cases, ["password_in_auth", "module_defaults_only", "auth_overrides_defaults",
-                                        "wrong_password"])
+    assert_playbook_passed(
+        run, cases, ["password_in_auth", "module_defaults_only", "auth_overrides_defaults", "wrong_password"]
+    )
     # one token per gate run with password sign-in: one for the good password, one refused attempt for the bad one
     assert len(gate_env.sign_ins()) == 2
     assert [entry["status"] for entry in gate_env.sign_ins()] == [201, 401]
@@ -121,6 +155,7 @@ def test_auth_from_role_variable_module_defaults_or_both(gate_env, tmp_path):
 
 # ---- backend_gate_probe / backend_gate_local_probe ------------------------------------------------------------------
 
+
 def test_probe_remote_local_both_and_local_probe_options(gate_env, tmp_path):
     run, cases = run_gate("tests_probe.yml", tmp_path, gate_env.extra_vars())
     assert_playbook_passed(run, cases, ["remote", "local", "both", "per_check_probe", "local_http_probe"])
@@ -128,6 +163,7 @@ def test_probe_remote_local_both_and_local_probe_options(gate_env, tmp_path):
 
 
 # ---- backend_gate_max_failures -----------------------------------------------------------------------------------
+
 
 def test_max_failures_counts_every_unreachable_backend(gate_env, tmp_path):
     run, cases = run_gate("tests_max_failures.yml", tmp_path, gate_env.extra_vars())
@@ -137,7 +173,8 @@ def test_max_failures_counts_every_unreachable_backend(gate_env, tmp_path):
 
 # ---- backend_gate_wait_timeout / backend_gate_wait_interval -------------------------------------------------------
 
-class LateBackend(object):
+
+class LateBackend:
     """A port that refuses connections (bound, not listening) until ``delay`` seconds after the emulator was first
     asked to check it, then accepts: the first attempt always fails, however slowly ansible-playbook starts."""
 
@@ -179,11 +216,23 @@ def test_wait_timeout_and_interval(gate_env, tmp_path):
 
 # ---- backend_gate_on_error ----------------------------------------------------------------------------------------
 
+
 def test_on_error_fail_warn_and_api_unreachable(gate_env, tmp_path):
     extra = gate_env.extra_vars(dead_endpoint="http://" + gate_env.addr["down"])
     run, cases = run_gate("tests_on_error.yml", tmp_path, extra)
-    assert_playbook_passed(run, cases, ["fail_by_default", "warn", "warn_and_unreachable", "warn_nothing_made",
-                                        "api_unreachable", "api_unreachable_warn", "api_unreachable_warn_nothing_made"])
+    assert_playbook_passed(
+        run,
+        cases,
+        [
+            "fail_by_default",
+            "warn",
+            "warn_and_unreachable",
+            "warn_nothing_made",
+            "api_unreachable",
+            "api_unreachable_warn",
+            "api_unreachable_warn_nothing_made",
+        ],
+    )
     warnings = [line for line in run.stdout.splitlines() if "WARNING: backend gate:" in line]
     assert len(warnings) == 3, run  # warn, warn_and_unreachable, api_unreachable_warn (none when nothing was made)
     assert "elsewhere: APIG refused the request" in warnings[0]
@@ -191,11 +240,12 @@ def test_on_error_fail_warn_and_api_unreachable(gate_env, tmp_path):
 
 # ---- backend_gate_junit_path --------------------------------------------------------------------------------------
 
+
 def parse_junit(path):
     suites = ET.parse(str(path)).getroot()
     assert suites.tag == "testsuites"
     suite = suites.find("testsuite")
-    cases = dict((case.get("name"), case) for case in suite.findall("testcase"))
+    cases = {case.get("name"): case for case in suite.findall("testcase")}
     return suites, suite, cases
 
 
@@ -220,7 +270,7 @@ def test_junit_report_and_check_mode(gate_env, tmp_path):
     error = testcases["elsewhere"].find("error")
     assert error.get("type") == "APIG.3030" and "APIG.3030" in error.get("message")
     assert "request_id: " in error.text
-    props = dict((prop.get("name"), prop.get("value")) for prop in suite.find("properties"))
+    props = {prop.get("name"): prop.get("value") for prop in suite.find("properties")}
     assert props["passed"] == "false" and props["unreachable"] == "3"
 
     suites, suite, testcases = parse_junit(passed_xml)
@@ -229,6 +279,7 @@ def test_junit_report_and_check_mode(gate_env, tmp_path):
 
 
 # ---- the play stops --------------------------------------------------------------------------------------------------
+
 
 def test_failing_gate_stops_the_play_with_a_readable_table(gate_env, tmp_path):
     marker = tmp_path / "deployed"
@@ -244,12 +295,13 @@ def test_failing_gate_stops_the_play_with_a_readable_table(gate_env, tmp_path):
 
 # ---- meta/argument_specs.yml ------------------------------------------------------------------------------------------
 
+
 def test_bad_variables_fail_before_any_request(gate_env, tmp_path):
     run, cases = run_gate("tests_argument_specs.yml", tmp_path, gate_env.extra_vars())
     assert run.rc == 0, run
     assert all(case["failed"] and not case["deployed"] for case in cases.values()), cases
     assert gate_env.emulator.requests == [], "bad variables must not send a request"
     assert "hunter2-Secret" not in run.output
-    by_task = dict((name, case["failed_task"]) for name, case in cases.items())
+    by_task = {name: case["failed_task"] for name, case in cases.items()}
     assert by_task["check_not_made_by_module"] == "Refuse to go on when backends are unreachable", by_task
     assert "backend_address" in cases["check_not_made_by_module"]["msg"]

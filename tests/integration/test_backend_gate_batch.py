@@ -18,22 +18,47 @@ TWO_DOWN_CHANNEL_ID = "5d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
 
 def test_batch_one_sign_in_per_check_verdicts_and_an_error_hides_nothing(emulator_factory, backend_servers, tmp_path):
     up, down, slow = backend_servers.open(), backend_servers.closed(), backend_servers.blackhole()
-    emulator = emulator_factory(presets.default_config(
-        channels=[{"id": TWO_DOWN_CHANNEL_ID, "name": "payments",
-                   "members": [{"host": "127.0.0.1", "port": server.port} for server in (up, down, slow)]}]))
+    emulator = emulator_factory(
+        presets.default_config(
+            channels=[
+                {
+                    "id": TWO_DOWN_CHANNEL_ID,
+                    "name": "payments",
+                    "members": [{"host": "127.0.0.1", "port": server.port} for server in (up, down, slow)],
+                }
+            ]
+        )
+    )
 
     def check(name, **spec):
-        return dict({"name": name, "instance_id": presets.INSTANCE_ID, "backend_type": "backend_address",
-                     "backend_address": up.address}, **spec)
+        return dict(
+            {
+                "name": name,
+                "instance_id": presets.INSTANCE_ID,
+                "backend_type": "backend_address",
+                "backend_address": up.address,
+            },
+            **spec,
+        )
 
-    checks = [check("web"), check("billing", backend_address=down.address),
-              check("payments", backend_type="vpc_channel", backend_address=None, vpc_channel_id=TWO_DOWN_CHANNEL_ID),
-              check("web-local", probe="local", local_probe={"timeout": 2}), check("web-both", probe="both"),
-              check("ghost", instance_id="f" * 32)]
-    checks = [dict((key, value) for key, value in entry.items() if value is not None) for entry in checks]
-    auth = {"endpoint": emulator.url, "iam_endpoint": emulator.url + "/v3", "region": presets.PROJECT_NAME,
-            "user_name": presets.USER_NAME, "password": presets.USER_PASSWORD, "domain_name": presets.USER_DOMAIN,
-            "retries": 0}
+    checks = [
+        check("web"),
+        check("billing", backend_address=down.address),
+        check("payments", backend_type="vpc_channel", backend_address=None, vpc_channel_id=TWO_DOWN_CHANNEL_ID),
+        check("web-local", probe="local", local_probe={"timeout": 2}),
+        check("web-both", probe="both"),
+        check("ghost", instance_id="f" * 32),
+    ]
+    checks = [{key: value for key, value in entry.items() if value is not None} for entry in checks]
+    auth = {
+        "endpoint": emulator.url,
+        "iam_endpoint": emulator.url + "/v3",
+        "region": presets.PROJECT_NAME,
+        "user_name": presets.USER_NAME,
+        "password": presets.USER_PASSWORD,
+        "domain_name": presets.USER_DOMAIN,
+        "retries": 0,
+    }
     run = run_playbook("run_check.yml", tmp_path, {"apig_auth": auth, "check_args": {"checks": checks}})
     assert "Traceback" not in run.output and presets.USER_PASSWORD not in run.output, run
     result = run.result["check"]
@@ -41,11 +66,16 @@ def test_batch_one_sign_in_per_check_verdicts_and_an_error_hides_nothing(emulato
     assert result["failed"] is True
     assert result["msg"].startswith("1 of 6 checks could not be made: ghost: ")
     assert result["errors"] == 1 and result["check_result"] == "FAILED"
-    by_name = dict((entry["name"], entry) for entry in result["checks"])
+    by_name = {entry["name"]: entry for entry in result["checks"]}
     assert [entry["name"] for entry in result["checks"]] == [entry["name"] for entry in checks]
-    assert dict((name, entry["check_result"]) for name, entry in by_name.items()) == {
-        "web": "SUCCESS", "billing": "FAILED", "payments": "FAILED", "web-local": "SUCCESS", "web-both": "SUCCESS",
-        "ghost": "ERROR"}
+    assert {name: entry["check_result"] for name, entry in by_name.items()} == {
+        "web": "SUCCESS",
+        "billing": "FAILED",
+        "payments": "FAILED",
+        "web-local": "SUCCESS",
+        "web-both": "SUCCESS",
+        "ghost": "ERROR",
+    }
     assert by_name["payments"]["failures"] == [down.address, slow.address]
     assert by_name["ghost"]["error_code"] == "APIG.3030" and by_name["ghost"]["status"] == 404
     assert by_name["ghost"]["request_id"]

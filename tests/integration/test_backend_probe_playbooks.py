@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright (c) hwcloud.apig developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,9 +8,6 @@ The playbooks under playbooks/backend_probe/ assert outcomes themselves; this
 test starts the backends, runs ansible-playbook as a user would, and checks
 the exit code and the results the playbook saved.
 """
-
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
 
 import json
 import os
@@ -32,8 +28,8 @@ from tests.unit.plugins.module_utils.conftest import (
 pytestmark = pytest.mark.integration
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLAYBOOKS = os.path.join(REPO_ROOT, 'tests', 'integration', 'playbooks', 'backend_probe')
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+PLAYBOOKS = os.path.join(REPO_ROOT, "tests", "integration", "playbooks", "backend_probe")
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 
 
 def collections_path(scratch):
@@ -42,31 +38,34 @@ def collections_path(scratch):
     The checkout's own .collections symlink tree when it is there (``make``
     creates it), else a fresh symlink in ``scratch`` - so a bare clone works too.
     """
-    own = os.path.join(REPO_ROOT, '.collections')
-    link = os.path.join(own, 'ansible_collections', 'hwcloud', 'apig')
+    own = os.path.join(REPO_ROOT, ".collections")
+    link = os.path.join(own, "ansible_collections", "hwcloud", "apig")
     if os.path.isdir(link) and os.path.samefile(link, REPO_ROOT):
         return own
-    made = os.path.join(str(scratch), 'collections')
-    os.makedirs(os.path.join(made, 'ansible_collections', 'hwcloud'))
-    os.symlink(REPO_ROOT, os.path.join(made, 'ansible_collections', 'hwcloud', 'apig'))
+    made = os.path.join(str(scratch), "collections")
+    os.makedirs(os.path.join(made, "ansible_collections", "hwcloud"))
+    os.symlink(REPO_ROOT, os.path.join(made, "ansible_collections", "hwcloud", "apig"))
     return made
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope="module")
 def backends(tmp_path_factory):
-    tls = TlsMaterial(tmp_path_factory.mktemp('tls'))
+    tls = TlsMaterial(tmp_path_factory.mktemp("tls"))
     started = dict(
-        open=OpenListener(), blackhole=BlackholeListener(), http=HttpBackend(), reset=ResetServer(),
-        https=HttpBackend(ssl_context=tls.server_context('integration')),
+        open=OpenListener(),
+        blackhole=BlackholeListener(),
+        http=HttpBackend(),
+        reset=ResetServer(),
+        https=HttpBackend(ssl_context=tls.server_context("integration")),
     )
     yield dict(
-        open_target=started['open'].target,
-        closed_target='127.0.0.1:%d' % closed_port(),
-        blackhole_target=started['blackhole'].target,
-        tls_target=started['https'].hostport,
-        http_base=started['http'].url('').rstrip('/'),
-        https_base=started['https'].url('').rstrip('/'),
-        reset_target=started['reset'].target,
+        open_target=started["open"].target,
+        closed_target="127.0.0.1:%d" % closed_port(),
+        blackhole_target=started["blackhole"].target,
+        tls_target=started["https"].hostport,
+        http_base=started["http"].url("").rstrip("/"),
+        https_base=started["https"].url("").rstrip("/"),
+        reset_target=started["reset"].target,
         listeners=started,
     )
     for backend in started.values():
@@ -75,72 +74,78 @@ def backends(tmp_path_factory):
 
 def run_playbook(name, backends, tmp_path, interpreter=None):
     """ansible-playbook against localhost with a local connection; returns (process, saved results or None)."""
-    results_file = tmp_path / 'results.json'
-    extra = dict((key, value) for key, value in backends.items() if key != 'listeners')
-    extra['results_file'] = str(results_file)
-    vars_file = tmp_path / 'vars.json'
+    results_file = tmp_path / "results.json"
+    extra = {key: value for key, value in backends.items() if key != "listeners"}
+    extra["results_file"] = str(results_file)
+    vars_file = tmp_path / "vars.json"
     vars_file.write_text(json.dumps(extra))
     env = dict(os.environ)
     env.update(
         ANSIBLE_COLLECTIONS_PATH=collections_path(tmp_path),
         ANSIBLE_PYTHON_INTERPRETER=interpreter or sys.executable,
-        ANSIBLE_HOME=str(tmp_path / 'ansible-home'),
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / 'ansible-tmp'),
-        ANSIBLE_NOCOLOR='1',
-        ANSIBLE_RETRY_FILES_ENABLED='0',
-        ANSIBLE_CALLBACKS_ENABLED='ansible.builtin.tree',
-        ANSIBLE_CALLBACK_TREE_DIR=str(tmp_path / 'tree'),
-        ANSIBLE_DEPRECATION_WARNINGS='0',
+        ANSIBLE_HOME=str(tmp_path / "ansible-home"),
+        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_CALLBACKS_ENABLED="ansible.builtin.tree",
+        ANSIBLE_CALLBACK_TREE_DIR=str(tmp_path / "tree"),
+        ANSIBLE_DEPRECATION_WARNINGS="0",
     )
-    for key in ('ANSIBLE_CONFIG', 'ANSIBLE_STDOUT_CALLBACK'):
+    for key in ("ANSIBLE_CONFIG", "ANSIBLE_STDOUT_CALLBACK"):
         env.pop(key, None)
     process = subprocess.run(
-        [ANSIBLE_PLAYBOOK, '-i', 'localhost,', '-c', 'local', '-e', '@%s' % vars_file, os.path.join(PLAYBOOKS, name)],
-        env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=300, check=False,
+        [ANSIBLE_PLAYBOOK, "-i", "localhost,", "-c", "local", "-e", "@%s" % vars_file, os.path.join(PLAYBOOKS, name)],
+        env=env,
+        cwd=str(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+        check=False,
     )
-    saved = json.loads(results_file.read_text()) if results_file.exists() and name != 'fail_on_failed.yml' else None
+    saved = json.loads(results_file.read_text()) if results_file.exists() and name != "fail_on_failed.yml" else None
     return process, saved
 
 
 def test_probe_outcomes_playbook(backends, tmp_path):
-    process, saved = run_playbook('probe_outcomes.yml', backends, tmp_path)
+    process, saved = run_playbook("probe_outcomes.yml", backends, tmp_path)
     assert process.returncode == 0, process.stdout
-    assert 'failed=0' in process.stdout, process.stdout
-    tcp = saved['tcp']
-    assert tcp['check_result'] == 'FAILED'
-    assert [record['reason'] for record in tcp['results']] == [None, 'refused', 'timeout', 'dns']
-    assert tcp['results'][1]['error'] == 'connection refused by %s' % backends['closed_target']
-    assert tcp['results'][2]['error'].startswith('connect to %s timed out' % backends['blackhole_target'])
-    assert saved['tls_verified']['results'][0]['reason'] == 'tls'
-    assert saved['tls_unverified']['results'][0]['ok'] is True
-    assert [record['reason'] for record in saved['http']['results']] == [None, 'status', 'body', None, 'reset']
-    assert saved['bad_input']['invalid_targets'] == ['127.0.0.1']
+    assert "failed=0" in process.stdout, process.stdout
+    tcp = saved["tcp"]
+    assert tcp["check_result"] == "FAILED"
+    assert [record["reason"] for record in tcp["results"]] == [None, "refused", "timeout", "dns"]
+    assert tcp["results"][1]["error"] == "connection refused by %s" % backends["closed_target"]
+    assert tcp["results"][2]["error"].startswith("connect to %s timed out" % backends["blackhole_target"])
+    assert saved["tls_verified"]["results"][0]["reason"] == "tls"
+    assert saved["tls_unverified"]["results"][0]["ok"] is True
+    assert [record["reason"] for record in saved["http"]["results"]] == [None, "status", "body", None, "reset"]
+    assert saved["bad_input"]["invalid_targets"] == ["127.0.0.1"]
     # The malformed-target task sent nothing; the two other tasks that name
     # the open target each connected once.
-    assert backends['listeners']['open'].accepted == 2
+    assert backends["listeners"]["open"].accepted == 2
 
 
 def test_fail_on_failed_exits_non_zero(backends, tmp_path):
-    process, dummy = run_playbook('fail_on_failed.yml', backends, tmp_path)
+    process, _dummy = run_playbook("fail_on_failed.yml", backends, tmp_path)
     assert process.returncode != 0, process.stdout
-    assert 'failed=1' in process.stdout, process.stdout
-    assert not (tmp_path / 'results.json').exists(), 'the task after the failed probe ran'
+    assert "failed=1" in process.stdout, process.stdout
+    assert not (tmp_path / "results.json").exists(), "the task after the failed probe ran"
     # The tree callback saves the failed task's result (without Ansible's own 'failed' flag).
-    with open(str(tmp_path / 'tree' / 'localhost')) as handle:
+    with open(str(tmp_path / "tree" / "localhost")) as handle:
         result = json.load(handle)
-    assert result['check_result'] == 'FAILED'
-    assert result['failures'] == [backends['closed_target']]
-    assert '1 of 2 targets failed' in result['msg']
+    assert result["check_result"] == "FAILED"
+    assert result["failures"] == [backends["closed_target"]]
+    assert "1 of 2 targets failed" in result["msg"]
 
 
-PY38 = '/root/.pyenv/versions/3.8.18/bin/python3.8'
+PY38 = "/root/.pyenv/versions/3.8.18/bin/python3.8"
 
 
-@pytest.mark.skipif(not os.access(PY38, os.X_OK), reason='no Python 3.8 interpreter here')
+@pytest.mark.skipif(not os.access(PY38, os.X_OK), reason="no Python 3.8 interpreter here")
 def test_oldest_supported_managed_host_python(backends, tmp_path):
     """The module and its module_utils run on Python 3.8, the oldest target Python of ansible-core 2.19."""
-    process, dummy = run_playbook('fail_on_failed.yml', backends, tmp_path, interpreter=PY38)
-    with open(str(tmp_path / 'tree' / 'localhost')) as handle:
+    process, _dummy = run_playbook("fail_on_failed.yml", backends, tmp_path, interpreter=PY38)
+    with open(str(tmp_path / "tree" / "localhost")) as handle:
         result = json.load(handle)
-    assert result['failures'] == [backends['closed_target']], process.stdout
-    assert [record['reason'] for record in result['results']] == [None, 'refused']
+    assert result["failures"] == [backends["closed_target"]], process.stdout
+    assert [record["reason"] for record in result["results"]] == [None, "refused"]

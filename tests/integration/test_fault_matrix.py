@@ -46,7 +46,7 @@ FIFTY_MB = 50 * 1024 * 1024
 OUT_ENV = "APIG_FAULT_MATRIX_OUT"
 
 
-class Row(object):
+class Row:
     """One row of the matrix: how to set it up (module options, faults) and what must be true afterwards."""
 
     def __init__(self, row_id, verify, faults=(), mode="token", args=None, redirect=False, **auth_overrides):
@@ -66,10 +66,11 @@ def row(row_id, **setup):
     def register(verify):
         ROWS.append(Row(row_id, verify, **setup))
         return verify
+
     return register
 
 
-class Context(object):
+class Context:
     """What a row's verification sees (plain data, so one run can serve every pytest-xdist worker)."""
 
     FIELDS = ("expected_failures", "not_before", "other_address", "other_accepted", "check", "requests", "output")
@@ -79,7 +80,7 @@ class Context(object):
             setattr(self, name, fields.get(name))
 
     def to_json(self):
-        return dict((name, getattr(self, name)) for name in self.FIELDS)
+        return {name: getattr(self, name) for name in self.FIELDS}
 
 
 def auth(emulator, mode="token", **overrides):
@@ -87,15 +88,21 @@ def auth(emulator, mode="token", **overrides):
     if mode == "token":
         base.update(project_id=presets.PROJECT_ID, auth_token=presets.TOKEN_VALID)
     elif mode == "password":
-        base.update(region=presets.PROJECT_NAME, iam_endpoint=emulator.url + "/v3", user_name=presets.USER_NAME,
-                    password=presets.USER_PASSWORD, domain_name=presets.USER_DOMAIN)
+        base.update(
+            region=presets.PROJECT_NAME,
+            iam_endpoint=emulator.url + "/v3",
+            user_name=presets.USER_NAME,
+            password=presets.USER_PASSWORD,
+            domain_name=presets.USER_DOMAIN,
+        )
     base.update(overrides)
     return base
 
 
 def mixed_check(**extra):
-    return dict({"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": MIXED_CHANNEL_ID},
-                **extra)
+    return dict(
+        {"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": MIXED_CHANNEL_ID}, **extra
+    )
 
 
 def requests_to(ctx, suffix):
@@ -121,7 +128,9 @@ def assert_clear_failure(ctx, *phrases):
 
 
 def _throttled(**extra):
-    return dict({"status": 429, "error_code": "APIG.0308", "error_msg": "The throttling threshold has been reached"}, **extra)
+    return dict(
+        {"status": 429, "error_code": "APIG.0308", "error_msg": "The throttling threshold has been reached"}, **extra
+    )
 
 
 # ---- throttling ----------------------------------------------------------------------------------------------------
@@ -131,8 +140,15 @@ def _throttled(**extra):
 RETRY_AFTER_DATE_AHEAD = 15
 
 
-@row("429_retry_after_date", faults=[(CHECK_PATH, lambda ctx: [_throttled(
-    headers={"Retry-After": email.utils.formatdate(ctx.not_before, usegmt=True)})])])
+@row(
+    "429_retry_after_date",
+    faults=[
+        (
+            CHECK_PATH,
+            lambda ctx: [_throttled(headers={"Retry-After": email.utils.formatdate(ctx.not_before, usegmt=True)})],
+        )
+    ],
+)
 def verify_429_retry_after_date(ctx):
     assert_correct_answer(ctx)
     first, second = checks_made(ctx)
@@ -160,18 +176,32 @@ def verify_429_forever(ctx):
 
 # ---- server errors -------------------------------------------------------------------------------------------------
 
-@row("5xx_burst_cured", retries=4, faults=[(CHECK_PATH, [
-    {"status": 500, "error_code": "APIG.9999", "error_msg": "System error"},
-    {"status": 502, "body": "", "content_type": "text/plain"},
-    {"status": 503, "error_code": "APIG.9999", "error_msg": "busy"},
-    {"status": 504, "body": "upstream timed out", "content_type": "text/plain"}])])
+
+@row(
+    "5xx_burst_cured",
+    retries=4,
+    faults=[
+        (
+            CHECK_PATH,
+            [
+                {"status": 500, "error_code": "APIG.9999", "error_msg": "System error"},
+                {"status": 502, "body": "", "content_type": "text/plain"},
+                {"status": 503, "error_code": "APIG.9999", "error_msg": "busy"},
+                {"status": 504, "body": "upstream timed out", "content_type": "text/plain"},
+            ],
+        )
+    ],
+)
 def verify_5xx_burst_cured(ctx):
     assert_correct_answer(ctx)
     assert [entry["status"] for entry in checks_made(ctx)] == [500, 502, 503, 504, 201]
 
 
-@row("5xx_burst_outlasts_retries", retries=2,
-     faults=[(CHECK_PATH, [{"status": 503, "error_code": "APIG.9999", "error_msg": "System error", "times": 3}])])
+@row(
+    "5xx_burst_outlasts_retries",
+    retries=2,
+    faults=[(CHECK_PATH, [{"status": 503, "error_code": "APIG.9999", "error_msg": "System error", "times": 3}])],
+)
 def verify_5xx_burst_outlasts_retries(ctx):
     assert_clear_failure(ctx, "HTTP 503 APIG.9999")
     assert (ctx.check["status"], ctx.check["error_code"]) == (503, "APIG.9999")
@@ -183,8 +213,11 @@ def verify_5xx_burst_outlasts_retries(ctx):
 NGINX_502 = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>nginx</body></html>"
 
 
-@row("html_error_page_502", retries=1,
-     faults=[(CHECK_PATH, [{"status": 502, "body": NGINX_502, "content_type": "text/html", "times": 2}])])
+@row(
+    "html_error_page_502",
+    retries=1,
+    faults=[(CHECK_PATH, [{"status": 502, "body": NGINX_502, "content_type": "text/html", "times": 2}])],
+)
 def verify_html_error_page(ctx):
     assert_clear_failure(ctx, "HTTP 502 with no Huawei error body", "502 Bad Gateway")
     assert ctx.check["status"] == 502 and ctx.check["error_code"] is None
@@ -204,8 +237,12 @@ def verify_html_page_200(ctx):
 
 # ---- broken connections --------------------------------------------------------------------------------------------
 
-@row("reset_mid_response_always", retries=2,
-     faults=[(CHECK_PATH, [{"status": 201, "body_size": 4096, "action": "reset", "times": 3}])])
+
+@row(
+    "reset_mid_response_always",
+    retries=2,
+    faults=[(CHECK_PATH, [{"status": 201, "body_size": 4096, "action": "reset", "times": 3}])],
+)
 def verify_reset_always(ctx):
     assert_clear_failure(ctx, "could not get an answer from APIG", "after 3 attempt(s)", "Connection broken")
     assert ctx.check["msg"].count("ConnectionResetError") == 1, "the cause once, not urllib3's doubled repr"
@@ -226,8 +263,12 @@ def verify_hang_always(ctx):
     assert len(checks_made(ctx)) == 2
 
 
-@row("truncated_body_then_answer", faults=[(CHECK_PATH, [{
-    "status": 201, "body": '{"check_result": "SUCCESS", "failures": []}', "action": "truncate"}])])
+@row(
+    "truncated_body_then_answer",
+    faults=[
+        (CHECK_PATH, [{"status": 201, "body": '{"check_result": "SUCCESS", "failures": []}', "action": "truncate"}])
+    ],
+)
 def verify_truncated_success(ctx):
     # Half of a SUCCESS body arrives, then FIN: the client must not make a verdict of it.
     assert_correct_answer(ctx)
@@ -257,7 +298,11 @@ BAD_ANSWERS = [
     ("check_result_unknown", '{"check_result": "PARTIAL", "failures": []}', "check_result 'PARTIAL'"),
     ("check_result_lowercase", '{"check_result": "success"}', "check_result 'success'"),
     ("failures_not_a_list", '{"check_result": "FAILED", "failures": "127.0.0.1:1"}', "not a list"),
-    ("failures_not_strings", '{"check_result": "FAILED", "failures": [{"host": "127.0.0.1"}]}', "not a list of host:port"),
+    (
+        "failures_not_strings",
+        '{"check_result": "FAILED", "failures": [{"host": "127.0.0.1"}]}',
+        "not a list of host:port",
+    ),
     ("success_with_failures", '{"check_result": "SUCCESS", "failures": ["127.0.0.1:1"]}', "says SUCCESS but lists"),
     ("json_not_an_object", '["SUCCESS"]', "not an object"),
 ]
@@ -270,6 +315,7 @@ def _bad_answer_verifier(phrase):
         made = checks_made(ctx)
         assert len(made) == 1, "a wrong answer is not retried into a different one"
         assert ctx.check["request_id"] == made[0]["request_id"]
+
     return verify
 
 
@@ -279,9 +325,26 @@ for _row_id, _body, _phrase in BAD_ANSWERS:
 
 # ---- redirects: credentials stay with the configured host ------------------------------------------------------------
 
-@row("redirect_check_other_host", redirect=True, faults=[(CHECK_PATH, lambda ctx: [{
-    "status": 307, "body": "", "headers": {"Location": "http://%s/v2/%s/apigw/instances/%s/backend/connectivity/check" % (
-        ctx.other_address, presets.PROJECT_ID, presets.INSTANCE_ID)}}])])
+
+@row(
+    "redirect_check_other_host",
+    redirect=True,
+    faults=[
+        (
+            CHECK_PATH,
+            lambda ctx: [
+                {
+                    "status": 307,
+                    "body": "",
+                    "headers": {
+                        "Location": "http://%s/v2/%s/apigw/instances/%s/backend/connectivity/check"
+                        % (ctx.other_address, presets.PROJECT_ID, presets.INSTANCE_ID)
+                    },
+                }
+            ],
+        )
+    ],
+)
 def verify_redirect_check(ctx):
     assert_clear_failure(ctx, "redirect to %s, which is not followed" % ctx.other_address)
     assert ctx.check["status"] == 307
@@ -289,8 +352,23 @@ def verify_redirect_check(ctx):
     assert len(checks_made(ctx)) == 1
 
 
-@row("redirect_iam_other_host", mode="password", redirect=True, faults=[(IAM_PATH, lambda ctx: [{
-    "status": 302, "body": "", "headers": {"Location": "http://user:pass@%s/v3/auth/tokens" % ctx.other_address}}])])
+@row(
+    "redirect_iam_other_host",
+    mode="password",
+    redirect=True,
+    faults=[
+        (
+            IAM_PATH,
+            lambda ctx: [
+                {
+                    "status": 302,
+                    "body": "",
+                    "headers": {"Location": "http://user:pass@%s/v3/auth/tokens" % ctx.other_address},
+                }
+            ],
+        )
+    ],
+)
 def verify_redirect_iam(ctx):
     assert_clear_failure(ctx, "IAM refused the sign-in", "redirect to %s, which is not followed" % ctx.other_address)
     assert "user:pass" not in ctx.check["msg"], "userinfo of the Location is not repeated"
@@ -300,7 +378,12 @@ def verify_redirect_iam(ctx):
 
 # ---- IAM and the member list ---------------------------------------------------------------------------------------
 
-@row("iam_503_then_token", mode="password", faults=[(IAM_PATH, [{"status": 503, "body": "", "content_type": "text/plain"}])])
+
+@row(
+    "iam_503_then_token",
+    mode="password",
+    faults=[(IAM_PATH, [{"status": 503, "body": "", "content_type": "text/plain"}])],
+)
 def verify_iam_503(ctx):
     assert_correct_answer(ctx)
     assert [entry["status"] for entry in requests_to(ctx, "/v3/auth/tokens")] == [503, 201]
@@ -312,22 +395,36 @@ def verify_iam_without_token(ctx):
     assert checks_made(ctx) == []
 
 
-@row("iam_token_without_project", mode="password", faults=[(IAM_PATH, [{
-    "status": 201, "body": '{"token": "unexpected"}', "headers": {"X-Subject-Token": "MIIfaketoken0001"}}])])
+@row(
+    "iam_token_without_project",
+    mode="password",
+    faults=[
+        (
+            IAM_PATH,
+            [{"status": 201, "body": '{"token": "unexpected"}', "headers": {"X-Subject-Token": "MIIfaketoken0001"}}],
+        )
+    ],
+)
 def verify_iam_without_project(ctx):
     # Region-scoped sign-in learns the project from the token: no project means no APIG path to call.
     assert_clear_failure(ctx, "names no project", "set project_id")
     assert checks_made(ctx) == []
 
 
-@row("members_not_a_list", args=dict(probe="local"),
-     faults=[(MEMBERS_PATH, [{"status": 200, "body": '{"members": {"host": "127.0.0.1"}, "total": 1}'}])])
+@row(
+    "members_not_a_list",
+    args=dict(probe="local"),
+    faults=[(MEMBERS_PATH, [{"status": 200, "body": '{"members": {"host": "127.0.0.1"}, "total": 1}'}])],
+)
 def verify_members_not_a_list(ctx):
     assert_clear_failure(ctx, "no 'members' list")
 
 
-@row("members_502_then_list", args=dict(probe="local", local_probe={"timeout": 0.3}),
-     faults=[(MEMBERS_PATH, [{"status": 502, "body": "", "content_type": "text/plain"}])])
+@row(
+    "members_502_then_list",
+    args=dict(probe="local", local_probe={"timeout": 0.3}),
+    faults=[(MEMBERS_PATH, [{"status": 502, "body": "", "content_type": "text/plain"}])],
+)
 def verify_members_502(ctx):
     assert not ctx.check.get("failed"), ctx.check
     assert ctx.check["check_result"] == "FAILED" and ctx.check["failures"] == ctx.expected_failures
@@ -337,14 +434,20 @@ def verify_members_502(ctx):
 
 # ---- one ansible-playbook run, one host and one emulator per row ---------------------------------------------------
 
+
 def run_matrix(tmp_dir):
     """Run every row at once: one local host per row (--forks = rows), each against its own emulator."""
     backends = [OpenListener(), ClosedPort(), BlackholeListener()]
     up, refused, dropping = backends
     config = presets.default_config(
         members=[{"host": "127.0.0.1", "port": up.port}],
-        channels=[{"id": MIXED_CHANNEL_ID, "name": "mixed",
-                   "members": [{"host": "127.0.0.1", "port": server.port} for server in (up, refused, dropping)]}],
+        channels=[
+            {
+                "id": MIXED_CHANNEL_ID,
+                "name": "mixed",
+                "members": [{"host": "127.0.0.1", "port": server.port} for server in (up, refused, dropping)],
+            }
+        ],
         check_timeout=0.3,
     )
     emulators, listeners, hosts, rows = {}, {}, {}, {}
@@ -354,14 +457,17 @@ def run_matrix(tmp_dir):
             emulator = emulators[spec.id] = Emulator(config).start()
             ctx = Context(expected_failures=[refused.address, dropping.address], not_before=not_before)
             if spec.redirect:
-                listeners[spec.id] = OpenListener(host="127.0.0.2", http=True, status=201,
-                                                  body=b'{"check_result": "SUCCESS", "failures": []}')
+                listeners[spec.id] = OpenListener(
+                    host="127.0.0.2", http=True, status=201, body=b'{"check_result": "SUCCESS", "failures": []}'
+                )
                 ctx.other_address = listeners[spec.id].address
             for path_regex, responses in spec.faults:
                 emulator.add_fault(path_regex, responses(ctx) if callable(responses) else responses)
             rows[spec.id] = ctx
-            hosts[spec.id] = {"apig_auth": auth(emulator, spec.mode, **spec.auth_overrides),
-                              "check_args": mixed_check(**spec.args)}
+            hosts[spec.id] = {
+                "apig_auth": auth(emulator, spec.mode, **spec.auth_overrides),
+                "check_args": mixed_check(**spec.args),
+            }
         run = run_hosts(tmp_dir, hosts)
         time.sleep(0.3)  # a (wrong) late connection to a redirect target would show up in its counter
         for row_id, ctx in rows.items():
@@ -370,7 +476,7 @@ def run_matrix(tmp_dir):
             ctx.output = run.output
             if row_id in listeners:
                 ctx.other_accepted = listeners[row_id].accepted
-        return dict((row_id, ctx.to_json()) for row_id, ctx in rows.items())
+        return {row_id: ctx.to_json() for row_id, ctx in rows.items()}
     finally:
         for emulator in emulators.values():
             emulator.stop()
@@ -391,7 +497,7 @@ def matrix(tmp_path_factory):
                 data_path.write_text(json.dumps(run_matrix(tmp_path_factory.mktemp("fault-matrix"))))
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    return dict((row_id, Context(**fields)) for row_id, fields in json.loads(data_path.read_text()).items())
+    return {row_id: Context(**fields) for row_id, fields in json.loads(data_path.read_text()).items()}
 
 
 @pytest.mark.parametrize("row_id", [spec.id for spec in ROWS])
@@ -399,7 +505,7 @@ def test_fault_row(matrix, row_id):
     ctx = matrix[row_id]
     assert ctx.check is not None, ctx.output[-6000:]
     assert "Traceback" not in ctx.output and "MODULE FAILURE" not in ctx.output, ctx.output[-6000:]
-    dict((spec.id, spec) for spec in ROWS)[row_id].verify(ctx)
+    {spec.id: spec for spec in ROWS}[row_id].verify(ctx)
     record(row_id, ctx.check, ctx.requests)
 
 
@@ -411,34 +517,73 @@ def record(row_id, check, requests):
     if check.get("failed"):
         outcome = "task failed: %s" % check["msg"]
         if check.get("status") is not None:
-            outcome += " (status %s%s)" % (check["status"], ", %s" % check["error_code"] if check.get("error_code") else "")
+            outcome += " (status %s%s)" % (
+                check["status"],
+                ", %s" % check["error_code"] if check.get("error_code") else "",
+            )
     else:
         outcome = "%s, failures %s" % (check["check_result"], ", ".join(check["failures"]) or "none")
     Path(out).mkdir(parents=True, exist_ok=True)
-    (Path(out) / ("%s.json" % row_id)).write_text(json.dumps({
-        "row": row_id, "outcome": outcome, "requests": len(requests),
-        "faulted": len([entry for entry in requests if entry.get("fault")])}))
+    (Path(out) / ("%s.json" % row_id)).write_text(
+        json.dumps(
+            {
+                "row": row_id,
+                "outcome": outcome,
+                "requests": len(requests),
+                "faulted": len([entry for entry in requests if entry.get("fault")]),
+            }
+        )
+    )
 
 
 # ---- docs/fault-matrix.md --------------------------------------------------------------------------------------------
 
 MATRIX = [
     # (row id, fault injected, expected behaviour)
-    ("429_retry_after_date", "429 APIG.0308 with `Retry-After: <HTTP-date>` (set 15 s after the run starts), once",
-     "retry no earlier than that date, then the real answer"),
-    ("429_no_retry_after", "429 APIG.0308 without `Retry-After`, twice (retries 3)", "jittered backoff, then the real answer"),
+    (
+        "429_retry_after_date",
+        "429 APIG.0308 with `Retry-After: <HTTP-date>` (set 15 s after the run starts), once",
+        "retry no earlier than that date, then the real answer",
+    ),
+    (
+        "429_no_retry_after",
+        "429 APIG.0308 without `Retry-After`, twice (retries 3)",
+        "jittered backoff, then the real answer",
+    ),
     ("429_forever", "429 APIG.0308 on every attempt (retries 1)", "clear failure, status 429, APIG.0308"),
     ("5xx_burst_cured", "500, 502, 503, 504 in a row (retries 4)", "retried, then the real answer"),
-    ("5xx_burst_outlasts_retries", "503 APIG.9999 three times (retries 2)", "clear failure with the last answer's fields"),
-    ("html_error_page_502", "502 with an nginx HTML page, twice (retries 1)", "clear failure quoting the page, no error_code"),
+    (
+        "5xx_burst_outlasts_retries",
+        "503 APIG.9999 three times (retries 2)",
+        "clear failure with the last answer's fields",
+    ),
+    (
+        "html_error_page_502",
+        "502 with an nginx HTML page, twice (retries 1)",
+        "clear failure quoting the page, no error_code",
+    ),
     ("html_page_200", "200 with an HTML page (captive portal)", "clear failure: not JSON; not retried"),
-    ("reset_mid_response_always", "201 headers + half the body, then RST, on every attempt (retries 2)",
-     "clear failure after 3 attempts"),
+    (
+        "reset_mid_response_always",
+        "201 headers + half the body, then RST, on every attempt (retries 2)",
+        "clear failure after 3 attempts",
+    ),
     ("hang_once", "accepts, never answers, once (timeout 1 s, retries 1)", "timeout, retry, the real answer"),
-    ("hang_always", "accepts, never answers, every attempt (timeout 1 s, retries 1)", "clear failure: timed out after 2 attempts"),
-    ("truncated_body_then_answer", "half of a SUCCESS body, then FIN (Content-Length not met)",
-     "retried; the real answer (FAILED), never the half SUCCESS"),
-    ("truncated_json", "201 `{\"check_result\": \"SUCC` (complete per Content-Length)", "clear failure: not JSON; not retried"),
+    (
+        "hang_always",
+        "accepts, never answers, every attempt (timeout 1 s, retries 1)",
+        "clear failure: timed out after 2 attempts",
+    ),
+    (
+        "truncated_body_then_answer",
+        "half of a SUCCESS body, then FIN (Content-Length not met)",
+        "retried; the real answer (FAILED), never the half SUCCESS",
+    ),
+    (
+        "truncated_json",
+        '201 `{"check_result": "SUCC` (complete per Content-Length)',
+        "clear failure: not JSON; not retried",
+    ),
     ("body_50mb", "201 with a 50 MB body", "clear failure: larger than the 4 MiB read cap, not read"),
     ("check_result_missing", "201 without `check_result`", "clear failure"),
     ("check_result_unknown", "201 `check_result: PARTIAL`", "clear failure"),
@@ -447,14 +592,23 @@ MATRIX = [
     ("failures_not_strings", "201 FAILED with `failures` a list of objects", "clear failure"),
     ("success_with_failures", "201 SUCCESS that lists failures", "clear failure (self-contradictory)"),
     ("json_not_an_object", "201 with a JSON array", "clear failure"),
-    ("redirect_check_other_host", "307 to http://127.0.0.2:PORT (a listener that counts connections)",
-     "clear failure; the other host received no connection"),
-    ("redirect_iam_other_host", "IAM answers 302 to http://user:pass@127.0.0.2:PORT (password sign-in)",
-     "clear failure; the password went nowhere; userinfo not echoed"),
+    (
+        "redirect_check_other_host",
+        "307 to http://127.0.0.2:PORT (a listener that counts connections)",
+        "clear failure; the other host received no connection",
+    ),
+    (
+        "redirect_iam_other_host",
+        "IAM answers 302 to http://user:pass@127.0.0.2:PORT (password sign-in)",
+        "clear failure; the password went nowhere; userinfo not echoed",
+    ),
     ("iam_503_then_token", "IAM 503 once", "retried; one token; the real answer"),
     ("iam_201_without_token", "IAM 201 without `X-Subject-Token`", "clear failure; no APIG call"),
-    ("iam_token_without_project", "IAM 201 with a token but no `token.project.id` (region-scoped sign-in)",
-     "clear failure naming project_id; no APIG call"),
+    (
+        "iam_token_without_project",
+        "IAM 201 with a token but no `token.project.id` (region-scoped sign-in)",
+        "clear failure naming project_id; no APIG call",
+    ),
     ("members_not_a_list", "member list `members` is an object (`probe: local`)", "clear failure"),
     ("members_502_then_list", "member list 502 once (`probe: local`)", "retried; this host's real answer"),
 ]
@@ -501,15 +655,19 @@ def render(out_dir):
         data = outcomes.get(row)
         outcome = data["outcome"].replace("|", "\\|") if data else "(not run)"
         counts = (data["requests"], data["faulted"]) if data else ("", "")
-        lines.append("| %d | %s | %s | %s | %s | %s |" % ((number, fault, expected, outcome) + counts))
+        lines.append("| %d | %s | %s | %s | %s | %s |" % ((number, fault, expected, outcome, *counts)))
     missing = [row for row, _f, _e in MATRIX if row not in outcomes]
     lines.append("")
-    lines.append("Rows run: %d of %d%s." % (
-        len(MATRIX) - len(missing), len(MATRIX), "; missing: " + ", ".join(missing) if missing else ""))
+    lines.append(
+        "Rows run: %d of %d%s."
+        % (len(MATRIX) - len(missing), len(MATRIX), "; missing: " + ", ".join(missing) if missing else "")
+    )
     lines.append("")
-    lines.append("Covered elsewhere (`tests/integration/test_backend_connectivity.py`): every Huawei error code of the "
-                 "contract, `Retry-After` in seconds, one reset then the answer, a 503/502/504 burst, no retry on "
-                 "other 4xx, token re-issue on APIG.1001.")
+    lines.append(
+        "Covered elsewhere (`tests/integration/test_backend_connectivity.py`): every Huawei error code of the "
+        "contract, `Retry-After` in seconds, one reset then the answer, a 503/502/504 burst, no retry on "
+        "other 4xx, token re-issue on APIG.1001."
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -36,8 +36,19 @@ MAX_RPS = 8
 RETRY_AFTER = 1
 OUT_ENV = "APIG_LOAD_OUT"
 
-CHECK_KEYS = ("instance_id", "backend_type", "backend_address", "vpc_channel_id", "probe", "local_probe", "checks",
-              "concurrency", "wait_timeout", "wait_interval", "fact_name")
+CHECK_KEYS = (
+    "instance_id",
+    "backend_type",
+    "backend_address",
+    "vpc_channel_id",
+    "probe",
+    "local_probe",
+    "checks",
+    "concurrency",
+    "wait_timeout",
+    "wait_interval",
+    "fact_name",
+)
 
 PLAYBOOK = """---
 - name: One backend connectivity task per host
@@ -54,7 +65,7 @@ PLAYBOOK = """---
 
 # Saves each host's result of the task named "Check backend connectivity" (what ``register`` would hold) to
 # RESULT_DIR/<host>.json: one task per host instead of a second copy task keeps a 20-fork run short.
-SAVE_CALLBACK = '''
+SAVE_CALLBACK = """
 import json
 import os
 
@@ -82,10 +93,10 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         self._save(result, True)
-'''
+"""
 
 
-class HostsRun(object):
+class HostsRun:
     """What one ansible-playbook over many hosts did: rc, output, wall time, and each host's registered result."""
 
     def __init__(self, completed, results, wall, results_dir=None):
@@ -101,7 +112,11 @@ class HostsRun(object):
         return self.stdout + self.stderr
 
     def __repr__(self):
-        return "HostsRun(rc=%s)\n--- stdout ---\n%s\n--- stderr ---\n%s" % (self.rc, self.stdout[-6000:], self.stderr[-3000:])
+        return "HostsRun(rc=%s)\n--- stdout ---\n%s\n--- stderr ---\n%s" % (
+            self.rc,
+            self.stdout[-6000:],
+            self.stderr[-3000:],
+        )
 
 
 def run_hosts(tmp_path, hosts, forks=None, env=None, args=(), playbook=PLAYBOOK, callback=SAVE_CALLBACK, timeout=300):
@@ -109,22 +124,44 @@ def run_hosts(tmp_path, hosts, forks=None, env=None, args=(), playbook=PLAYBOOK,
     tmp_path = Path(tmp_path)
     result_dir = tmp_path / "results"
     result_dir.mkdir(parents=True, exist_ok=True)
-    inventory = {"all": {"hosts": dict(
-        (name, dict(variables, ansible_connection="local", ansible_python_interpreter=sys.executable))
-        for name, variables in hosts.items())}}
+    inventory = {
+        "all": {
+            "hosts": {
+                name: dict(variables, ansible_connection="local", ansible_python_interpreter=sys.executable)
+                for name, variables in hosts.items()
+            }
+        }
+    }
     (tmp_path / "inventory.json").write_text(json.dumps(inventory))
     (tmp_path / "playbook.yml").write_text(playbook)
     callbacks = tmp_path / "callback_plugins"
     callbacks.mkdir(exist_ok=True)
     (callbacks / "save_results.py").write_text(callback)
-    command = [str(BIN / "ansible-playbook"), "-i", str(tmp_path / "inventory.json"),
-               "--forks", str(forks or len(hosts)), str(tmp_path / "playbook.yml")] + list(args)
-    run_env = {"ANSIBLE_CALLBACK_PLUGINS": str(callbacks), "ANSIBLE_CALLBACKS_ENABLED": "save_results",
-               "APIG_TEST_RESULT_DIR": str(result_dir)}
+    command = [
+        str(BIN / "ansible-playbook"),
+        "-i",
+        str(tmp_path / "inventory.json"),
+        "--forks",
+        str(forks or len(hosts)),
+        str(tmp_path / "playbook.yml"),
+        *list(args),
+    ]
+    run_env = {
+        "ANSIBLE_CALLBACK_PLUGINS": str(callbacks),
+        "ANSIBLE_CALLBACKS_ENABLED": "save_results",
+        "APIG_TEST_RESULT_DIR": str(result_dir),
+    }
     run_env.update(env or {})
     started = time.monotonic()
-    completed = subprocess.run(command, env=ansible_env(tmp_path, run_env), capture_output=True, text=True,
-                               timeout=timeout, cwd=str(tmp_path), check=False)
+    completed = subprocess.run(
+        command,
+        env=ansible_env(tmp_path, run_env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=str(tmp_path),
+        check=False,
+    )
     wall = time.monotonic() - started
     results = {}
     for name in hosts:
@@ -150,8 +187,11 @@ def auth_for(mode, emulator, retries):
 
 
 def test_twenty_hosts_with_forks_20_against_a_throttled_gateway(emulator_factory, backend_servers, tmp_path):
-    servers = {"open": [backend_servers.open(), backend_servers.open()], "closed": [backend_servers.closed()],
-               "blackhole": [backend_servers.blackhole()]}
+    servers = {
+        "open": [backend_servers.open(), backend_servers.open()],
+        "closed": [backend_servers.closed()],
+        "blackhole": [backend_servers.blackhole()],
+    }
     channels, truth = [], {}
     for name, (channel_id, kinds) in CHANNELS.items():
         used = {"open": 0, "closed": 0, "blackhole": 0}
@@ -159,30 +199,50 @@ def test_twenty_hosts_with_forks_20_against_a_throttled_gateway(emulator_factory
         for kind in kinds:
             members.append(servers[kind][used[kind] % len(servers[kind])])
             used[kind] += 1
-        channels.append({"id": channel_id, "name": name, "members": [{"host": "127.0.0.1", "port": m.port} for m in members]})
+        channels.append(
+            {"id": channel_id, "name": name, "members": [{"host": "127.0.0.1", "port": m.port} for m in members]}
+        )
         truth[name] = [m.address for m, kind in zip(members, kinds) if kind != "open"]
-    emulator = emulator_factory(presets.default_config(
-        channels=channels, check_timeout=0.3,
-        throttle={"max_requests_per_second": MAX_RPS, "retry_after": RETRY_AFTER}))
+    emulator = emulator_factory(
+        presets.default_config(
+            channels=channels,
+            check_timeout=0.3,
+            throttle={"max_requests_per_second": MAX_RPS, "retry_after": RETRY_AFTER},
+        )
+    )
 
     hosts, expected = {}, {}
     own = ["refused", "dropping", "down", "address"]
     for index in range(1, HOSTS + 1):
         name = "host%d" % index
         mine = own[index % len(own)]
-        shared = {"name": "shared", "instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel",
-                  "vpc_channel_id": CHANNELS["shared"][0]}
+        shared = {
+            "name": "shared",
+            "instance_id": presets.INSTANCE_ID,
+            "backend_type": "vpc_channel",
+            "vpc_channel_id": CHANNELS["shared"][0],
+        }
         if mine == "address":
             target = servers["open"][index % 2] if index % 8 else servers["closed"][0]
-            second = {"name": "address", "instance_id": presets.INSTANCE_ID, "backend_type": "backend_address",
-                      "backend_address": target.address}
+            second = {
+                "name": "address",
+                "instance_id": presets.INSTANCE_ID,
+                "backend_type": "backend_address",
+                "backend_address": target.address,
+            }
             second_truth = [] if target in servers["open"] else [target.address]
         else:
-            second = {"name": mine, "instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel",
-                      "vpc_channel_id": CHANNELS[mine][0]}
+            second = {
+                "name": mine,
+                "instance_id": presets.INSTANCE_ID,
+                "backend_type": "vpc_channel",
+                "vpc_channel_id": CHANNELS[mine][0],
+            }
             second_truth = truth[mine]
-        hosts[name] = {"apig_auth": auth_for(MODES[index % len(MODES)], emulator, retries=8),
-                       "check_args": {"checks": [shared, second]}}
+        hosts[name] = {
+            "apig_auth": auth_for(MODES[index % len(MODES)], emulator, retries=8),
+            "check_args": {"checks": [shared, second]},
+        }
         expected[name] = (second["name"], second_truth)
 
     run = run_hosts(tmp_path, hosts, forks=HOSTS)
@@ -191,7 +251,7 @@ def test_twenty_hosts_with_forks_20_against_a_throttled_gateway(emulator_factory
     for name, (second_name, second_truth) in expected.items():
         result = run.results[name]
         assert result is not None and not result.get("failed"), (name, result, run)
-        by_name = dict((check["name"], check) for check in result["checks"])
+        by_name = {check["name"]: check for check in result["checks"]}
         assert by_name["shared"]["check_result"] == "SUCCESS" and by_name["shared"]["failures"] == [], name
         assert by_name[second_name]["check_result"] == ("FAILED" if second_truth else "SUCCESS"), name
         assert by_name[second_name]["failures"] == second_truth, name
@@ -206,16 +266,24 @@ def test_twenty_hosts_with_forks_20_against_a_throttled_gateway(emulator_factory
     assert len(answered) == 2 * HOSTS, "exactly one answered check per check asked"
     assert len(checks) == len(answered) + len(throttled), "nothing but 201 and 429 was answered"
     assert throttled, "the throttle did not bite: the test proves nothing about retries under load"
-    assert len(iam) == sum(1 for index in range(1, HOSTS + 1) if MODES[index % len(MODES)] == "password"), \
+    assert len(iam) == sum(1 for index in range(1, HOSTS + 1) if MODES[index % len(MODES)] == "password"), (
         "one IAM token per password-signed module run"
+    )
     for entry in throttled:
         assert entry["error_code"] == "APIG.0308"
 
     figures = {
-        "hosts": HOSTS, "forks": HOSTS, "checks_per_host": 2, "max_requests_per_second": MAX_RPS,
-        "retry_after": RETRY_AFTER, "wall_seconds": round(run.wall, 2),
-        "apig_requests": len(checks), "answered_201": len(answered), "throttled_429": len(throttled),
-        "retries": len(checks) - 2 * HOSTS, "iam_requests": len(iam),
+        "hosts": HOSTS,
+        "forks": HOSTS,
+        "checks_per_host": 2,
+        "max_requests_per_second": MAX_RPS,
+        "retry_after": RETRY_AFTER,
+        "wall_seconds": round(run.wall, 2),
+        "apig_requests": len(checks),
+        "answered_201": len(answered),
+        "throttled_429": len(throttled),
+        "retries": len(checks) - 2 * HOSTS,
+        "iam_requests": len(iam),
         "first_to_last_request_seconds": round(checks[-1]["time"] - checks[0]["time"], 2),
         "max_admitted_in_any_second": _max_in_window([entry["time"] for entry in answered]),
         "correct_hosts": sum(1 for name in expected if run.results[name] is not None),
@@ -243,8 +311,11 @@ def render(path):
         ("hosts (all `ansible_connection=local`)", figures["hosts"]),
         ("`--forks`", figures["forks"]),
         ("checks per host (one module call, `checks` batch)", figures["checks_per_host"]),
-        ("emulator throttle", "%d requests / any 1 s window, `Retry-After: %d`" % (
-            figures["max_requests_per_second"], figures["retry_after"])),
+        (
+            "emulator throttle",
+            "%d requests / any 1 s window, `Retry-After: %d`"
+            % (figures["max_requests_per_second"], figures["retry_after"]),
+        ),
         ("hosts with the right answer", "%d of %d" % (figures["correct_hosts"], figures["hosts"])),
         ("wall time of the ansible-playbook run", "%.2f s" % figures["wall_seconds"]),
         ("first to last check request", "%.2f s" % figures["first_to_last_request_seconds"]),
@@ -274,20 +345,22 @@ def render(path):
         "|---|---|",
     ]
     lines.extend("| %s | %s |" % row for row in rows)
-    lines.extend([
-        "",
-        "Reproduce:",
-        "",
-        "```",
-        "APIG_LOAD_OUT=/tmp/load.json pytest tests/integration/test_load.py -p no:cacheprovider",
-        "python -m tests.integration.test_load /tmp/load.json > docs/load.md",
-        "```",
-        "",
-        "Reading the figures: the retries are the 429s (nothing else failed); each retry waited at least",
-        "`Retry-After` (the client takes the larger of its jittered backoff and `Retry-After`), which is why the",
-        "throttled requests spread over a few seconds instead of hammering the gateway. The wall time includes",
-        "Ansible's own start-up and the 20 forked module runs.",
-    ])
+    lines.extend(
+        [
+            "",
+            "Reproduce:",
+            "",
+            "```",
+            "APIG_LOAD_OUT=/tmp/load.json pytest tests/integration/test_load.py -p no:cacheprovider",
+            "python -m tests.integration.test_load /tmp/load.json > docs/load.md",
+            "```",
+            "",
+            "Reading the figures: the retries are the 429s (nothing else failed); each retry waited at least",
+            "`Retry-After` (the client takes the larger of its jittered backoff and `Retry-After`), which is why the",
+            "throttled requests spread over a few seconds instead of hammering the gateway. The wall time includes",
+            "Ansible's own start-up and the 20 forked module runs.",
+        ]
+    )
     return "\n".join(lines) + "\n"
 
 

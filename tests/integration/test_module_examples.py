@@ -16,21 +16,24 @@ from pathlib import Path
 import pytest
 
 from tests.emulator import presets
-from tests.emulator.backends import ClosedPort, OpenListener
 from tests.emulator import tls as emulator_tls
+from tests.emulator.backends import ClosedPort, OpenListener
 from tests.integration.module_examples import examples_playbook, module_examples, task_action
 from tests.integration.runner import run_playbook
 
 pytestmark = pytest.mark.integration
 
 CALLBACKS = Path(__file__).resolve().parent / "callback_plugins"
-MODULES = sorted(path.stem for path in (Path(__file__).resolve().parents[2] / "plugins" / "modules").glob("*.py")
-                 if not path.stem.startswith("_"))
+MODULES = sorted(
+    path.stem
+    for path in (Path(__file__).resolve().parents[2] / "plugins" / "modules").glob("*.py")
+    if not path.stem.startswith("_")
+)
 UP_BODY = b'{"status": "UP"}'
 EXAMPLE_USER, EXAMPLE_DOMAIN = "deployer", "example-account"  # the IAM user the EXAMPLES sign in as
 
 
-class Lab(object):
+class Lab:
     """The emulator, the loopback backends that stand in for the EXAMPLES' addresses, and the secrets."""
 
     def __init__(self, emulator_factory, tmp_path, down=()):
@@ -57,7 +60,7 @@ class Lab(object):
         config = presets.default_config(members=[{"host": "127.0.0.1", "port": member.port} for member in self.members])
         config["users"].append({"name": EXAMPLE_USER, "password": self.password, "domain": EXAMPLE_DOMAIN})
         self.emulator = emulator_factory(config)
-        self.mapping = dict((address, backend.address) for address, backend in self.backends.items())
+        self.mapping = {address: backend.address for address, backend in self.backends.items()}
         self.extra_vars = {"vault_hw_password": self.password, "vault_hw_ak": presets.AK, "vault_hw_sk": presets.SK}
         self.secrets = [self.password, presets.SK]
 
@@ -66,21 +69,31 @@ class Lab(object):
             backend.close()
 
     def run(self, module):
-        connection = {"endpoint": self.emulator.url, "iam_endpoint": self.emulator.url + "/v3", "timeout": 10, "retries": 1}
+        connection = {
+            "endpoint": self.emulator.url,
+            "iam_endpoint": self.emulator.url + "/v3",
+            "timeout": 10,
+            "retries": 1,
+        }
         env = {"HW_ACCESS_KEY": presets.AK, "HW_SECRET_KEY": presets.SK, "HW_PROJECT_ID": presets.PROJECT_ID}
         play, original, report = examples_playbook(module, self.mapping, connection, env)
         playbook = self.tmp_path / ("examples_%s.yml" % module)
         playbook.write_text(json.dumps(play, indent=1))  # JSON is YAML
         record_path = self.tmp_path / "records.json"
-        run = run_playbook(playbook, self.tmp_path, self.extra_vars, env={
-            "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
-            "ANSIBLE_CALLBACKS_ENABLED": "task_record",
-            "TASK_RECORD_PATH": str(record_path),
-            # The EXAMPLES verify TLS with the system trust store; here that store is the test CA.
-            "SSL_CERT_FILE": self.ca_path,
-        })
+        run = run_playbook(
+            playbook,
+            self.tmp_path,
+            self.extra_vars,
+            env={
+                "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
+                "ANSIBLE_CALLBACKS_ENABLED": "task_record",
+                "TASK_RECORD_PATH": str(record_path),
+                # The EXAMPLES verify TLS with the system trust store; here that store is the test CA.
+                "SSL_CERT_FILE": self.ca_path,
+            },
+        )
         run.records = json.loads(record_path.read_text()) if record_path.exists() else []
-        run.by_name = dict((record["name"], record) for record in run.records)
+        run.by_name = {record["name"]: record for record in run.records}
         run.original, run.report = original, report
         for secret in self.secrets:
             assert secret not in run.output, "a secret reached the output of the %s EXAMPLES" % module
@@ -89,8 +102,11 @@ class Lab(object):
         return run
 
     def checks_made(self):
-        return [json.loads(entry["body"]) for entry in self.emulator.requests
-                if entry["path"].endswith("/backend/connectivity/check")]
+        return [
+            json.loads(entry["body"])
+            for entry in self.emulator.requests
+            if entry["path"].endswith("/backend/connectivity/check")
+        ]
 
 
 @pytest.fixture
@@ -111,13 +127,13 @@ def lab_factory(emulator_factory, tmp_path, monkeypatch):
 
 def ran(run):
     """Names of the tasks that really ran (not skipped; a loop ran at least one item)."""
-    return set(record["name"] for record in run.records
-               if record["status"] != "skipped" and record["items_run"] != 0)
+    return {record["name"] for record in run.records if record["status"] != "skipped" and record["items_run"] != 0}
 
 
 def test_every_module_has_examples_that_this_file_covers():
     assert MODULES == ["backend_connectivity", "backend_probe", "vpc_channel_member_info"], (
-        "a module was added or removed: give its EXAMPLES a test here")
+        "a module was added or removed: give its EXAMPLES a test here"
+    )
     for module in MODULES:
         assert module_examples(module), module
 
@@ -126,8 +142,11 @@ def test_backend_connectivity_examples(lab_factory):
     lab = lab_factory()
     run = lab.run("backend_connectivity")
     assert run.rc == 0, run
-    assert run.report["rewritten"] == run.report["addresses"] == {
-        "orders.internal.example.com:8443", "billing.internal.example.com:443"}
+    assert (
+        run.report["rewritten"]
+        == run.report["addresses"]
+        == {"orders.internal.example.com:8443", "billing.internal.example.com:443"}
+    )
     tasks = [task["name"] for task in run.original]
     assert [record["name"] for record in run.records] == tasks and ran(run) == set(tasks), run.records
     assert run.report["env_tasks"] == [tasks[0]], "only the first example takes its credentials from HW_* variables"
@@ -147,10 +166,13 @@ def test_backend_connectivity_examples(lab_factory):
         {"backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID},
         {"backend_type": "backend_address", "backend_address": lab.mapping["orders.internal.example.com:8443"]},
     ]
-    assert sorted(made[2:], key=json.dumps) == sorted([  # a batch runs its checks concurrently
-        {"backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID},
-        {"backend_type": "backend_address", "backend_address": lab.mapping["billing.internal.example.com:443"]},
-    ], key=json.dumps)
+    assert sorted(made[2:], key=json.dumps) == sorted(
+        [  # a batch runs its checks concurrently
+            {"backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID},
+            {"backend_type": "backend_address", "backend_address": lab.mapping["billing.internal.example.com:443"]},
+        ],
+        key=json.dumps,
+    )
     modes = [entry["auth_mode"] for entry in lab.emulator.requests if entry["path"].endswith("/check")]
     assert modes == ["aksk", "token", "aksk", "aksk"]
     assert [entry["path"] for entry in lab.emulator.requests].count("/v3/auth/tokens") == 1
@@ -162,10 +184,11 @@ def test_backend_probe_examples_healthy(lab_factory):
     assert run.rc == 0, run
     assert run.report["addresses"] == {"127.0.0.1:8080", "127.0.0.1:8081", "localhost:8443"}
     assert run.report["rewritten"] == run.report["addresses"] | {"127.0.0.1:8082"}, (
-        "127.0.0.1:8082 is only built inside a Jinja expression; the rewrite must have caught it too")
+        "127.0.0.1:8082 is only built inside a Jinja expression; the rewrite must have caught it too"
+    )
     tasks = [task["name"] for task in run.original]
     assert [record["name"] for record in run.records] == tasks
-    first, dummy_why, http, tls, warning, wait = (run.by_name[name] for name in tasks)
+    first, _dummy_why, http, tls, warning, wait = (run.by_name[name] for name in tasks)
     assert first["result"]["check_result"] == "SUCCESS"
     assert http["result"]["check_result"] == "SUCCESS"
     assert [result["status_code"] for result in http["result"]["results"]] == [200, 200]
@@ -174,7 +197,8 @@ def test_backend_probe_examples_healthy(lab_factory):
     assert warning["items_run"] == 1 and "certificate expires in" in json.dumps(warning["result"])
     assert wait["result"]["check_result"] == "SUCCESS"
     assert [result["address"] for result in wait["result"]["results"]] == [
-        lab.mapping["127.0.0.1:%d" % port] for port in (8080, 8081, 8082)]
+        lab.mapping["127.0.0.1:%d" % port] for port in (8080, 8081, 8082)
+    ]
     assert ran(run) == set(tasks) - {tasks[1]}, "with every backend up, only the 'why did it fail' task is skipped"
 
 
@@ -183,7 +207,7 @@ def test_backend_probe_examples_with_a_backend_down(lab_factory):
     run = lab.run("backend_probe")
     assert run.rc == 0, run
     tasks = [task["name"] for task in run.original]
-    first, why, dummy_http, tls, warning, dummy_wait = (run.by_name[name] for name in tasks)
+    first, why, _dummy_http, tls, warning, _dummy_wait = (run.by_name[name] for name in tasks)
     down = lab.mapping["localhost:8443"]
     assert first["result"]["check_result"] == "FAILED" and first["result"]["failures"] == [down]
     assert why["items_run"] == 1
@@ -202,7 +226,8 @@ def test_vpc_channel_member_info_examples(lab_factory):
     assert ran(run) == set(tasks)
     listed, probed = (run.by_name[name]["result"] for name in tasks)
     assert [(member["host"], member["port"]) for member in listed["members"]] == [
-        ("127.0.0.1", member.port) for member in lab.members]
+        ("127.0.0.1", member.port) for member in lab.members
+    ]
     assert probed["check_result"] == "SUCCESS"
     assert [result["target"] for result in probed["results"]] == [member.address for member in lab.members]
     assert all(member.accepted >= 1 for member in lab.members), "the probes really reached the channel's members"
@@ -214,9 +239,9 @@ def test_rewrite_leaves_no_example_address_behind():
 
     tasks = module_examples("backend_probe")
     mapping = {"127.0.0.1:8080": "127.0.0.1:1", "127.0.0.1:8081": "127.0.0.1:2", "localhost:8443": "127.0.0.1:3"}
-    rewritten, dummy_used = rewrite_addresses(tasks, mapping)
+    rewritten, _dummy_used = rewrite_addresses(tasks, mapping)
     with pytest.raises(AssertionError, match="8082"):
         assert_loopback_only(rewritten, set(mapping.values()))
-    with pytest.raises(AssertionError, match="orders.internal.example.com"):
+    with pytest.raises(AssertionError, match=r"orders\.internal\.example\.com"):
         assert_loopback_only([{"x": {"backend_address": "orders.internal.example.com:8443"}}], {"127.0.0.1:1"})
-    assert [task_action(task) for task in tasks][0] == "hwcloud.apig.backend_probe"
+    assert next(task_action(task) for task in tasks) == "hwcloud.apig.backend_probe"

@@ -60,14 +60,24 @@ def test_scenarios_are_found():
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_molecule_scenario(scenario, tmp_path):
     ephemeral = tmp_path / "ephemeral"
-    env = ansible_env(tmp_path, {
-        "MOLECULE_EPHEMERAL_DIRECTORY": str(ephemeral),
-        "NO_COLOR": "1",
-        "PY_COLORS": "0",
-    })
+    env = ansible_env(
+        tmp_path,
+        {
+            "MOLECULE_EPHEMERAL_DIRECTORY": str(ephemeral),
+            "NO_COLOR": "1",
+            "PY_COLORS": "0",
+        },
+    )
     try:
-        completed = subprocess.run([str(MOLECULE), "test", "-s", scenario], cwd=str(ROLE), env=env,
-                                   capture_output=True, text=True, timeout=240, check=False)
+        completed = subprocess.run(
+            [str(MOLECULE), "test", "-s", scenario],
+            cwd=str(ROLE),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
     finally:
         left = _stop_leftovers(ephemeral) if ephemeral.exists() else []
     output = completed.stdout + completed.stderr

@@ -34,7 +34,7 @@ MODES = ("token", "password", "aksk", "temporary_aksk")
 
 # Imported by the module's interpreter (PYTHONPATH) when a task sets APIG_TEST_RAISE: the HTTP library then fails
 # with a message quoting the request's method, URL, headers and body, as a careless library might.
-SITECUSTOMIZE = '''
+SITECUSTOMIZE = """
 import os
 
 if os.environ.get("APIG_TEST_RAISE"):
@@ -50,10 +50,10 @@ if os.environ.get("APIG_TEST_RAISE"):
         return _original(self, method, url, headers=headers, data=data, **kwargs)
 
     requests.sessions.Session.request = _request
-'''
+"""
 
 # Saves every task result of every host (what ``register`` would hold) as one JSON line.
-SAVE_ALL_CALLBACK = '''
+SAVE_ALL_CALLBACK = """
 import json
 import os
 
@@ -80,7 +80,7 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_skipped(self, result):
         self._save(result, "skipped")
-'''
+"""
 
 
 def module_task(name, args, environment=None):
@@ -99,16 +99,27 @@ def playbook(with_gate):
     tasks = [
         module_task("Check that succeeds", channel),
         module_task("Check the API refuses", dict(channel, instance_id=UNKNOWN_ID)),
-        module_task("Check with bad input", {"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address",
-                                             "backend_address": "127.0.0.1"}),
+        module_task(
+            "Check with bad input",
+            {"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address", "backend_address": "127.0.0.1"},
+        ),
         module_task("Check with bad input in a connection option", dict(channel, concurrency=0)),
         module_task("Check that meets an unexpected exception on the APIG call", channel, {"APIG_TEST_RAISE": "apig"}),
         module_task("Check that meets an unexpected exception on the first call", channel, {"APIG_TEST_RAISE": "any"}),
     ]
-    text = ["---", "- name: Every outcome, every sign-in mode", "  hosts: all", "  gather_facts: false",
-            "  module_defaults:", '    group/hwcloud.apig.apig: "{{ apig_auth }}"', "  tasks:"] + tasks
+    text = [
+        "---",
+        "- name: Every outcome, every sign-in mode",
+        "  hosts: all",
+        "  gather_facts: false",
+        "  module_defaults:",
+        '    group/hwcloud.apig.apig: "{{ apig_auth }}"',
+        "  tasks:",
+        *tasks,
+    ]
     if with_gate:
-        text.append('''    - name: The gate role, with a JUnit report
+        text.append(
+            """    - name: The gate role, with a JUnit report
       block:
         - name: Run the gate
           ansible.builtin.include_role:
@@ -122,7 +133,9 @@ def playbook(with_gate):
       rescue:
         - name: The gate failed, as it must
           ansible.builtin.debug:
-            msg: gate failed''' % (presets.INSTANCE_ID, MIXED_CHANNEL_ID, UNKNOWN_ID, MIXED_CHANNEL_ID))
+            msg: gate failed"""
+            % (presets.INSTANCE_ID, MIXED_CHANNEL_ID, UNKNOWN_ID, MIXED_CHANNEL_ID)
+        )
     return "\n".join(text) + "\n"
 
 
@@ -142,7 +155,9 @@ STATIC_SECRETS = {
 # ansible-core's own debug line that prints a module's arguments before no_log masking (ansible/plugins/action/
 # __init__.py: display.debug("done with _execute_module (%s, %s)")). Ansible documents ANSIBLE_DEBUG as showing
 # "secret information despite no_log settings"; no module can mask what the controller prints before running it.
-CORE_DEBUG_ARGS_LINE = re.compile(r"^\s*\d+ \d+\.\d+: done with _execute_module \(hwcloud\.apig\.backend_connectivity, \{")
+CORE_DEBUG_ARGS_LINE = re.compile(
+    r"^\s*\d+ \d+\.\d+: done with _execute_module \(hwcloud\.apig\.backend_connectivity, \{"
+)
 
 
 def occurrences(texts, secrets, allowed_line=None):
@@ -153,17 +168,20 @@ def occurrences(texts, secrets, allowed_line=None):
             for name, secret in secrets.items():
                 at = line.find(secret)
                 if at >= 0 and not (allowed_line is not None and allowed_line.match(line)):
-                    found.append((where, name, line[max(0, at - 150):at + len(secret) + 50]))
+                    found.append((where, name, line[max(0, at - 150) : at + len(secret) + 50]))
     return found
 
 
 def issued_tokens(emulator):
     """Every token IAM issued during the run: as APIG received them (the request log) and, for the runs that
     failed before using theirs, from the emulator's token store."""
-    seen = set(entry["headers"]["X-Auth-Token"] for entry in emulator.requests
-               if entry["headers"].get("X-Auth-Token", "").startswith("MII"))
+    seen = {
+        entry["headers"]["X-Auth-Token"]
+        for entry in emulator.requests
+        if entry["headers"].get("X-Auth-Token", "").startswith("MII")
+    }
     assert seen, "no IAM-issued token reached APIG: the scan would not know what to look for"
-    stored = set(record.value for record in emulator.tokens._tokens.values() if record.user)  # pylint: disable=protected-access
+    stored = {record.value for record in emulator.tokens._tokens.values() if record.user}  # pylint: disable=protected-access
     assert seen <= stored
     return stored
 
@@ -171,10 +189,18 @@ def issued_tokens(emulator):
 @pytest.fixture
 def mixed_emulator(emulator_factory, backend_servers):
     up, refused = backend_servers.open(), backend_servers.closed()
-    return emulator_factory(presets.default_config(
-        channels=[{"id": MIXED_CHANNEL_ID, "name": "mixed",
-                   "members": [{"host": "127.0.0.1", "port": server.port} for server in (up, refused)]}],
-        check_timeout=0.3))
+    return emulator_factory(
+        presets.default_config(
+            channels=[
+                {
+                    "id": MIXED_CHANNEL_ID,
+                    "name": "mixed",
+                    "members": [{"host": "127.0.0.1", "port": server.port} for server in (up, refused)],
+                }
+            ],
+            check_timeout=0.3,
+        )
+    )
 
 
 def test_no_secret_in_any_output_log_result_or_report_at_vvvv(mixed_emulator, tmp_path):
@@ -184,24 +210,35 @@ def test_no_secret_in_any_output_log_result_or_report_at_vvvv(mixed_emulator, tm
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
     junit_dir, log_path = tmp_path / "junit", tmp_path / "ansible.log"
     junit_dir.mkdir()
-    hosts = dict((mode, {"apig_auth": auth_for(mode, mixed_emulator), "junit_dir": str(junit_dir)}) for mode in MODES)
-    run = run_hosts(tmp_path / "run", hosts, playbook=playbook(with_gate), args=["-vvvv"], callback=SAVE_ALL_CALLBACK,
-                    env={"ANSIBLE_DEBUG": "1", "ANSIBLE_LOG_PATH": str(log_path), "PYTHONPATH": str(site)})
+    hosts = {mode: {"apig_auth": auth_for(mode, mixed_emulator), "junit_dir": str(junit_dir)} for mode in MODES}
+    run = run_hosts(
+        tmp_path / "run",
+        hosts,
+        playbook=playbook(with_gate),
+        args=["-vvvv"],
+        callback=SAVE_ALL_CALLBACK,
+        env={"ANSIBLE_DEBUG": "1", "ANSIBLE_LOG_PATH": str(log_path), "PYTHONPATH": str(site)},
+    )
 
     # -- the run did what it was meant to: every outcome happened, in every mode ------------------------------
     results = {}
     for mode in MODES:
         lines = (tmp_path / "run" / "results" / ("%s.jsonl" % mode)).read_text().splitlines()
         results[mode] = [json.loads(line) for line in lines]
-        by_task = dict((item["task"], item) for item in results[mode])
+        by_task = {item["task"]: item for item in results[mode]}
         ok = by_task["Check that succeeds"]
         assert ok["status"] == "ok" and ok["result"]["check_result"] == "FAILED", (mode, ok)
         assert by_task["Check the API refuses"]["result"].get("error_code") == "APIG.3030", mode
         assert by_task["Check with bad input"]["result"].get("option") == "backend_address", mode
         assert by_task["Check with bad input in a connection option"]["result"].get("option") == "concurrency", mode
-        for task in ("Check that meets an unexpected exception on the APIG call",
-                     "Check that meets an unexpected exception on the first call"):
-            assert "unexpected RuntimeError: simulated library bug" in by_task[task]["result"]["msg"], (mode, by_task[task])
+        for task in (
+            "Check that meets an unexpected exception on the APIG call",
+            "Check that meets an unexpected exception on the first call",
+        ):
+            assert "unexpected RuntimeError: simulated library bug" in by_task[task]["result"]["msg"], (
+                mode,
+                by_task[task],
+            )
         # the simulated bug did quote the request: the masking, not luck, kept the secrets out
         quoted = by_task["Check that meets an unexpected exception on the APIG call"]["result"]["msg"]
         assert "X-Auth-Token" in quoted or "Authorization" in quoted, quoted
@@ -236,8 +273,13 @@ def test_no_secret_in_any_output_log_result_or_report_at_vvvv(mixed_emulator, tm
     # not even there.
     core_lines = [line for text in texts.values() for line in text.splitlines() if CORE_DEBUG_ARGS_LINE.match(line)]
     assert core_lines, "ANSIBLE_DEBUG was not on"
-    assert occurrences({"ansible-core debug lines": "\n".join(core_lines)},
-                       dict((name, value) for name, value in secrets.items() if name.startswith("IAM-issued"))) == []
+    assert (
+        occurrences(
+            {"ansible-core debug lines": "\n".join(core_lines)},
+            {name: value for name, value in secrets.items() if name.startswith("IAM-issued")},
+        )
+        == []
+    )
     if not with_gate:
         pytest.skip("roles/backend_gate is not there yet: the JUnit report was not scanned (everything else was)")
 
@@ -250,21 +292,37 @@ ENV_PLAYBOOK = """---
     group/hwcloud.apig.apig: "{{ apig_options }}"
   tasks:
 %s
-""" % "\n".join([
-    module_task("Check that succeeds", {"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel",
-                                        "vpc_channel_id": MIXED_CHANNEL_ID}),
-    module_task("Check the API refuses", {"instance_id": UNKNOWN_ID, "backend_type": "vpc_channel",
-                                          "vpc_channel_id": MIXED_CHANNEL_ID}),
-    module_task("Check that meets an unexpected exception on the APIG call",
-                {"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": MIXED_CHANNEL_ID},
-                {"APIG_TEST_RAISE": "apig"}),
-])
+""" % "\n".join(
+    [
+        module_task(
+            "Check that succeeds",
+            {"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": MIXED_CHANNEL_ID},
+        ),
+        module_task(
+            "Check the API refuses",
+            {"instance_id": UNKNOWN_ID, "backend_type": "vpc_channel", "vpc_channel_id": MIXED_CHANNEL_ID},
+        ),
+        module_task(
+            "Check that meets an unexpected exception on the APIG call",
+            {"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": MIXED_CHANNEL_ID},
+            {"APIG_TEST_RAISE": "apig"},
+        ),
+    ]
+)
 
 ENV_CREDENTIALS = {
-    "password": {"HW_REGION_NAME": presets.PROJECT_NAME, "HW_USER_NAME": presets.USER_NAME,
-                 "HW_USER_PASSWORD": presets.USER_PASSWORD, "HW_DOMAIN_NAME": presets.USER_DOMAIN},
-    "temporary_aksk": {"HW_PROJECT_ID": presets.PROJECT_ID, "HW_ACCESS_KEY": presets.TEMP_AK,
-                       "HW_SECRET_KEY": presets.TEMP_SK, "HW_SECURITY_TOKEN": presets.SECURITY_TOKEN},
+    "password": {
+        "HW_REGION_NAME": presets.PROJECT_NAME,
+        "HW_USER_NAME": presets.USER_NAME,
+        "HW_USER_PASSWORD": presets.USER_PASSWORD,
+        "HW_DOMAIN_NAME": presets.USER_DOMAIN,
+    },
+    "temporary_aksk": {
+        "HW_PROJECT_ID": presets.PROJECT_ID,
+        "HW_ACCESS_KEY": presets.TEMP_AK,
+        "HW_SECRET_KEY": presets.TEMP_SK,
+        "HW_SECURITY_TOKEN": presets.SECURITY_TOKEN,
+    },
 }
 
 
@@ -279,21 +337,34 @@ def test_credentials_from_the_environment_never_appear_even_with_ansible_debug(m
     if mode == "password":
         options["iam_endpoint"] = mixed_emulator.url + "/v3"
     env = dict(ENV_CREDENTIALS[mode], ANSIBLE_DEBUG="1", ANSIBLE_LOG_PATH=str(log_path), PYTHONPATH=str(site))
-    run = run_hosts(tmp_path / "run", {"localhost": {"apig_options": options}}, playbook=ENV_PLAYBOOK, args=["-vvvv"],
-                    callback=SAVE_ALL_CALLBACK, env=env)
+    run = run_hosts(
+        tmp_path / "run",
+        {"localhost": {"apig_options": options}},
+        playbook=ENV_PLAYBOOK,
+        args=["-vvvv"],
+        callback=SAVE_ALL_CALLBACK,
+        env=env,
+    )
     lines = (tmp_path / "run" / "results" / "localhost.jsonl").read_text().splitlines()
-    results = dict((item["task"], item) for item in map(json.loads, lines))
+    results = {item["task"]: item for item in map(json.loads, lines)}
     assert results["Check that succeeds"]["result"]["check_result"] == "FAILED", run
     assert results["Check the API refuses"]["result"]["error_code"] == "APIG.3030"
-    assert "simulated library bug" in results["Check that meets an unexpected exception on the APIG call"]["result"]["msg"]
-    secrets = dict((name, value) for name, value in STATIC_SECRETS.items()
-                   if value in ENV_CREDENTIALS[mode].values())
+    assert (
+        "simulated library bug" in results["Check that meets an unexpected exception on the APIG call"]["result"]["msg"]
+    )
+    secrets = {name: value for name, value in STATIC_SECRETS.items() if value in ENV_CREDENTIALS[mode].values()}
     if mode == "password":
         for number, token in enumerate(sorted(issued_tokens(mixed_emulator))):
             secrets["IAM-issued token %d" % number] = token
-    assert len(secrets) == (1 + 3 if mode == "password" else 2), "the password and one IAM token per module run: %s" % secrets
-    texts = {"stdout": run.stdout, "stderr": run.stderr, "ANSIBLE_LOG_PATH": log_path.read_text(),
-             "registered results": "\n".join(lines)}
+    assert len(secrets) == (1 + 3 if mode == "password" else 2), (
+        "the password and one IAM token per module run: %s" % secrets
+    )
+    texts = {
+        "stdout": run.stdout,
+        "stderr": run.stderr,
+        "ANSIBLE_LOG_PATH": log_path.read_text(),
+        "registered results": "\n".join(lines),
+    }
     assert any(CORE_DEBUG_ARGS_LINE.match(line) for line in run.stdout.splitlines()), "ANSIBLE_DEBUG was not on"
     leaks = occurrences(texts, secrets)
     assert leaks == [], "secrets leaked:\n" + "\n".join("%s: %s in ...%s..." % leak for leak in leaks)
@@ -303,34 +374,64 @@ def test_emulator_error_answers_never_quote_a_credential():
     """Each refusal of a bad credential, read raw: the body the module would print holds no secret."""
     emulator = Emulator(presets.default_config()).start()
     try:
-        path = "/v2/%s/apigw/instances/%s/vpc-channels/%s/members" % (presets.PROJECT_ID, presets.INSTANCE_ID,
-                                                                      presets.CHANNEL_ID)
+        path = "/v2/%s/apigw/instances/%s/vpc-channels/%s/members" % (
+            presets.PROJECT_ID,
+            presets.INSTANCE_ID,
+            presets.CHANNEL_ID,
+        )
         wrong_token = "tok-wrong-but-looks-plausible-0001"
         answers = {
             "unknown token": requests.get(emulator.url + path, headers={"X-Auth-Token": wrong_token}, timeout=5),
-            "expired token": requests.get(emulator.url + path, headers={"X-Auth-Token": presets.TOKEN_EXPIRED}, timeout=5),
-            "wrong password": requests.post(emulator.url + "/v3/auth/tokens", timeout=5, json={"auth": {"identity": {
-                "methods": ["password"], "password": {"user": {
-                    "name": presets.USER_NAME, "password": "wrong-Secret-9", "domain": {"name": presets.USER_DOMAIN}}}}}}),
+            "expired token": requests.get(
+                emulator.url + path, headers={"X-Auth-Token": presets.TOKEN_EXPIRED}, timeout=5
+            ),
+            "wrong password": requests.post(
+                emulator.url + "/v3/auth/tokens",
+                timeout=5,
+                json={
+                    "auth": {
+                        "identity": {
+                            "methods": ["password"],
+                            "password": {
+                                "user": {
+                                    "name": presets.USER_NAME,
+                                    "password": "wrong-Secret-9",
+                                    "domain": {"name": presets.USER_DOMAIN},
+                                }
+                            },
+                        }
+                    }
+                },
+            ),
         }
         signer = _signer()
-        for label, (ak, sk, token) in {"wrong SK": (presets.AK, "wrong-secret-key-000000001", None),
-                                       "temporary key without its token": (presets.TEMP_AK, presets.TEMP_SK, None),
-                                       "wrong security token": (presets.TEMP_AK, presets.TEMP_SK, "wrong-security-token-01"),
-                                       "security token with a permanent key": (presets.AK, presets.SK, presets.SECURITY_TOKEN)}.items():
+        for label, (ak, sk, token) in {
+            "wrong SK": (presets.AK, "wrong-secret-key-000000001", None),
+            "temporary key without its token": (presets.TEMP_AK, presets.TEMP_SK, None),
+            "wrong security token": (presets.TEMP_AK, presets.TEMP_SK, "wrong-security-token-01"),
+            "security token with a permanent key": (presets.AK, presets.SK, presets.SECURITY_TOKEN),
+        }.items():
             headers = {"X-Project-Id": presets.PROJECT_ID}
             if token:
                 headers["X-Security-Token"] = token
             signed = signer(emulator.url + path, headers, ak, sk)
             answers[label] = requests.get(emulator.url + path, headers=signed, timeout=5)
-        secrets = dict(STATIC_SECRETS, **{"wrong token": wrong_token, "wrong password": "wrong-Secret-9",
-                                          "wrong SK": "wrong-secret-key-000000001",
-                                          "wrong security token": "wrong-security-token-01",
-                                          "expired token": presets.TOKEN_EXPIRED})
+        secrets = dict(
+            STATIC_SECRETS,
+            **{
+                "wrong token": wrong_token,
+                "wrong password": "wrong-Secret-9",
+                "wrong SK": "wrong-secret-key-000000001",
+                "wrong security token": "wrong-security-token-01",
+                "expired token": presets.TOKEN_EXPIRED,
+            },
+        )
         for label, answer in answers.items():
             assert answer.status_code in (401, 403), (label, answer.status_code, answer.text)
-        texts = dict(("%s (HTTP %d)" % (label, answer.status_code), answer.text + json.dumps(dict(answer.headers)))
-                     for label, answer in answers.items())
+        texts = {
+            "%s (HTTP %d)" % (label, answer.status_code): answer.text + json.dumps(dict(answer.headers))
+            for label, answer in answers.items()
+        }
         assert occurrences(texts, secrets) == []
     finally:
         emulator.stop()
@@ -339,12 +440,22 @@ def test_emulator_error_answers_never_quote_a_credential():
 def test_secrets_are_masked_in_their_escaped_forms_too():
     """A password with quotes, backslashes or non-ASCII is masked also as it appears inside JSON or a repr()."""
     from ansible.module_utils.testing import patch_module_args
+
     from ansible_collections.hwcloud.apig.plugins.modules.backend_connectivity import BackendConnectivityModule
 
     password = 'pa"ss\\w\u00f6rd-1'
-    with patch_module_args({"endpoint": "http://127.0.0.1:1", "region": presets.PROJECT_NAME, "user_name": "u",
-                            "password": password, "domain_name": "d", "instance_id": presets.INSTANCE_ID,
-                            "backend_type": "backend_address", "backend_address": "127.0.0.1:1"}):
+    with patch_module_args(
+        {
+            "endpoint": "http://127.0.0.1:1",
+            "region": presets.PROJECT_NAME,
+            "user_name": "u",
+            "password": password,
+            "domain_name": "d",
+            "instance_id": presets.INSTANCE_ID,
+            "backend_type": "backend_address",
+            "backend_address": "127.0.0.1:1",
+        }
+    ):
         module = BackendConnectivityModule()
     module._secrets = [password]  # pylint: disable=protected-access  # what __call__ sets from the settings
     for text in (password, json.dumps({"password": password}), repr({"password": password})):
@@ -359,6 +470,7 @@ def _signer():
 
     def sign(url, headers, ak, sk):
         return sign_request("GET", url, dict(headers), None, ak, sk)
+
     return sign
 
 

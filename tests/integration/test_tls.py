@@ -18,14 +18,32 @@ CHANNEL = {"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "v
 
 
 def token_auth(emulator, **extra):
-    return dict({"endpoint": emulator.url, "project_id": presets.PROJECT_ID, "auth_token": presets.TOKEN_VALID,
-                 "timeout": 5, "retries": 1}, **extra)
+    return dict(
+        {
+            "endpoint": emulator.url,
+            "project_id": presets.PROJECT_ID,
+            "auth_token": presets.TOKEN_VALID,
+            "timeout": 5,
+            "retries": 1,
+        },
+        **extra,
+    )
 
 
 def password_auth(emulator, **extra):
-    return dict({"endpoint": emulator.url, "iam_endpoint": emulator.url + "/v3", "region": presets.PROJECT_NAME,
-                 "user_name": presets.USER_NAME, "password": presets.USER_PASSWORD, "domain_name": presets.USER_DOMAIN,
-                 "timeout": 5, "retries": 1}, **extra)
+    return dict(
+        {
+            "endpoint": emulator.url,
+            "iam_endpoint": emulator.url + "/v3",
+            "region": presets.PROJECT_NAME,
+            "user_name": presets.USER_NAME,
+            "password": presets.USER_PASSWORD,
+            "domain_name": presets.USER_DOMAIN,
+            "timeout": 5,
+            "retries": 1,
+        },
+        **extra,
+    )
 
 
 CASES = {
@@ -43,9 +61,10 @@ def test_tls_verification(tmp_path):
     emulators = {}
     try:
         for case in CASES:
-            emulators[case] = Emulator(presets.default_config(
-                members=[{"host": "127.0.0.1", "port": 1}], check_timeout=0.3)).start(tls=True)
-        hosts = dict((case, {"apig_auth": CASES[case][0](emulators[case]), "check_args": CHANNEL}) for case in CASES)
+            emulators[case] = Emulator(
+                presets.default_config(members=[{"host": "127.0.0.1", "port": 1}], check_timeout=0.3)
+            ).start(tls=True)
+        hosts = {case: {"apig_auth": CASES[case][0](emulators[case]), "check_args": CHANNEL} for case in CASES}
         run = run_hosts(tmp_path, hosts)
         assert "Traceback" not in run.output, run
         for case, (_auth, expected) in CASES.items():
@@ -72,8 +91,10 @@ def test_tls_verification(tmp_path):
                     assert "validate_certs is false" in warnings, (case, result)
                 else:
                     assert "validate_certs" not in warnings, (case, result)
-        assert "[WARNING]: validate_certs is false" in run.stdout.replace("\n", " ").replace("  ", " ") or \
-            "validate_certs is false" in run.output, "the warning is shown to the user, not only in the result"
+        assert (
+            "[WARNING]: validate_certs is false" in run.stdout.replace("\n", " ").replace("  ", " ")
+            or "validate_certs is false" in run.output
+        ), "the warning is shown to the user, not only in the result"
     finally:
         for emulator in emulators.values():
             emulator.stop()

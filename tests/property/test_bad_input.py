@@ -14,10 +14,10 @@ import json
 import re
 
 import pytest
+from ansible.module_utils.testing import patch_module_args
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.hwcloud.apig.plugins.modules import backend_connectivity
 from tests.emulator import presets
 from tests.emulator.server import Emulator
@@ -35,9 +35,16 @@ def emulator():
 
 
 def valid_args(emu):
-    return {"endpoint": emu.url, "project_id": presets.PROJECT_ID, "auth_token": presets.TOKEN_VALID,
-            "timeout": 2, "retries": 0, "instance_id": presets.INSTANCE_ID, "backend_type": "backend_address",
-            "backend_address": "127.0.0.1:1"}
+    return {
+        "endpoint": emu.url,
+        "project_id": presets.PROJECT_ID,
+        "auth_token": presets.TOKEN_VALID,
+        "timeout": 2,
+        "retries": 0,
+        "instance_id": presets.INSTANCE_ID,
+        "backend_type": "backend_address",
+        "backend_address": "127.0.0.1:1",
+    }
 
 
 def run_module(args):
@@ -61,23 +68,30 @@ def assert_refused(emu, args, option):
 
 # ---- strategies of bad values -------------------------------------------------------------------------------------
 
-bad_ports = st.one_of(st.just(0), st.integers(65536, 10 ** 7), st.integers(-10 ** 5, -1))
+bad_ports = st.one_of(st.just(0), st.integers(65536, 10**7), st.integers(-(10**5), -1))
 hostnames = st.from_regex(r"[a-z][a-z0-9]{0,10}(\.[a-z][a-z0-9]{0,10}){0,2}", fullmatch=True)
 ipv6 = st.sampled_from(["::1", "2001:db8::1", "fe80::1", "::ffff:127.0.0.1", "2001:db8:0:0:0:0:2:1"])
 non_ascii = st.characters(min_codepoint=0x80, max_codepoint=0x10FFFF, exclude_categories=("Cs",))
 
 bad_addresses = st.one_of(
-    st.builds(lambda host, port: "%s:%d" % (host, port), hostnames, bad_ports),          # port 0, 65536+, negative
-    st.builds(lambda host, port: "[%s]:%d" % (host, port), ipv6, bad_ports),              # IPv6 with a bad port
-    st.builds(lambda host, port: "%s:%d" % (host, port), ipv6, st.integers(1, 65535)),    # IPv6 without brackets
-    st.builds(lambda host: "[%s]" % host, ipv6),                                          # no port at all
-    hostnames,                                                                            # no port at all
+    st.builds(lambda host, port: "%s:%d" % (host, port), hostnames, bad_ports),  # port 0, 65536+, negative
+    st.builds(lambda host, port: "[%s]:%d" % (host, port), ipv6, bad_ports),  # IPv6 with a bad port
+    st.builds(lambda host, port: "%s:%d" % (host, port), ipv6, st.integers(1, 65535)),  # IPv6 without brackets
+    st.builds(lambda host: "[%s]" % host, ipv6),  # no port at all
+    hostnames,  # no port at all
     st.builds(lambda host, char, port: "%s%s:%d" % (host, char, port), hostnames, non_ascii, st.integers(1, 65535)),
-    st.builds(lambda host, port: "%s:%s" % (host, port), hostnames,                       # not a number
-              st.text(alphabet="abc+-_ x\u0663\uff18", min_size=1, max_size=5)),
+    st.builds(
+        lambda host, port: "%s:%s" % (host, port),
+        hostnames,  # not a number
+        st.text(alphabet="abc+-_ x\u0663\uff18", min_size=1, max_size=5),
+    ),
     st.builds(lambda label, port: "%s.example:%d" % (label * 70, port), st.sampled_from("ab"), st.integers(1, 65535)),
-    st.builds(lambda host, port, pad: "%s%s:%d" % (pad, host, port), hostnames, st.integers(1, 65535),
-              st.sampled_from([" ", "\t", "\n"])),
+    st.builds(
+        lambda host, port, pad: "%s%s:%d" % (pad, host, port),
+        hostnames,
+        st.integers(1, 65535),
+        st.sampled_from([" ", "\t", "\n"]),
+    ),
     st.builds(lambda n: "256.%d.0.1:80" % n, st.integers(0, 255)),
     st.sampled_from(["-bad.example:80", "a..b:80", "[zz::1]:80", "[::1]:", ":80", "", "   "]),
 )
@@ -90,8 +104,11 @@ def not_hex32(text):
 bad_ids = st.one_of(
     st.text(max_size=40).filter(not_hex32),
     st.text(alphabet="0123456789abcdef", min_size=31, max_size=33).filter(not_hex32),
-    st.builds(lambda prefix, char: prefix + char, st.text(alphabet="0123456789abcdef", min_size=31, max_size=31),
-              st.sampled_from(["g", "/", "%", "\u00e9", " ", "\x00"])),
+    st.builds(
+        lambda prefix, char: prefix + char,
+        st.text(alphabet="0123456789abcdef", min_size=31, max_size=31),
+        st.sampled_from(["g", "/", "%", "\u00e9", " ", "\x00"]),
+    ),
     st.just("0" * 10000),
 )
 
@@ -99,6 +116,7 @@ secretish = st.text(min_size=1, max_size=30).filter(lambda text: text.strip() ==
 
 
 # ---- properties ---------------------------------------------------------------------------------------------------
+
 
 @SETTINGS
 @given(address=bad_addresses)
@@ -118,8 +136,17 @@ def test_ids_that_are_not_32_hex_characters_are_refused(emulator, key, value):
     assert_refused(emulator, args, key)
 
 
-LOCAL_PROBE_KEYS = ("protocol", "path", "method", "expected_status", "body_regex", "headers", "validate_certs", "timeout",
-                    "concurrency")
+LOCAL_PROBE_KEYS = (
+    "protocol",
+    "path",
+    "method",
+    "expected_status",
+    "body_regex",
+    "headers",
+    "validate_certs",
+    "timeout",
+    "concurrency",
+)
 
 
 def bad(option, *values):
@@ -127,22 +154,44 @@ def bad(option, *values):
 
 
 bad_options = st.one_of(
-    bad("timeout", st.floats(max_value=0), st.floats(min_value=600.001), st.just(float("nan")),
-        st.text(alphabet="abc", min_size=1), st.lists(st.integers(), min_size=1, max_size=2)),
-    bad("retries", st.integers(max_value=-1), st.integers(min_value=11), st.text(alphabet="xyz", min_size=1),
-        st.just(1.5)),
+    bad(
+        "timeout",
+        st.floats(max_value=0),
+        st.floats(min_value=600.001),
+        st.just(float("nan")),
+        st.text(alphabet="abc", min_size=1),
+        st.lists(st.integers(), min_size=1, max_size=2),
+    ),
+    bad(
+        "retries",
+        st.integers(max_value=-1),
+        st.integers(min_value=11),
+        st.text(alphabet="xyz", min_size=1),
+        st.just(1.5),
+    ),
     bad("concurrency", st.integers(max_value=0), st.integers(min_value=201), st.just("many")),
     bad("wait_timeout", st.floats(max_value=-0.001), st.floats(min_value=3600.001), st.just(float("nan"))),
     bad("wait_interval", st.floats(max_value=0), st.floats(min_value=600.001)),
-    bad("fact_name", st.text(min_size=1, max_size=10).filter(lambda t: not t.isidentifier()),
-        st.builds(lambda t: "ansible_" + t, st.from_regex(r"[a-z]{1,8}", fullmatch=True))),
+    bad(
+        "fact_name",
+        st.text(min_size=1, max_size=10).filter(lambda t: not t.isidentifier()),
+        st.builds(lambda t: "ansible_" + t, st.from_regex(r"[a-z]{1,8}", fullmatch=True)),
+    ),
     bad("probe", st.text(min_size=1, max_size=10).filter(lambda t: t not in ("remote", "local", "both"))),
     bad("backend_type", st.text(min_size=1, max_size=20).filter(lambda t: t not in ("backend_address", "vpc_channel"))),
-    bad("local_probe",
-        st.dictionaries(st.from_regex(r"[a-z_]{1,12}", fullmatch=True).filter(lambda k: k not in LOCAL_PROBE_KEYS),
-                        st.integers(), min_size=1, max_size=2),
+    bad(
+        "local_probe",
+        st.dictionaries(
+            st.from_regex(r"[a-z_]{1,12}", fullmatch=True).filter(lambda k: k not in LOCAL_PROBE_KEYS),
+            st.integers(),
+            min_size=1,
+            max_size=2,
+        ),
         st.builds(lambda t: {"timeout": t}, st.one_of(st.floats(max_value=0), st.just("soon"))),
-        st.builds(lambda p: {"protocol": p}, st.text(max_size=6).filter(lambda t: t not in ("tcp", "tls", "http", "https")))),
+        st.builds(
+            lambda p: {"protocol": p}, st.text(max_size=6).filter(lambda t: t not in ("tcp", "tls", "http", "https"))
+        ),
+    ),
 )
 
 
@@ -154,23 +203,28 @@ def test_wrong_types_and_out_of_range_values_are_refused(emulator, case):
 
 
 @SETTINGS
-@given(endpoint=st.one_of(
-    st.builds(lambda port: "http://127.0.0.1:%d" % port, st.one_of(st.just(0), st.integers(65536, 10 ** 6))),
-    st.builds(lambda scheme: "%s://127.0.0.1:80" % scheme, st.sampled_from(["ftp", "file", "ws", "gopher", ""])),
-    st.builds(lambda extra: "http://127.0.0.1:80/%s" % extra, st.sampled_from(["?x=1", "#frag"])),
-    st.just("http://user:pw@127.0.0.1:80"),
-    st.just("127.0.0.1:80"),
-    st.just("http://"),
-    st.just("http://[::1"),
-    st.builds(lambda pad: pad + "http://127.0.0.1:80", st.sampled_from([" ", "\t"])),
-))
+@given(
+    endpoint=st.one_of(
+        st.builds(lambda port: "http://127.0.0.1:%d" % port, st.one_of(st.just(0), st.integers(65536, 10**6))),
+        st.builds(lambda scheme: "%s://127.0.0.1:80" % scheme, st.sampled_from(["ftp", "file", "ws", "gopher", ""])),
+        st.builds(lambda extra: "http://127.0.0.1:80/%s" % extra, st.sampled_from(["?x=1", "#frag"])),
+        st.just("http://user:pw@127.0.0.1:80"),
+        st.just("127.0.0.1:80"),
+        st.just("http://"),
+        st.just("http://[::1"),
+        st.builds(lambda pad: pad + "http://127.0.0.1:80", st.sampled_from([" ", "\t"])),
+    )
+)
 def test_bad_endpoints_are_refused(emulator, endpoint):
     assert_refused(emulator, dict(valid_args(emulator), endpoint=endpoint), "endpoint")
 
 
 @SETTINGS
-@given(option=st.sampled_from(["auth_token", "access_key", "security_token"]), char=non_ascii | st.sampled_from(" \t\x7f"),
-       prefix=st.from_regex(r"[A-Za-z0-9]{1,10}", fullmatch=True))
+@given(
+    option=st.sampled_from(["auth_token", "access_key", "security_token"]),
+    char=non_ascii | st.sampled_from(" \t\x7f"),
+    prefix=st.from_regex(r"[A-Za-z0-9]{1,10}", fullmatch=True),
+)
 def test_credentials_that_cannot_travel_in_a_header_are_refused_without_quoting_them(emulator, option, char, prefix):
     value = prefix + char + prefix
     args = dict(valid_args(emulator))
@@ -193,8 +247,9 @@ AUTH_GROUPS = {
 
 
 @SETTINGS
-@given(groups=st.lists(st.sampled_from(sorted(AUTH_GROUPS)), min_size=2, max_size=3, unique=True),
-       partial=st.booleans())
+@given(
+    groups=st.lists(st.sampled_from(sorted(AUTH_GROUPS)), min_size=2, max_size=3, unique=True), partial=st.booleans()
+)
 def test_conflicting_or_incomplete_sign_in_is_refused(emulator, groups, partial):
     args = valid_args(emulator)
     del args["auth_token"]
@@ -215,21 +270,43 @@ def test_conflicting_or_incomplete_sign_in_is_refused(emulator, groups, partial)
 
 
 @SETTINGS
-@given(value=st.one_of(st.text(min_size=129, max_size=300, alphabet="abc"),
-                       st.text(max_size=20).filter(lambda t: t.strip() and not re.fullmatch(r"[A-Za-z0-9_-]+", t)
-                                                   and t == t.strip() and not any(ord(c) < 32 for c in t))))
+@given(
+    value=st.one_of(
+        st.text(min_size=129, max_size=300, alphabet="abc"),
+        st.text(max_size=20).filter(
+            lambda t: (
+                t.strip()
+                and not re.fullmatch(r"[A-Za-z0-9_-]+", t)
+                and t == t.strip()
+                and not any(ord(c) < 32 for c in t)
+            )
+        ),
+    )
+)
 def test_project_ids_that_could_change_the_path_are_refused(emulator, value):
     assert_refused(emulator, dict(valid_args(emulator), project_id=value), "project_id")
 
 
 @SETTINGS
-@given(name=st.one_of(st.text(min_size=129, max_size=200, alphabet="xy"),
-                      st.builds(lambda a, c, b: a + c + b, st.text(alphabet="ab", min_size=0, max_size=5),
-                                st.characters(max_codepoint=31) | st.just("\x7f"), st.text(alphabet="ab", max_size=3))))
+@given(
+    name=st.one_of(
+        st.text(min_size=129, max_size=200, alphabet="xy"),
+        st.builds(
+            lambda a, c, b: a + c + b,
+            st.text(alphabet="ab", min_size=0, max_size=5),
+            st.characters(max_codepoint=31) | st.just("\x7f"),
+            st.text(alphabet="ab", max_size=3),
+        ),
+    )
+)
 def test_batch_check_names_are_refused_when_unprintable_or_too_long(emulator, name):
     args = valid_args(emulator)
-    check = {"name": name, "instance_id": args.pop("instance_id"), "backend_type": args.pop("backend_type"),
-             "backend_address": args.pop("backend_address")}
+    check = {
+        "name": name,
+        "instance_id": args.pop("instance_id"),
+        "backend_type": args.pop("backend_type"),
+        "backend_address": args.pop("backend_address"),
+    }
     assert_refused(emulator, dict(args, checks=[check]), "checks[0].name")
 
 
@@ -238,7 +315,7 @@ def test_id_or_name_with_trailing_newline_is_refused(emulator, key):
     args = dict(valid_args(emulator), backend_type="vpc_channel", vpc_channel_id=presets.CHANNEL_ID)
     del args["backend_address"]
     if key == "checks[0].name":
-        check = dict((name, args.pop(name)) for name in ("instance_id", "backend_type", "vpc_channel_id"))
+        check = {name: args.pop(name) for name in ("instance_id", "backend_type", "vpc_channel_id")}
         args["checks"] = [dict(check, name="orders\n")]
     else:
         args[key] = args[key] + "\n"
@@ -265,7 +342,7 @@ def test_bad_input_through_ansible_playbook(emulator, tmp_path):
     hosts = {}
     for name, (check_overrides, auth_overrides, _option) in PLAYBOOK_CASES.items():
         args = valid_args(emulator)
-        auth = dict((key, args.pop(key)) for key in ("endpoint", "project_id", "auth_token", "timeout", "retries"))
+        auth = {key: args.pop(key) for key in ("endpoint", "project_id", "auth_token", "timeout", "retries")}
         auth.update(auth_overrides)
         args.update(check_overrides)
         hosts[name] = {"apig_auth": auth, "check_args": args}

@@ -66,6 +66,7 @@ GATE_TASKS = """
 
 def random_topology(rng):
     """What the ``topology`` strategy of test_topology.py draws, from one seed."""
+
     def member():
         return (rng.choice(KINDS), rng.randrange(4), rng.random() < 0.3)
 
@@ -78,14 +79,16 @@ def random_topology(rng):
                 members.append((candidate[0], candidate[1] % 2, candidate[2]))
         return members
 
-    return {"instances": [[channel() for _unused in range(rng.randint(1, 2))] for _unused in range(rng.randint(1, 2))],
-            "addresses": [member() for _unused in range(rng.randint(0, 1))],
-            "probes": [rng.choice(("remote", "local", "both")) for _unused in range(8)],
-            "seed": rng.getrandbits(32)}
+    return {
+        "instances": [[channel() for _unused in range(rng.randint(1, 2))] for _unused in range(rng.randint(1, 2))],
+        "addresses": [member() for _unused in range(rng.randint(0, 1))],
+        "probes": [rng.choice(("remote", "local", "both")) for _unused in range(8)],
+        "seed": rng.getrandbits(32),
+    }
 
 
 @settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2 ** 32 - 1))
+@given(seed=st.integers(0, 2**32 - 1))
 def test_real_playbook_runs_tell_the_truth_and_the_gate_agrees(pool, tmp_path_factory, seed):  # noqa: F811
     rng = random.Random(seed)
     with_gate = (GATE_ROLE / "tasks" / "main.yml").exists()
@@ -95,32 +98,53 @@ def test_real_playbook_runs_tell_the_truth_and_the_gate_agrees(pool, tmp_path_fa
             name = "topology%d" % number
             world = worlds[name] = World(random_topology(rng), pool)
             emulator = emulators[name] = Emulator(world.config()).start()
-            auth = {"endpoint": emulator.url, "project_id": "0123456789abcdef0123456789abcdef", "auth_token": "tok-valid",
-                    "timeout": 5, "retries": 0}
-            gate_checks = [dict((key, value) for key, value in check.items() if key not in ("probe", "local_probe"))
-                           for check in world.checks]
-            hosts[name] = {"apig_auth": auth, "checks": world.checks, "gate_checks": gate_checks,
-                           "max_failures": rng.randint(0, 3)}
-        run = run_hosts(tmp_path_factory.mktemp("truth"), hosts, callback=SAVE_ALL_CALLBACK,
-                        playbook=PLAYBOOK % (GATE_TASKS if with_gate else ""))
+            auth = {
+                "endpoint": emulator.url,
+                "project_id": "0123456789abcdef0123456789abcdef",
+                "auth_token": "tok-valid",
+                "timeout": 5,
+                "retries": 0,
+            }
+            gate_checks = [
+                {key: value for key, value in check.items() if key not in ("probe", "local_probe")}
+                for check in world.checks
+            ]
+            hosts[name] = {
+                "apig_auth": auth,
+                "checks": world.checks,
+                "gate_checks": gate_checks,
+                "max_failures": rng.randint(0, 3),
+            }
+        run = run_hosts(
+            tmp_path_factory.mktemp("truth"),
+            hosts,
+            callback=SAVE_ALL_CALLBACK,
+            playbook=PLAYBOOK % (GATE_TASKS if with_gate else ""),
+        )
         assert "Traceback" not in run.output, run
         for name, world in worlds.items():
             records = [json.loads(line) for line in (run.results_dir / ("%s.jsonl" % name)).read_text().splitlines()]
-            by_task = dict((record["task"], record["result"]) for record in records)
+            by_task = {record["task"]: record["result"] for record in records}
             module = by_task["Check backend connectivity"]
             where = "seed %d, %s: %s" % (seed, name, world.truth)
             assert not module.get("failed"), (where, module)
             assert [check["name"] for check in module["checks"]] == [check["name"] for check in world.checks]
             for check in module["checks"]:
                 expected_result, expected_failures, _hints = world.expected(check["name"])
-                assert (check["check_result"], check["failures"]) == (expected_result, expected_failures), (where, check)
+                assert (check["check_result"], check["failures"]) == (expected_result, expected_failures), (
+                    where,
+                    check,
+                )
             if with_gate:
                 # the gate asks the gateway (probe remote) for every check
                 unreachable = sum(len(_remote_failures(world, check["name"])) for check in world.checks)
                 should_pass = unreachable <= hosts[name]["max_failures"]
                 passed = str(by_task["Gate verdict"]["msg"]).lower() == "true"
                 assert passed == should_pass, (
-                    where, "unreachable %d, max_failures %d, gate passed %s" % (unreachable, hosts[name]["max_failures"], passed))
+                    where,
+                    "unreachable %d, max_failures %d, gate passed %s"
+                    % (unreachable, hosts[name]["max_failures"], passed),
+                )
     finally:
         for emulator in emulators.values():
             emulator.stop()

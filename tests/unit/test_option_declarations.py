@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ansible_collections.hwcloud.apig.plugins.doc_fragments.probe import ModuleDocFragment as ProbeDocs
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_option_spec
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import connection_argument_spec
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import probe_option_spec
@@ -43,9 +44,9 @@ def rendered(tmp_path_factory):
     env = ansible_env(tmp_path_factory.mktemp("ansible-doc"))
     names = ["hwcloud.apig.backend_probe", "hwcloud.apig.backend_connectivity"]
     output = subprocess.run(
-        [str(BIN / "ansible-doc"), "-j"] + names, env=env, capture_output=True, text=True, check=True, timeout=120
+        [str(BIN / "ansible-doc"), "-j", *names], env=env, capture_output=True, text=True, check=True, timeout=120
     ).stdout
-    return dict((name, doc["doc"]["options"]) for name, doc in json.loads(output).items())
+    return {name: doc["doc"]["options"] for name, doc in json.loads(output).items()}
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,17 @@ def test_local_probe_everywhere_is_the_probe_options(rendered, role_options):
     assert essentials(connectivity["checks"]["suboptions"]["local_probe"]["suboptions"]) == probe_options
     assert essentials(role_options["backend_gate_local_probe"]["options"]) == probe_options
     assert essentials(role_options["backend_gate_checks"]["options"]["local_probe"]["options"]) == probe_options
+
+
+def test_every_copy_of_the_probe_option_docs_says_the_same(role_options):
+    """ansible-test reads doc fragments as literal strings, so the copies are written out; they must not drift."""
+    first = yaml.safe_load(ProbeDocs.DOCUMENTATION)["options"]
+    local_probe = yaml.safe_load(ProbeDocs.LOCAL_PROBE)["options"]["local_probe"]
+    checks = yaml.safe_load(ProbeDocs.CHECKS)["options"]["checks"]
+    assert local_probe["suboptions"] == first
+    assert checks["suboptions"]["local_probe"]["suboptions"] == first
+    assert role_options["backend_gate_local_probe"]["options"] == first
+    assert role_options["backend_gate_checks"]["options"]["local_probe"]["options"] == first
 
 
 def test_a_check_is_documented_as_declared(rendered, role_options):

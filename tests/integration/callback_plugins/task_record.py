@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Record every task's outcome as JSON, so a test can prove which tasks of a playbook really ran."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 name: task_record
@@ -31,19 +26,21 @@ class CallbackModule(CallbackBase):
     CALLBACK_NEEDS_ENABLED = True
 
     def __init__(self, *args, **kwargs):
-        super(CallbackModule, self).__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)
         self.records = []
 
     def _record(self, result, status):
         data = json.loads(self._dump_results(result._result))
         items = data.get("results") if isinstance(data.get("results"), list) and result._task.loop else None
-        self.records.append({
-            "name": result._task.get_name(),
-            "action": result._task.action,
-            "status": status,
-            "items_run": None if items is None else len([item for item in items if not item.get("skipped")]),
-            "result": data,
-        })
+        self.records.append(
+            {
+                "name": result._task.get_name(),
+                "action": result._task.action,
+                "status": status,
+                "items_run": None if items is None else len([item for item in items if not item.get("skipped")]),
+                "result": data,
+            }
+        )
 
     def v2_runner_on_ok(self, result):
         self._record(result, "ok")

@@ -35,19 +35,38 @@ def check(emu, body, token=presets.TOKEN_VALID, path=None, **kwargs):
 
 def members(emu, params=None, token=presets.TOKEN_VALID, channel_id=presets.CHANNEL_ID, **kwargs):
     """GET one page of members with a token."""
-    return requests.get(emu.url + members_path(channel_id), params=params, headers={"X-Auth-Token": token}, timeout=TIMEOUT, **kwargs)
+    return requests.get(
+        emu.url + members_path(channel_id), params=params, headers={"X-Auth-Token": token}, timeout=TIMEOUT, **kwargs
+    )
 
 
-def sdk_signed(emu, method, path, query=None, body=b"", ak=presets.AK, sk=presets.SK, project_id=presets.PROJECT_ID,
-               security_token=None, extra_headers=None):
+def sdk_signed(
+    emu,
+    method,
+    path,
+    query=None,
+    body=b"",
+    ak=presets.AK,
+    sk=presets.SK,
+    project_id=presets.PROJECT_ID,
+    security_token=None,
+    extra_headers=None,
+):
     """Sign with huaweicloudsdkcore exactly as the official SDK does; returns (url, headers, body)."""
     headers = {"Content-Type": "application/json"}
     headers.update(extra_headers or {})
     credentials = BasicCredentials(ak, sk, project_id)
     if security_token is not None:
         credentials.with_security_token(security_token)
-    request = SdkRequest(method=method, schema=urlsplit(emu.url).scheme, host=urlsplit(emu.url).netloc, resource_path=path,
-                         query_params=list((query or {}).items()), header_params=headers, body=body)
+    request = SdkRequest(
+        method=method,
+        schema=urlsplit(emu.url).scheme,
+        host=urlsplit(emu.url).netloc,
+        resource_path=path,
+        query_params=list((query or {}).items()),
+        header_params=headers,
+        body=body,
+    )
     credentials.sign_request(request)
     return emu.url + request.uri, dict(request.header_params), request.body or b""
 
@@ -57,10 +76,21 @@ def send(method, url, headers, body, **kwargs):
     return requests.request(method, url, headers=headers, data=body, timeout=TIMEOUT, **kwargs)
 
 
-def iam_body(name=presets.USER_NAME, password=presets.USER_PASSWORD, domain=presets.USER_DOMAIN, project_id=presets.PROJECT_ID,
-             project_name=None):
+def iam_body(
+    name=presets.USER_NAME,
+    password=presets.USER_PASSWORD,
+    domain=presets.USER_DOMAIN,
+    project_id=presets.PROJECT_ID,
+    project_name=None,
+):
     """The contract's password-auth body, scoped by project id (or by name if given)."""
     scope = {"project": {"name": project_name}} if project_name else {"project": {"id": project_id}}
-    return {"auth": {"identity": {"methods": ["password"],
-                                  "password": {"user": {"name": name, "password": password, "domain": {"name": domain}}}},
-                     "scope": scope}}
+    return {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {"user": {"name": name, "password": password, "domain": {"name": domain}}},
+            },
+            "scope": scope,
+        }
+    }

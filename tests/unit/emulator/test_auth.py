@@ -28,14 +28,17 @@ def test_valid_token(emu):
     assert emu.requests[-1]["auth_mode"] == "token"
 
 
-@pytest.mark.parametrize("token, status, code, message", [
-    (None, 401, "APIG.1000", "Token is missing"),
-    ("", 401, "APIG.1000", "Token is missing"),
-    ("no-such-token", 401, "APIG.1002", "Incorrect token or token resolution failed"),
-    (presets.TOKEN_EXPIRED, 401, "APIG.1001", "Token expired"),
-    (presets.TOKEN_NOPERM, 403, "APIG.1005", "No permissions to request this method"),
-    (presets.TOKEN_OTHER_PROJECT, 403, "APIG.1005", "No permissions to request this method"),
-])
+@pytest.mark.parametrize(
+    "token, status, code, message",
+    [
+        (None, 401, "APIG.1000", "Token is missing"),
+        ("", 401, "APIG.1000", "Token is missing"),
+        ("no-such-token", 401, "APIG.1002", "Incorrect token or token resolution failed"),
+        (presets.TOKEN_EXPIRED, 401, "APIG.1001", "Token expired"),
+        (presets.TOKEN_NOPERM, 403, "APIG.1005", "No permissions to request this method"),
+        (presets.TOKEN_OTHER_PROJECT, 403, "APIG.1005", "No permissions to request this method"),
+    ],
+)
 def test_token_refusals(emu, token, status, code, message):
     assert_error(check(emu, BODY, token=token), status, code, message)
     entry = emu.requests[-1]
@@ -65,8 +68,15 @@ def test_sdk_signed_get_with_query_is_accepted(emu):
 
 
 def test_sdk_signed_temporary_credentials(emu):
-    url, headers, body = sdk_signed(emu, "POST", check_path(), body=BODY, ak=presets.TEMP_AK, sk=presets.TEMP_SK,
-                                    security_token=presets.SECURITY_TOKEN)
+    url, headers, body = sdk_signed(
+        emu,
+        "POST",
+        check_path(),
+        body=BODY,
+        ak=presets.TEMP_AK,
+        sk=presets.TEMP_SK,
+        security_token=presets.SECURITY_TOKEN,
+    )
     assert send("POST", url, headers, body).status_code == 201
 
 
@@ -89,7 +99,9 @@ def _aksk_cases(emu):
     url, headers, body = _signed(emu)
     cases.append(("date removed", url, {k: v for k, v in headers.items() if k != "X-Sdk-Date"}, body))
     cases.append(("temp creds without token", *_signed(emu, ak=presets.TEMP_AK, sk=presets.TEMP_SK)))
-    cases.append(("temp creds wrong token", *_signed(emu, ak=presets.TEMP_AK, sk=presets.TEMP_SK, security_token="other")))
+    cases.append(
+        ("temp creds wrong token", *_signed(emu, ak=presets.TEMP_AK, sk=presets.TEMP_SK, security_token="other"))
+    )
     cases.append(("token with permanent key", *_signed(emu, security_token=presets.SECURITY_TOKEN)))
     url, headers, body = _signed(emu)
     cases.append(("not SDK-HMAC-SHA256", url, dict(headers, Authorization="Basic YWxhZGRpbjpvcGVuc2VzYW1l"), body))
@@ -116,7 +128,9 @@ def test_aksk_not_permitted(emu):
 
 
 def test_aksk_project_restriction(emulator_factory):
-    config = presets.default_config(aksk=[{"ak": presets.AK, "sk": presets.SK, "project_ids": [presets.OTHER_PROJECT_ID]}])
+    config = presets.default_config(
+        aksk=[{"ak": presets.AK, "sk": presets.SK, "project_ids": [presets.OTHER_PROJECT_ID]}]
+    )
     emu = emulator_factory(config)
     url, headers, body = _signed(emu)
     assert_error(send("POST", url, headers, body), 403, "APIG.1005")

@@ -18,8 +18,14 @@ EXAMPLE = os.path.join(ROOT, "tests", "emulator", "example-config.yml")
 
 def start(*args):
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.Popen([sys.executable, "-m", "tests.emulator"] + list(args), cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.emulator", *list(args)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
 
 
 @pytest.fixture
@@ -51,9 +57,14 @@ def test_state_line_health_and_sigterm(cli, tmp_path):
         assert json.load(handle) == state
     health = requests.get(state["url"] + "/_emulator/health", verify=state["ca_path"], timeout=TIMEOUT)
     assert health.json()["status"] == "ok"
-    check = requests.post(state["url"] + "/v2/0123456789abcdef0123456789abcdef/apigw/instances/eddc4d25480b4cd6b512f270a1b8b341"
-                          "/backend/connectivity/check", json={"backend_type": "vpc_channel", "vpc_channel_id": "3019f57095a94ec885031a16d3156f12"},
-                          headers={"X-Auth-Token": "tok-valid"}, verify=state["ca_path"], timeout=TIMEOUT)
+    check = requests.post(
+        state["url"] + "/v2/0123456789abcdef0123456789abcdef/apigw/instances/eddc4d25480b4cd6b512f270a1b8b341"
+        "/backend/connectivity/check",
+        json={"backend_type": "vpc_channel", "vpc_channel_id": "3019f57095a94ec885031a16d3156f12"},
+        headers={"X-Auth-Token": "tok-valid"},
+        verify=state["ca_path"],
+        timeout=TIMEOUT,
+    )
     assert check.json() == {"check_result": "SUCCESS", "failures": []}
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=10) == 0

@@ -7,8 +7,16 @@ from tests.emulator.config import ConfigError, EmulatorConfig
 
 
 def minimal(**extra):
-    data = {"projects": [{"id": "p1", "instances": [{"id": "i1", "vpc_channels": [
-        {"id": "c1", "members": [{"host": "127.0.0.1", "port": 80}]}]}]}]}
+    data = {
+        "projects": [
+            {
+                "id": "p1",
+                "instances": [
+                    {"id": "i1", "vpc_channels": [{"id": "c1", "members": [{"host": "127.0.0.1", "port": 80}]}]}
+                ],
+            }
+        ]
+    }
     data.update(extra)
     return data
 
@@ -52,29 +60,75 @@ def test_load_copies_the_dict():
     assert data == minimal()
 
 
-@pytest.mark.parametrize("data, message", [
-    ({}, "projects"),
-    ({"projects": []}, "at least one"),
-    (minimal(unknown=1), "unknown key"),
-    (minimal(check_timeout=0), "check_timeout"),
-    (minimal(throttle={"max_requests_per_second": 0}), "max_requests_per_second"),
-    ({"projects": [{"id": "p1"}, {"id": "p1"}]}, "duplicate"),
-    ({"projects": [{"id": "a/b"}]}, "URL path"),
-    ({"projects": [{"id": "p1"}, {"id": "p2"}], "tokens": [{"value": "t"}]}, "project_id is required"),
-    ({"projects": [{"id": "p", "instances": [{"id": "i", "vpc_channels": [{"id": "c", "members": [{"host": "h"}]}]}]}]}, "host and port"),
-    ({"projects": [{"id": "p", "instances": [{"id": "i", "vpc_channels": [{"id": "c", "members": [{"host": "h", "port": 0}]}]}]}]}, "port"),
-    ({"projects": [{"id": "p", "instances": [{"id": "i", "vpc_channels": [{"id": "c", "members": [{"backend": "nope"}]}]}]}]},
-     "not defined"),
-    ({"projects": [{"id": "p", "instances": [{"id": "i", "vpc_channels": [{"id": "c", "members": [{"host": "h", "port": 1,
-                                                                                                   "health_status": "sick"}]}]}]}]},
-     "health_status"),
-    (minimal(backends={"x": "teapot"}), "kind"),
-    (minimal(hosts={"db": "not-an-ip"}), "IP address"),
-    (minimal(blocked_from_gateway=["10.0.0.1"]), "blocked_from_gateway"),
-    (minimal(users=[{"name": "u"}]), "password"),
-    (minimal(tokens=[{"value": "has space"}]), "blanks"),
-    (minimal(aksk=[{"ak": "a", "sk": "s", "permitted": "yes"}]), "true or false"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({}, "projects"),
+        ({"projects": []}, "at least one"),
+        (minimal(unknown=1), "unknown key"),
+        (minimal(check_timeout=0), "check_timeout"),
+        (minimal(throttle={"max_requests_per_second": 0}), "max_requests_per_second"),
+        ({"projects": [{"id": "p1"}, {"id": "p1"}]}, "duplicate"),
+        ({"projects": [{"id": "a/b"}]}, "URL path"),
+        ({"projects": [{"id": "p1"}, {"id": "p2"}], "tokens": [{"value": "t"}]}, "project_id is required"),
+        (
+            {
+                "projects": [
+                    {"id": "p", "instances": [{"id": "i", "vpc_channels": [{"id": "c", "members": [{"host": "h"}]}]}]}
+                ]
+            },
+            "host and port",
+        ),
+        (
+            {
+                "projects": [
+                    {
+                        "id": "p",
+                        "instances": [
+                            {"id": "i", "vpc_channels": [{"id": "c", "members": [{"host": "h", "port": 0}]}]}
+                        ],
+                    }
+                ]
+            },
+            "port",
+        ),
+        (
+            {
+                "projects": [
+                    {
+                        "id": "p",
+                        "instances": [{"id": "i", "vpc_channels": [{"id": "c", "members": [{"backend": "nope"}]}]}],
+                    }
+                ]
+            },
+            "not defined",
+        ),
+        (
+            {
+                "projects": [
+                    {
+                        "id": "p",
+                        "instances": [
+                            {
+                                "id": "i",
+                                "vpc_channels": [
+                                    {"id": "c", "members": [{"host": "h", "port": 1, "health_status": "sick"}]}
+                                ],
+                            }
+                        ],
+                    }
+                ]
+            },
+            "health_status",
+        ),
+        (minimal(backends={"x": "teapot"}), "kind"),
+        (minimal(hosts={"db": "not-an-ip"}), "IP address"),
+        (minimal(blocked_from_gateway=["10.0.0.1"]), "blocked_from_gateway"),
+        (minimal(users=[{"name": "u"}]), "password"),
+        (minimal(tokens=[{"value": "has space"}]), "blanks"),
+        (minimal(aksk=[{"ak": "a", "sk": "s", "permitted": "yes"}]), "true or false"),
+    ],
+)
 def test_invalid_configs(data, message):
     with pytest.raises(ConfigError) as info:
         EmulatorConfig.load(data)

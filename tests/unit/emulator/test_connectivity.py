@@ -43,7 +43,7 @@ def test_blackhole_fails_after_the_timeout(emu, backend_servers):
 
 
 def test_channel_reports_failures_in_member_order_and_checks_concurrently(emu_with_backends):
-    listener, closed, hole = emu_with_backends.helpers
+    _listener, closed, hole = emu_with_backends.helpers
     started = time.monotonic()
     response = check_channel(emu_with_backends)
     elapsed = time.monotonic() - started
@@ -54,14 +54,19 @@ def test_channel_reports_failures_in_member_order_and_checks_concurrently(emu_wi
 
 def test_channel_all_reachable(emulator_factory, backend_servers):
     first, second = backend_servers.open(), backend_servers.open(http=True)
-    emu = emulator_factory(presets.default_config(members=[{"host": first.host, "port": first.port},
-                                                           {"host": "localhost", "port": second.port}]))
+    emu = emulator_factory(
+        presets.default_config(
+            members=[{"host": first.host, "port": first.port}, {"host": "localhost", "port": second.port}]
+        )
+    )
     assert check_channel(emu).json() == {"check_result": "SUCCESS", "failures": []}
 
 
 def test_many_slow_members_take_one_timeout(emulator_factory, backend_servers):
     hole = backend_servers.blackhole()
-    emu = emulator_factory(presets.default_config(members=[{"host": "127.0.0.1", "port": hole.port, "id": "m%02d" % i} for i in range(20)]))
+    emu = emulator_factory(
+        presets.default_config(members=[{"host": "127.0.0.1", "port": hole.port, "id": "m%02d" % i} for i in range(20)])
+    )
     started = time.monotonic()
     assert len(check_channel(emu).json()["failures"]) == 20
     assert time.monotonic() - started < 2.0
@@ -79,7 +84,10 @@ def test_ipv6_failures_are_bracketed(emu):
         pytest.skip("no IPv6 loopback here")
     port = probe.getsockname()[1]
     try:
-        assert check_address(emu, "[::1]:%d" % port).json() == {"check_result": "FAILED", "failures": ["[::1]:%d" % port]}
+        assert check_address(emu, "[::1]:%d" % port).json() == {
+            "check_result": "FAILED",
+            "failures": ["[::1]:%d" % port],
+        }
         probe.listen(8)
         assert check_address(emu, "[::1]:%d" % port).json()["check_result"] == "SUCCESS"
     finally:
@@ -99,7 +107,9 @@ def test_non_loopback_addresses_fail_without_a_connection(emu, monkeypatch):
     # The guard is what keeps every test on loopback, so this test must not depend on it: connects are recorded,
     # never made. (198.18.0.0/15 is the benchmarking range; no packet is sent to it either way.)
     attempts = []
-    monkeypatch.setattr(ReachabilityChecker, "_connect", staticmethod(lambda address, port, timeout: attempts.append(address)))
+    monkeypatch.setattr(
+        ReachabilityChecker, "_connect", staticmethod(lambda address, port, timeout: attempts.append(address))
+    )
     response = check_address(emu, "198.18.0.1:80")
     assert response.json() == {"check_result": "FAILED", "failures": ["198.18.0.1:80"]}
     assert attempts == []
@@ -113,7 +123,9 @@ def test_blocked_from_gateway(emulator_factory, backend_servers):
 
 
 def test_backends_started_by_the_emulator(emulator_factory):
-    config = presets.default_config(members=[{"backend": "web"}, {"backend": "down"}], backends={"web": "http", "down": {"kind": "closed"}})
+    config = presets.default_config(
+        members=[{"backend": "web"}, {"backend": "down"}], backends={"web": "http", "down": {"kind": "closed"}}
+    )
     emu = emulator_factory(config)
     addresses = emu.backend_addresses()
     assert check_channel(emu).json() == {"check_result": "FAILED", "failures": [addresses["down"]]}
@@ -125,36 +137,51 @@ def _error(response, status, code, message):
     assert response.json() == {"error_code": code, "error_msg": message}
 
 
-@pytest.mark.parametrize("body, parameter", [
-    (b"not json", "backend_type"),
-    (b"[]", "backend_type"),
-    (b"", "backend_type"),
-    ({}, "backend_type"),
-    ({"backend_type": "ip"}, "backend_type"),
-    ({"backend_type": None}, "backend_type"),
-    ({"backend_type": "backend_address"}, "backend_address"),
-    ({"backend_type": "backend_address", "backend_address": "127.0.0.1"}, "backend_address"),
-    ({"backend_type": "backend_address", "backend_address": "127.0.0.1:70000"}, "backend_address"),
-    ({"backend_type": "backend_address", "backend_address": "2001:db8::1:443"}, "backend_address"),
-    ({"backend_type": "backend_address", "backend_address": 8080}, "backend_address"),
-    ({"backend_type": "vpc_channel"}, "vpc_channel_id"),
-    ({"backend_type": "vpc_channel", "vpc_channel_id": ""}, "vpc_channel_id"),
-    ({"backend_type": "vpc_channel", "vpc_channel_id": 5}, "vpc_channel_id"),
-])
+@pytest.mark.parametrize(
+    "body, parameter",
+    [
+        (b"not json", "backend_type"),
+        (b"[]", "backend_type"),
+        (b"", "backend_type"),
+        ({}, "backend_type"),
+        ({"backend_type": "ip"}, "backend_type"),
+        ({"backend_type": None}, "backend_type"),
+        ({"backend_type": "backend_address"}, "backend_address"),
+        ({"backend_type": "backend_address", "backend_address": "127.0.0.1"}, "backend_address"),
+        ({"backend_type": "backend_address", "backend_address": "127.0.0.1:70000"}, "backend_address"),
+        ({"backend_type": "backend_address", "backend_address": "2001:db8::1:443"}, "backend_address"),
+        ({"backend_type": "backend_address", "backend_address": 8080}, "backend_address"),
+        ({"backend_type": "vpc_channel"}, "vpc_channel_id"),
+        ({"backend_type": "vpc_channel", "vpc_channel_id": ""}, "vpc_channel_id"),
+        ({"backend_type": "vpc_channel", "vpc_channel_id": 5}, "vpc_channel_id"),
+    ],
+)
 def test_invalid_parameters(emu, body, parameter):
     _error(check(emu, body), 400, "APIG.2012", INVALID_PARAMETER % parameter)
 
 
 def test_unknown_instance(emu):
-    response = check(emu, {"backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID},
-                     path=check_path(instance_id="00000000000000000000000000000000"))
+    response = check(
+        emu,
+        {"backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID},
+        path=check_path(instance_id="00000000000000000000000000000000"),
+    )
     _error(response, 404, "APIG.3030", "The instance does not exist;id:00000000000000000000000000000000")
 
 
 def test_unknown_instance_comes_before_body_validation(emu):
-    _error(check(emu, b"garbage", path=check_path(instance_id="nope")), 404, "APIG.3030", "The instance does not exist;id:nope")
+    _error(
+        check(emu, b"garbage", path=check_path(instance_id="nope")),
+        404,
+        "APIG.3030",
+        "The instance does not exist;id:nope",
+    )
 
 
 def test_unknown_channel(emu):
-    _error(check_channel(emu, "ffffffffffffffffffffffffffffffff"), 404, "APIG.3023",
-           "The VPC channel does not exist;id:ffffffffffffffffffffffffffffffff")
+    _error(
+        check_channel(emu, "ffffffffffffffffffffffffffffffff"),
+        404,
+        "APIG.3023",
+        "The VPC channel does not exist;id:ffffffffffffffffffffffffffffffff",
+    )

@@ -43,8 +43,14 @@ def test_error_answer_then_normal_handling(emu):
 
 
 def test_fail_twice_then_pass_then_normal(emu):
-    emu.add_fault(CHECK, [{"status": 503, "error_code": "APIG.9999"}, {"status": 503, "body": "<html>busy</html>", "content_type": "text/html"},
-                          {"pass": True}])
+    emu.add_fault(
+        CHECK,
+        [
+            {"status": 503, "error_code": "APIG.9999"},
+            {"status": 503, "body": "<html>busy</html>", "content_type": "text/html"},
+            {"pass": True},
+        ],
+    )
     responses = [check(emu, BODY) for _attempt in range(4)]
     assert [r.status_code for r in responses] == [503, 503, 201, 201]
     assert responses[0].json() == {"error_code": "APIG.9999", "error_msg": "Injected fault"}
@@ -53,7 +59,13 @@ def test_fail_twice_then_pass_then_normal(emu):
 
 
 def test_headers_and_empty_body(emu):
-    emu.add_fault(CHECK, [{"status": 429, "headers": {"Retry-After": 2}}, {"status": 302, "headers": {"Location": "http://127.0.0.1:9/x"}}])
+    emu.add_fault(
+        CHECK,
+        [
+            {"status": 429, "headers": {"Retry-After": 2}},
+            {"status": 302, "headers": {"Location": "http://127.0.0.1:9/x"}},
+        ],
+    )
     throttled = check(emu, BODY)
     assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "2" and throttled.content == b""
     moved = check(emu, BODY, allow_redirects=False)
@@ -98,7 +110,13 @@ def test_delayed_error_and_repeat_synonym(emu):
 
 
 def test_reset_mid_body(emu):
-    emu.add_fault(CHECK, [{"action": "reset"}, {"action": "reset", "status": 201, "body": '{"check_result": "SUCCESS", "failures": []}'}])
+    emu.add_fault(
+        CHECK,
+        [
+            {"action": "reset"},
+            {"action": "reset", "status": 201, "body": '{"check_result": "SUCCESS", "failures": []}'},
+        ],
+    )
     data, error = raw_exchange(emu)
     assert data.startswith(b"HTTP/1.1 200") and b"Content-Length: 1024" in data
     assert isinstance(error, ConnectionResetError)
@@ -108,7 +126,13 @@ def test_reset_mid_body(emu):
 
 
 def test_truncate(emu):
-    emu.add_fault(CHECK, [{"action": "truncate", "status": 201, "body": '{"check_result": "SUCCESS", "failures": []}'}, {"action": "truncate"}])
+    emu.add_fault(
+        CHECK,
+        [
+            {"action": "truncate", "status": 201, "body": '{"check_result": "SUCCESS", "failures": []}'},
+            {"action": "truncate"},
+        ],
+    )
     data, error = raw_exchange(emu)
     head, _sep, body = data.partition(b"\r\n\r\n")
     assert error is None and b"Content-Length: 43" in head and body == b'{"check_result": "SUC'
@@ -130,10 +154,16 @@ def test_stop_is_prompt_with_hung_and_idle_connections(emu):
     emu.add_fault(CHECK, [{"action": "hang", "times": 3}])
     emu.add_fault(r"/slow$", [{"delay_ms": 60000}])
     idle = requests.Session()
-    assert idle.get(emu.url + "/_emulator/health", timeout=TIMEOUT).status_code == 200  # leaves a keep-alive connection open
+    assert (
+        idle.get(emu.url + "/_emulator/health", timeout=TIMEOUT).status_code == 200
+    )  # leaves a keep-alive connection open
     pool = concurrent.futures.ThreadPoolExecutor(4)
-    futures = [pool.submit(requests.post, emu.url + "/v2/p/apigw/instances/i/backend/connectivity/check", json=BODY, timeout=30)
-               for _attempt in range(3)]
+    futures = [
+        pool.submit(
+            requests.post, emu.url + "/v2/p/apigw/instances/i/backend/connectivity/check", json=BODY, timeout=30
+        )
+        for _attempt in range(3)
+    ]
     futures.append(pool.submit(requests.get, emu.url + "/slow", timeout=30))
     time.sleep(0.3)
     started = time.monotonic()
@@ -168,26 +198,29 @@ def test_small_body_size_and_reset_with_body_size(emu):
         check(emu, BODY).json()
 
 
-@pytest.mark.parametrize("path_regex, responses, method", [
-    ("(", [{"status": 500}], None),
-    (5, [{"status": 500}], None),
-    ("x", [], None),
-    ("x", "not a list", None),
-    ("x", [{"status": 99}], None),
-    ("x", [{"status": "500"}], None),
-    ("x", [{"error_code": "APIG.9999"}], None),
-    ("x", [{"status": 500, "error_msg": "m"}], None),
-    ("x", [{"status": 500, "body": "b", "error_code": "c"}], None),
-    ("x", [{"action": "explode"}], None),
-    ("x", [{"action": "hang", "status": 500}], None),
-    ("x", [{"pass": True, "status": 500}], None),
-    ("x", [{"delay_ms": -1}], None),
-    ("x", [{"times": 0}], None),
-    ("x", [{"times": 2, "repeat": 2}], None),
-    ("x", [{"headers": {"X": "a\r\nb"}}], None),
-    ("x", [{"bogus": 1}], None),
-    ("x", [{"status": 500}], ""),
-])
+@pytest.mark.parametrize(
+    "path_regex, responses, method",
+    [
+        ("(", [{"status": 500}], None),
+        (5, [{"status": 500}], None),
+        ("x", [], None),
+        ("x", "not a list", None),
+        ("x", [{"status": 99}], None),
+        ("x", [{"status": "500"}], None),
+        ("x", [{"error_code": "APIG.9999"}], None),
+        ("x", [{"status": 500, "error_msg": "m"}], None),
+        ("x", [{"status": 500, "body": "b", "error_code": "c"}], None),
+        ("x", [{"action": "explode"}], None),
+        ("x", [{"action": "hang", "status": 500}], None),
+        ("x", [{"pass": True, "status": 500}], None),
+        ("x", [{"delay_ms": -1}], None),
+        ("x", [{"times": 0}], None),
+        ("x", [{"times": 2, "repeat": 2}], None),
+        ("x", [{"headers": {"X": "a\r\nb"}}], None),
+        ("x", [{"bogus": 1}], None),
+        ("x", [{"status": 500}], ""),
+    ],
+)
 def test_invalid_rules(path_regex, responses, method):
     with pytest.raises(FaultError):
         FaultBook().add(path_regex, responses, method=method)
@@ -197,20 +230,33 @@ def test_rules_are_consumed_in_order():
     book = FaultBook()
     book.add("a", [{"status": 500}, {"status": 501, "times": 2}])
     book.add("a", [{"status": 502}])
-    assert book.pending()[0]["pending"] == [{"response": "status 500", "times": 1}, {"response": "status 501", "times": 2}]
+    assert book.pending()[0]["pending"] == [
+        {"response": "status 500", "times": 1},
+        {"response": "status 501", "times": 2},
+    ]
     assert [book.take("GET", "/a").status for _attempt in range(4)] == [500, 501, 501, 502]
     assert book.take("GET", "/a") is None and book.pending() == []
 
 
 def test_admin_fault_endpoints(emu):
-    added = requests.post(emu.url + "/_emulator/faults", json={"path_regex": CHECK, "method": "POST", "responses": [{"status": 500}]},
-                          timeout=TIMEOUT)
+    added = requests.post(
+        emu.url + "/_emulator/faults",
+        json={"path_regex": CHECK, "method": "POST", "responses": [{"status": 500}]},
+        timeout=TIMEOUT,
+    )
     assert added.status_code == 201 and isinstance(added.json()["id"], int)
     assert requests.get(emu.url + "/_emulator/faults", timeout=TIMEOUT).json()[0]["path_regex"] == CHECK
     assert check(emu, BODY).status_code == 500
-    requests.post(emu.url + "/_emulator/faults", json={"path_regex": CHECK, "responses": [{"status": 500}]}, timeout=TIMEOUT)
+    requests.post(
+        emu.url + "/_emulator/faults", json={"path_regex": CHECK, "responses": [{"status": 500}]}, timeout=TIMEOUT
+    )
     assert requests.delete(emu.url + "/_emulator/faults", timeout=TIMEOUT).status_code == 200
     assert check(emu, BODY).status_code == 201
-    for bad in (b"nope", b"[]", b'{"path_regex": "x", "responses": [], "extra": 1}', b'{"path_regex": "x", "responses": [{"status": 1}]}'):
+    for bad in (
+        b"nope",
+        b"[]",
+        b'{"path_regex": "x", "responses": [], "extra": 1}',
+        b'{"path_regex": "x", "responses": [{"status": 1}]}',
+    ):
         response = requests.post(emu.url + "/_emulator/faults", data=bad, timeout=TIMEOUT)
         assert response.status_code == 400 and response.json()["error"]

@@ -48,27 +48,42 @@ def test_tokens_are_unique(emu):
     assert first != second
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"password": "wrong"},
-    {"name": "mallory"},
-    {"domain": "other-domain"},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"password": "wrong"},
+        {"name": "mallory"},
+        {"domain": "other-domain"},
+    ],
+)
 def test_wrong_credentials(emu, kwargs):
     response = post_token(emu, iam_body(**kwargs))
     assert response.status_code == 401
-    assert response.json() == {"error": {"code": 401, "message": "The username or password is wrong.", "title": "Unauthorized"}}
+    assert response.json() == {
+        "error": {"code": 401, "message": "The username or password is wrong.", "title": "Unauthorized"}
+    }
     assert "X-Subject-Token" not in response.headers
 
 
-@pytest.mark.parametrize("body", [
-    b"not json",
-    b"[]",
-    {"auth": {}},
-    {"auth": {"identity": {"methods": ["token"], "token": {"id": "x"}}}},
-    {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "alice", "password": "x"}}}}},
-    {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "alice", "password": "x", "domain": {"name": "acme"}}}},
-              "scope": {"project": {}}}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[]",
+        {"auth": {}},
+        {"auth": {"identity": {"methods": ["token"], "token": {"id": "x"}}}},
+        {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "alice", "password": "x"}}}}},
+        {
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {"user": {"name": "alice", "password": "x", "domain": {"name": "acme"}}},
+                },
+                "scope": {"project": {}},
+            }
+        },
+    ],
+)
 def test_malformed_bodies(emu, body):
     response = post_token(emu, body)
     assert response.status_code == 400

@@ -6,16 +6,40 @@ from tests.emulator import presets
 from tests.emulator.errors import INVALID_PARAMETER
 from tests.unit.emulator.helpers import members
 
-FIELDS = {"id", "host", "port", "weight", "is_backup", "status", "health_status", "member_group_name", "member_group_id", "ecs_id",
-          "ecs_name", "vpc_channel_id", "create_time"}
+FIELDS = {
+    "id",
+    "host",
+    "port",
+    "weight",
+    "is_backup",
+    "status",
+    "health_status",
+    "member_group_name",
+    "member_group_id",
+    "ecs_id",
+    "ecs_name",
+    "vpc_channel_id",
+    "create_time",
+}
 
 
 @pytest.fixture
 def emu45(emulator_factory):
     member_list = [{"host": "127.0.0.%d" % (i + 1), "port": 8000 + i} for i in range(45)]
-    member_list[1].update({"is_backup": True, "status": 2, "health_status": "unhealthy", "weight": 7, "member_group_name": "blue",
-                           "member_group_id": "g1", "ecs_id": "ecs-1", "ecs_name": "vm-1", "id": "custom-id",
-                           "create_time": "2020-07-23T07:24:33Z"})
+    member_list[1].update(
+        {
+            "is_backup": True,
+            "status": 2,
+            "health_status": "unhealthy",
+            "weight": 7,
+            "member_group_name": "blue",
+            "member_group_id": "g1",
+            "ecs_id": "ecs-1",
+            "ecs_name": "vm-1",
+            "id": "custom-id",
+            "create_time": "2020-07-23T07:24:33Z",
+        }
+    )
     return emulator_factory(presets.default_config(members=member_list))
 
 
@@ -25,9 +49,21 @@ def test_default_page_is_20(emu45):
     first = body["members"][0]
     assert set(first) == FIELDS
     assert first["host"] == "127.0.0.1" and first["port"] == 8000 and first["vpc_channel_id"] == presets.CHANNEL_ID
-    assert body["members"][1] == {"id": "custom-id", "host": "127.0.0.2", "port": 8001, "weight": 7, "is_backup": True, "status": 2,
-                                  "health_status": "unhealthy", "member_group_name": "blue", "member_group_id": "g1", "ecs_id": "ecs-1",
-                                  "ecs_name": "vm-1", "vpc_channel_id": presets.CHANNEL_ID, "create_time": "2020-07-23T07:24:33Z"}
+    assert body["members"][1] == {
+        "id": "custom-id",
+        "host": "127.0.0.2",
+        "port": 8001,
+        "weight": 7,
+        "is_backup": True,
+        "status": 2,
+        "health_status": "unhealthy",
+        "member_group_name": "blue",
+        "member_group_id": "g1",
+        "ecs_id": "ecs-1",
+        "ecs_name": "vm-1",
+        "vpc_channel_id": presets.CHANNEL_ID,
+        "create_time": "2020-07-23T07:24:33Z",
+    }
 
 
 def test_paging_until_offset_reaches_total(emu45):
@@ -51,15 +87,18 @@ def test_empty_channel(emu):
     assert members(emu, channel_id=presets.EMPTY_CHANNEL_ID).json() == {"size": 0, "total": 0, "members": []}
 
 
-@pytest.mark.parametrize("params, name", [
-    ({"limit": 501}, "limit"),
-    ({"limit": 0}, "limit"),
-    ({"limit": "ten"}, "limit"),
-    ({"limit": -1}, "limit"),
-    ({"offset": -1}, "offset"),
-    ({"offset": "x"}, "offset"),
-    ({"offset": "1.5"}, "offset"),
-])
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"limit": 501}, "limit"),
+        ({"limit": 0}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"limit": -1}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"offset": "x"}, "offset"),
+        ({"offset": "1.5"}, "offset"),
+    ],
+)
 def test_bad_paging_parameters(emu, params, name):
     response = members(emu, params)
     assert response.status_code == 400

@@ -83,10 +83,19 @@ def test_unknown_path_and_wrong_method(emu):
     unknown = requests.get(emu.url + "/v2/nothing/here", headers={"X-Auth-Token": presets.TOKEN_VALID}, timeout=TIMEOUT)
     assert unknown.status_code == 404 and unknown.json()["error_code"] == "APIG.0101"
     assert re.match(r"^[0-9a-f]{32}$", unknown.headers["X-Request-Id"])
-    wrong = requests.get(emu.url + "/v2/%s/apigw/instances/%s/backend/connectivity/check" % (presets.PROJECT_ID, presets.INSTANCE_ID),
-                         headers={"X-Auth-Token": presets.TOKEN_VALID}, timeout=TIMEOUT)
-    assert wrong.status_code == 405 and wrong.headers["Allow"] == "POST" and set(wrong.json()) == {"error_code", "error_msg"}
-    assert requests.delete(emu.url + "/v2/x/apigw/instances/y/vpc-channels/z/members", timeout=TIMEOUT).status_code == 405
+    wrong = requests.get(
+        emu.url + "/v2/%s/apigw/instances/%s/backend/connectivity/check" % (presets.PROJECT_ID, presets.INSTANCE_ID),
+        headers={"X-Auth-Token": presets.TOKEN_VALID},
+        timeout=TIMEOUT,
+    )
+    assert (
+        wrong.status_code == 405
+        and wrong.headers["Allow"] == "POST"
+        and set(wrong.json()) == {"error_code", "error_msg"}
+    )
+    assert (
+        requests.delete(emu.url + "/v2/x/apigw/instances/y/vpc-channels/z/members", timeout=TIMEOUT).status_code == 405
+    )
 
 
 def test_every_answer_has_a_request_id_and_server_header(emu):
@@ -101,14 +110,21 @@ def test_chunked_request_body(emu):
     def chunks():
         yield b'{"backend_type": '
         yield b'"backend_address", "backend_address": "127.0.0.1:1"}'
-    response = requests.post(emu.url + "/v2/%s/apigw/instances/%s/backend/connectivity/check" % (presets.PROJECT_ID, presets.INSTANCE_ID),
-                             data=chunks(), headers={"X-Auth-Token": presets.TOKEN_VALID}, timeout=TIMEOUT)
+
+    response = requests.post(
+        emu.url + "/v2/%s/apigw/instances/%s/backend/connectivity/check" % (presets.PROJECT_ID, presets.INSTANCE_ID),
+        data=chunks(),
+        headers={"X-Auth-Token": presets.TOKEN_VALID},
+        timeout=TIMEOUT,
+    )
     assert response.status_code == 201
     assert emu.requests[-1]["body"].startswith('{"backend_type": "backend_address"')
 
 
 def test_oversized_and_bad_length_bodies(emu):
-    response = requests.post(emu.url + "/v3/auth/tokens", headers={"Content-Length": str(64 * 1024 * 1024)}, data=b"", timeout=TIMEOUT)
+    response = requests.post(
+        emu.url + "/v3/auth/tokens", headers={"Content-Length": str(64 * 1024 * 1024)}, data=b"", timeout=TIMEOUT
+    )
     assert response.status_code == 413 and response.json()["error_code"] == "APIG.0201"
     assert emu.requests[-1]["status"] == 413 and emu.requests[-1]["body"] == ""
     with socket.create_connection((emu.host, emu.port), timeout=TIMEOUT) as sock:
@@ -131,8 +147,13 @@ def test_keep_alive_session(emu):
     started = time.monotonic()
     with requests.Session() as session:
         for _attempt in range(20):
-            response = session.get(emu.url + "/v2/%s/apigw/instances/%s/vpc-channels/%s/members" % (
-                presets.PROJECT_ID, presets.INSTANCE_ID, presets.CHANNEL_ID), headers={"X-Auth-Token": presets.TOKEN_VALID}, timeout=TIMEOUT)
+            response = session.get(
+                emu.url
+                + "/v2/%s/apigw/instances/%s/vpc-channels/%s/members"
+                % (presets.PROJECT_ID, presets.INSTANCE_ID, presets.CHANNEL_ID),
+                headers={"X-Auth-Token": presets.TOKEN_VALID},
+                timeout=TIMEOUT,
+            )
             assert response.status_code == 200
     assert time.monotonic() - started < 1.0  # no Nagle/delayed-ACK stalls between header and body writes
 
@@ -140,6 +161,7 @@ def test_keep_alive_session(emu):
 def test_an_emulator_bug_answers_500_system_error(emu, monkeypatch):
     def broken(*_args):
         raise RuntimeError("boom")
+
     monkeypatch.setattr("tests.emulator.apig.check_connectivity", broken)
     response = check(emu, BODY)
     assert response.status_code == 500 and response.json() == {"error_code": "APIG.9999", "error_msg": "System error"}

@@ -22,8 +22,10 @@ def test_throttled_requests_get_429_with_retry_after(emulator_factory):
     assert [r.status_code for r in statuses[:3]] == [200, 200, 200]
     throttled = statuses[3]
     assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "1"
-    assert throttled.json() == {"error_code": "APIG.0308",
-                                "error_msg": "The throttling threshold has been reached: policy user over ratelimit,limit:3,time:1 second"}
+    assert throttled.json() == {
+        "error_code": "APIG.0308",
+        "error_msg": "The throttling threshold has been reached: policy user over ratelimit,limit:3,time:1 second",
+    }
     assert statuses[4].status_code == 429
 
 

@@ -26,7 +26,9 @@ def test_verified_https_for_iam_and_apig(tls_emu):
 
 
 def test_localhost_name_is_in_the_certificate(tls_emu):
-    response = requests.get("https://localhost:%d/_emulator/health" % tls_emu.port, verify=tls_emu.ca_path, timeout=TIMEOUT)
+    response = requests.get(
+        "https://localhost:%d/_emulator/health" % tls_emu.port, verify=tls_emu.ca_path, timeout=TIMEOUT
+    )
     assert response.json()["status"] == "ok"
 
 

@@ -1,11 +1,10 @@
 """Build a real ApigClient pointed at an in-process emulator (real HTTP on loopback)."""
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
-
 from ansible_collections.hwcloud.apig.plugins.module_utils.client import ApigClient
-from ansible_collections.hwcloud.apig.plugins.module_utils.connection import ConnectionSettings, connection_argument_spec
-
+from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (
+    ConnectionSettings,
+    connection_argument_spec,
+)
 from tests.emulator import presets
 
 AUTH = {
@@ -17,9 +16,15 @@ AUTH = {
 
 def client_for(emulator, mode="token", sleeps=None, **overrides):
     """An ApigClient for ``emulator``; retry sleeps are recorded in ``sleeps`` instead of slept."""
-    params = dict((name, None) for name in connection_argument_spec())
-    params.update(validate_certs=True, timeout=5.0, retries=3, endpoint=emulator.url, iam_endpoint=emulator.url,
-                  project_id=presets.PROJECT_ID)
+    params = dict.fromkeys(connection_argument_spec())
+    params.update(
+        validate_certs=True,
+        timeout=5.0,
+        retries=3,
+        endpoint=emulator.url,
+        iam_endpoint=emulator.url,
+        project_id=presets.PROJECT_ID,
+    )
     params.update(AUTH[mode])
     params.update(overrides)
     settings = ConnectionSettings.from_params(params)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright (c) hwcloud.apig developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,9 +8,6 @@ Everything binds to 127.0.0.1 or ::1 only; nothing here sends a packet
 anywhere else.  The plain classes are also imported by the playbook-level
 integration test, which runs the same kinds of backends for ansible-playbook.
 """
-
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
 
 import datetime
 import ipaddress
@@ -25,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-LOOPBACK = '127.0.0.1'
+LOOPBACK = "127.0.0.1"
 
 
 def ipv6_loopback_available():
@@ -35,7 +31,7 @@ def ipv6_loopback_available():
     except OSError:
         return False
     try:
-        sock.bind(('::1', 0))
+        sock.bind(("::1", 0))
         return True
     except OSError:
         return False
@@ -45,7 +41,7 @@ def ipv6_loopback_available():
 
 def closed_port(host=LOOPBACK):
     """A port that was just bound and closed: connecting is refused."""
-    family = socket.AF_INET6 if ':' in host else socket.AF_INET
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.bind((host, 0))
@@ -58,7 +54,7 @@ class OpenListener:
     """Accepts every connection and closes it at once (a TCP-only backend)."""
 
     def __init__(self, host=LOOPBACK, port=0, backlog=1024):
-        family = socket.AF_INET6 if ':' in host else socket.AF_INET
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))
@@ -67,13 +63,13 @@ class OpenListener:
         self.port = self.sock.getsockname()[1]
         self.accepted = 0
         self._stopping = False
-        self._thread = threading.Thread(target=self._serve, name='open-listener', daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="open-listener", daemon=True)
         self._thread.start()
 
     def _serve(self):
         while not self._stopping:
             try:
-                conn, dummy = self.sock.accept()
+                conn, _dummy = self.sock.accept()
             except OSError:
                 return
             self.accepted += 1
@@ -81,7 +77,7 @@ class OpenListener:
 
     @property
     def target(self):
-        return '[%s]:%d' % (self.host, self.port) if ':' in self.host else '%s:%d' % (self.host, self.port)
+        return "[%s]:%d" % (self.host, self.port) if ":" in self.host else "%s:%d" % (self.host, self.port)
 
     def close(self):
         self._stopping = True
@@ -109,7 +105,7 @@ class BlackholeListener:
         self.host = host
         self.port = self.sock.getsockname()[1]
         self._fillers = []
-        for dummy in range(4):
+        for _dummy in range(4):
             probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             probe.settimeout(0.2)
             try:
@@ -120,11 +116,11 @@ class BlackholeListener:
             self._fillers.append(probe)
         else:
             self.close()
-            raise RuntimeError('accept queue of a listen(0) socket never filled; cannot make a SYN-dropping port')
+            raise RuntimeError("accept queue of a listen(0) socket never filled; cannot make a SYN-dropping port")
 
     @property
     def target(self):
-        return '%s:%d' % (self.host, self.port)
+        return "%s:%d" % (self.host, self.port)
 
     def close(self):
         for filler in self._fillers:
@@ -141,13 +137,13 @@ class ResetServer:
         self.sock.listen(64)
         self.host = host
         self.port = self.sock.getsockname()[1]
-        self._thread = threading.Thread(target=self._serve, name='reset-server', daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="reset-server", daemon=True)
         self._thread.start()
 
     def _serve(self):
         while True:
             try:
-                conn, dummy = self.sock.accept()
+                conn, _dummy = self.sock.accept()
             except OSError:
                 return
             conn.settimeout(0.5)
@@ -155,12 +151,12 @@ class ResetServer:
                 conn.recv(65536)
             except OSError:
                 pass
-            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             conn.close()
 
     @property
     def target(self):
-        return '%s:%d' % (self.host, self.port)
+        return "%s:%d" % (self.host, self.port)
 
     def close(self):
         try:
@@ -187,7 +183,7 @@ class LateListener:
 
     @property
     def target(self):
-        return '%s:%d' % (self.host, self.port)
+        return "%s:%d" % (self.host, self.port)
 
     def close(self):
         self._timer.cancel()
@@ -199,7 +195,7 @@ class LateListener:
 class _Handler(BaseHTTPRequestHandler):
     """Routes: ``/status/<code>``, ``/body/<text>``, ``/slow/<seconds>``, anything else 200."""
 
-    protocol_version = 'HTTP/1.1'
+    protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):  # pylint: disable=arguments-differ
         pass
@@ -211,23 +207,23 @@ class _Handler(BaseHTTPRequestHandler):
             server.max_active = max(server.max_active, server.active)
             server.requests.append((self.command, self.path, dict(self.headers)))
         try:
-            parts = self.path.split('?', 1)[0].strip('/').split('/')
-            status, body = 200, b'hello from the backend\n'
-            if parts[0] == 'status' and len(parts) > 1:
-                status, body = int(parts[1]), ('status %s\n' % parts[1]).encode()
-            elif parts[0] == 'body' and len(parts) > 1:
+            parts = self.path.split("?", 1)[0].strip("/").split("/")
+            status, body = 200, b"hello from the backend\n"
+            if parts[0] == "status" and len(parts) > 1:
+                status, body = int(parts[1]), ("status %s\n" % parts[1]).encode()
+            elif parts[0] == "body" and len(parts) > 1:
                 body = parts[1].encode()
-            elif parts[0] == 'big':
-                body = b'x' * (1024 * 1024) + b'needle'
-            elif parts[0] == 'slow' and len(parts) > 1:
+            elif parts[0] == "big":
+                body = b"x" * (1024 * 1024) + b"needle"
+            elif parts[0] == "slow" and len(parts) > 1:
                 time.sleep(float(parts[1]))
         finally:
             with server.lock:
                 server.active -= 1
         self.send_response(status)
-        self.send_header('Content-Type', 'text/plain')
-        self.send_header('Content-Length', str(len(body)))
-        self.send_header('Connection', 'close')
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
         self.end_headers()
         if send_body:
             try:
@@ -279,20 +275,22 @@ class HttpBackend:
     """
 
     def __init__(self, host=LOOPBACK, ssl_context=None):
-        family = socket.AF_INET6 if ':' in host else socket.AF_INET
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.server = _Server((host, 0), family, ssl_context)
         self.host = host
         self.port = self.server.server_address[1]
-        self.scheme = 'https' if ssl_context is not None else 'http'
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={'poll_interval': 0.05}, name='http-backend', daemon=True)
+        self.scheme = "https" if ssl_context is not None else "http"
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="http-backend", daemon=True
+        )
         self._thread.start()
 
     @property
     def hostport(self):
-        return '[%s]:%d' % (self.host, self.port) if ':' in self.host else '%s:%d' % (self.host, self.port)
+        return "[%s]:%d" % (self.host, self.port) if ":" in self.host else "%s:%d" % (self.host, self.port)
 
-    def url(self, path='/'):
-        return '%s://%s%s' % (self.scheme, self.hostport, path)
+    def url(self, path="/"):
+        return "%s://%s%s" % (self.scheme, self.hostport, path)
 
     @property
     def max_active(self):
@@ -321,28 +319,43 @@ class TlsMaterial:
         self._x509, self._hashes, self._serialization, self._ec, self._oid = x509, hashes, serialization, ec, NameOID
         self.directory = str(directory)
         self.ca_key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, u'hwcloud.apig test CA')])
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hwcloud.apig test CA")])
         now = datetime.datetime.now(datetime.timezone.utc)
         self.ca_cert = (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(self.ca_key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.ca_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=3650))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                         key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False),
-                           critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(self.ca_key.public_key()), critical=False)
             .sign(self.ca_key, hashes.SHA256())
         )
-        self.ca_path = self._write('ca.pem', self.ca_cert.public_bytes(serialization.Encoding.PEM))
+        self.ca_path = self._write("ca.pem", self.ca_cert.public_bytes(serialization.Encoding.PEM))
 
     def _write(self, name, data):
         path = os.path.join(self.directory, name)
-        with open(path, 'wb') as handle:
+        with open(path, "wb") as handle:
             handle.write(data)
         return path
 
-    def issue(self, name, names=('localhost', '127.0.0.1', '::1'), days_valid=30, expired=False):
+    def issue(self, name, names=("localhost", "127.0.0.1", "::1"), days_valid=30, expired=False):
         """Sign a server certificate; returns ``(cert_path, key_path, not_after)``."""
         x509, hashes, serialization = self._x509, self._hashes, self._serialization
         key = self._ec.generate_private_key(self._ec.SECP256R1())
@@ -360,22 +373,29 @@ class TlsMaterial:
         cert = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(self._oid.COMMON_NAME, names[0])]))
-            .issuer_name(self.ca_cert.subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
+            .issuer_name(self.ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
             .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()), critical=False)
             .sign(self.ca_key, hashes.SHA256())
         )
-        cert_path = self._write('%s.pem' % name, cert.public_bytes(serialization.Encoding.PEM))
-        key_path = self._write('%s.key' % name, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                                  serialization.NoEncryption()))
+        cert_path = self._write("%s.pem" % name, cert.public_bytes(serialization.Encoding.PEM))
+        key_path = self._write(
+            "%s.key" % name,
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ),
+        )
         return cert_path, key_path, not_after
 
     def server_context(self, name, **kwargs):
         """A server-side SSLContext with a freshly issued certificate."""
-        cert_path, key_path, dummy = self.issue(name, **kwargs)
+        cert_path, key_path, _dummy = self.issue(name, **kwargs)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert_path, key_path)
         return context
@@ -383,12 +403,12 @@ class TlsMaterial:
 
 def open_fd_count():
     """Descriptors this process holds now (Linux /proc)."""
-    return len(os.listdir('/proc/self/fd'))
+    return len(os.listdir("/proc/self/fd"))
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope="session")
 def tls_material(tmp_path_factory):
-    return TlsMaterial(tmp_path_factory.mktemp('tls'))
+    return TlsMaterial(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
@@ -421,6 +441,6 @@ def http_backend():
 
 @pytest.fixture
 def https_backend(tls_material):
-    backend = HttpBackend(ssl_context=tls_material.server_context('https-backend'))
+    backend = HttpBackend(ssl_context=tls_material.server_context("https-backend"))
     yield backend
     backend.close()

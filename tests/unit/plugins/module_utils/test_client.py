@@ -1,8 +1,5 @@
 """ApigClient against the in-process emulator: real HTTP, real retries, Huawei's error fields."""
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
-
 from pathlib import Path
 
 import pytest
@@ -10,7 +7,6 @@ import yaml
 
 from ansible_collections.hwcloud.apig.plugins.module_utils import client as client_module
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError
-
 from tests.emulator import presets
 from tests.unit.plugins.module_utils.apig_helpers import client_for
 
@@ -54,8 +50,18 @@ def test_retryable_answers_are_retried_with_growing_delays(emulator):
 
 
 def test_retries_exhausted_reports_the_last_answer(emulator):
-    emulator.add_fault(CHECK, [{"status": 429, "error_code": "APIG.0308", "error_msg": "The throttling threshold has been reached",
-                                "times": 2, "headers": {"Retry-After": "3"}}])
+    emulator.add_fault(
+        CHECK,
+        [
+            {
+                "status": 429,
+                "error_code": "APIG.0308",
+                "error_msg": "The throttling threshold has been reached",
+                "times": 2,
+                "headers": {"Retry-After": "3"},
+            }
+        ],
+    )
     sleeps = []
     with client_for(emulator, sleeps=sleeps, retries=1) as client:
         with pytest.raises(ApigError) as caught:
@@ -76,7 +82,7 @@ def test_retries_zero_means_one_attempt(emulator):
 def test_unreachable_endpoint_is_a_clear_error(backend_servers):
     closed = backend_servers.closed()
 
-    class Nowhere(object):
+    class Nowhere:
         url = "http://%s" % closed.address
 
     sleeps = []
@@ -87,15 +93,18 @@ def test_unreachable_endpoint_is_a_clear_error(backend_servers):
     assert len(sleeps) == 2
 
 
-@pytest.mark.parametrize("body, fragment", [
-    ('{"failures": []}', "check_result None"),
-    ('{"check_result": "MAYBE", "failures": []}', "check_result 'MAYBE'"),
-    ('{"check_result": "FAILED", "failures": "127.0.0.1:1"}', "not a list"),
-    ('{"check_result": "FAILED", "failures": [1]}', "not a list"),
-    ('{"check_result": "SUCCESS", "failures": ["127.0.0.1:1"]}', "says SUCCESS but lists failures"),
-    ('[]', "not an object"),
-    ('{"check_result": "SUCC', "not JSON"),
-])
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ('{"failures": []}', "check_result None"),
+        ('{"check_result": "MAYBE", "failures": []}', "check_result 'MAYBE'"),
+        ('{"check_result": "FAILED", "failures": "127.0.0.1:1"}', "not a list"),
+        ('{"check_result": "FAILED", "failures": [1]}', "not a list"),
+        ('{"check_result": "SUCCESS", "failures": ["127.0.0.1:1"]}', "says SUCCESS but lists failures"),
+        ("[]", "not an object"),
+        ('{"check_result": "SUCC', "not JSON"),
+    ],
+)
 def test_answers_that_are_not_answers_fail_closed(emulator, body, fragment):
     emulator.add_fault(CHECK, [{"status": 201, "body": body, "content_type": "application/json"}])
     with client_for(emulator) as client:
@@ -106,7 +115,9 @@ def test_answers_that_are_not_answers_fail_closed(emulator, body, fragment):
 
 
 def test_failed_without_failures_list_stays_failed(emulator):
-    emulator.add_fault(CHECK, [{"status": 201, "body": '{"check_result": "FAILED"}', "content_type": "application/json"}])
+    emulator.add_fault(
+        CHECK, [{"status": 201, "body": '{"check_result": "FAILED"}', "content_type": "application/json"}]
+    )
     with client_for(emulator) as client:
         answer, _request_id = client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
     assert answer == {"check_result": "FAILED", "failures": []}
@@ -119,7 +130,11 @@ def test_members_are_paged_until_total(emulator_factory):
         listed = client.list_vpc_channel_members(presets.INSTANCE_ID, presets.CHANNEL_ID)
     assert [member["port"] for member in listed] == [member["port"] for member in members]
     pages = calls(emulator, "/members")
-    assert [(entry["query"]["offset"], entry["query"]["limit"]) for entry in pages] == [("0", "500"), ("500", "500"), ("1000", "500")]
+    assert [(entry["query"]["offset"], entry["query"]["limit"]) for entry in pages] == [
+        ("0", "500"),
+        ("500", "500"),
+        ("1000", "500"),
+    ]
 
 
 def test_redirects_are_not_followed(emulator):
@@ -136,7 +151,8 @@ def test_ids_cannot_escape_their_path_segment(emulator):
             client.check_backend_connectivity("../../v3/auth", CHANNEL_BODY)
     assert (caught.value.status, caught.value.error_code) == (404, "APIG.3030")
     assert [entry["path"] for entry in emulator.requests if "auth" in entry["path"]] == [
-        "/v2/%s/apigw/instances/..%%2F..%%2Fv3%%2Fauth/backend/connectivity/check" % presets.PROJECT_ID]
+        "/v2/%s/apigw/instances/..%%2F..%%2Fv3%%2Fauth/backend/connectivity/check" % presets.PROJECT_ID
+    ]
 
 
 def test_user_agent_names_the_released_version():

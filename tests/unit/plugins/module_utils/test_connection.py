@@ -1,12 +1,16 @@
 """ConnectionSettings: the sign-in mode is chosen by what is given, and bad input names its option."""
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
-
 import pytest
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (
-    AUTH_AKSK, AUTH_PASSWORD, AUTH_TOKEN, CREDENTIAL_ENV, ConnectionSettings, connection_argument_spec, default_apig_endpoint)
+    AUTH_AKSK,
+    AUTH_PASSWORD,
+    AUTH_TOKEN,
+    CREDENTIAL_ENV,
+    ConnectionSettings,
+    connection_argument_spec,
+    default_apig_endpoint,
+)
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 
 PROJECT = "0123456789abcdef0123456789abcdef"
@@ -14,7 +18,7 @@ PROJECT = "0123456789abcdef0123456789abcdef"
 
 def params(**overrides):
     """Module parameters as AnsibleModule passes them (every option present)."""
-    base = dict((name, None) for name in connection_argument_spec())
+    base = dict.fromkeys(connection_argument_spec())
     base.update(validate_certs=True, timeout=30.0, retries=3)
     base.update(overrides)
     return base
@@ -28,8 +32,11 @@ def test_token_mode():
 
 
 def test_aksk_mode_with_temporary_credentials():
-    settings = ConnectionSettings.from_params(params(access_key="AK", secret_key="SK", security_token="ST",
-                                                     project_id=PROJECT, endpoint="http://127.0.0.1:9/"))
+    settings = ConnectionSettings.from_params(
+        params(
+            access_key="AK", secret_key="SK", security_token="ST", project_id=PROJECT, endpoint="http://127.0.0.1:9/"
+        )
+    )
     assert settings.auth_mode == AUTH_AKSK
     assert settings.endpoint == "http://127.0.0.1:9"
     assert settings.credentials["security_token"] == "ST"
@@ -37,47 +44,62 @@ def test_aksk_mode_with_temporary_credentials():
 
 
 def test_password_mode_scoped_by_region_needs_no_project():
-    settings = ConnectionSettings.from_params(params(user_name="u", password="p", domain_name="d", region="eu-west-101"))
+    settings = ConnectionSettings.from_params(
+        params(user_name="u", password="p", domain_name="d", region="eu-west-101")
+    )
     assert settings.auth_mode == AUTH_PASSWORD
     assert settings.project_id is None
     assert settings.endpoint == "https://apig.eu-west-101.myhuaweicloud.eu"
     assert settings.iam_endpoint == "https://iam.eu-west-101.myhuaweicloud.eu"
 
 
-@pytest.mark.parametrize("url", ["https://iam.example.com/v3", "https://iam.example.com/v3/", "https://iam.example.com"])
+@pytest.mark.parametrize(
+    "url", ["https://iam.example.com/v3", "https://iam.example.com/v3/", "https://iam.example.com"]
+)
 def test_iam_endpoint_accepts_terraform_form(url):
-    settings = ConnectionSettings.from_params(params(user_name="u", password="p", domain_name="d", project_id=PROJECT,
-                                                     endpoint="https://apig.example.com", iam_endpoint=url))
+    settings = ConnectionSettings.from_params(
+        params(
+            user_name="u",
+            password="p",
+            domain_name="d",
+            project_id=PROJECT,
+            endpoint="https://apig.example.com",
+            iam_endpoint=url,
+        )
+    )
     assert settings.iam_endpoint == "https://iam.example.com"
 
 
-@pytest.mark.parametrize("overrides, option", [
-    (dict(), "auth_token"),
-    (dict(auth_token="t", access_key="a", secret_key="s"), "access_key"),
-    (dict(auth_token="t", user_name="u", password="p", domain_name="d"), "user_name"),
-    (dict(access_key="a", secret_key="s", password="p"), "password"),
-    (dict(access_key="a"), "secret_key"),
-    (dict(secret_key="s"), "access_key"),
-    (dict(security_token="st"), "access_key"),
-    (dict(user_name="u", password="p"), "domain_name"),
-    (dict(auth_token=""), "auth_token"),
-    (dict(auth_token="  "), "auth_token"),
-    (dict(auth_token=" tok"), "auth_token"),
-    (dict(auth_token="to\nk"), "auth_token"),
-    (dict(auth_token="t", project_id=None), "project_id"),
-    (dict(auth_token="t", project_id="../x"), "project_id"),
-    (dict(auth_token="t", project_id="a/b"), "project_id"),
-    (dict(auth_token="t", endpoint="ftp://x"), "endpoint"),
-    (dict(auth_token="t", endpoint="https://"), "endpoint"),
-    (dict(auth_token="t", endpoint="https://u:p@host"), "endpoint"),
-    (dict(auth_token="t", endpoint="https://host:99999"), "endpoint"),
-    (dict(auth_token="t", endpoint=None, region=None), "endpoint"),
-    (dict(user_name="u", password="p", domain_name="d", region=None, endpoint="https://a.b"), "iam_endpoint"),
-    (dict(auth_token="t", timeout=0), "timeout"),
-    (dict(auth_token="t", timeout=-1), "timeout"),
-    (dict(auth_token="t", retries=-1), "retries"),
-    (dict(auth_token="t", retries=11), "retries"),
-])
+@pytest.mark.parametrize(
+    "overrides, option",
+    [
+        (dict(), "auth_token"),
+        (dict(auth_token="t", access_key="a", secret_key="s"), "access_key"),
+        (dict(auth_token="t", user_name="u", password="p", domain_name="d"), "user_name"),
+        (dict(access_key="a", secret_key="s", password="p"), "password"),
+        (dict(access_key="a"), "secret_key"),
+        (dict(secret_key="s"), "access_key"),
+        (dict(security_token="st"), "access_key"),
+        (dict(user_name="u", password="p"), "domain_name"),
+        (dict(auth_token=""), "auth_token"),
+        (dict(auth_token="  "), "auth_token"),
+        (dict(auth_token=" tok"), "auth_token"),
+        (dict(auth_token="to\nk"), "auth_token"),
+        (dict(auth_token="t", project_id=None), "project_id"),
+        (dict(auth_token="t", project_id="../x"), "project_id"),
+        (dict(auth_token="t", project_id="a/b"), "project_id"),
+        (dict(auth_token="t", endpoint="ftp://x"), "endpoint"),
+        (dict(auth_token="t", endpoint="https://"), "endpoint"),
+        (dict(auth_token="t", endpoint="https://u:p@host"), "endpoint"),
+        (dict(auth_token="t", endpoint="https://host:99999"), "endpoint"),
+        (dict(auth_token="t", endpoint=None, region=None), "endpoint"),
+        (dict(user_name="u", password="p", domain_name="d", region=None, endpoint="https://a.b"), "iam_endpoint"),
+        (dict(auth_token="t", timeout=0), "timeout"),
+        (dict(auth_token="t", timeout=-1), "timeout"),
+        (dict(auth_token="t", retries=-1), "retries"),
+        (dict(auth_token="t", retries=11), "retries"),
+    ],
+)
 def test_bad_input_names_the_option(overrides, option):
     values = dict(project_id=PROJECT, region="ap-southeast-1")
     values.update(overrides)
@@ -91,8 +113,9 @@ def test_secrets_are_no_log_and_repr_hides_them():
     spec = connection_argument_spec()
     for name in ("auth_token", "access_key", "secret_key", "security_token", "password"):
         assert spec[name]["no_log"] is True
-    settings = ConnectionSettings.from_params(params(access_key="AKVALUE", secret_key="SKVALUE", project_id=PROJECT,
-                                                     region="r1"))
+    settings = ConnectionSettings.from_params(
+        params(access_key="AKVALUE", secret_key="SKVALUE", project_id=PROJECT, region="r1")
+    )
     assert "SKVALUE" not in repr(settings) and "AKVALUE" not in repr(settings)
 
 
@@ -102,41 +125,58 @@ def test_env_fallbacks_follow_the_contract():
     assert spec["iam_endpoint"]["fallback"][1] == ["HW_AUTH_URL"]
     assert spec["endpoint"]["fallback"][1] == ["HW_APIG_ENDPOINT"]
     assert dict(CREDENTIAL_ENV) == {
-        "auth_token": ("HW_AUTH_TOKEN",), "access_key": ("HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK"),
+        "auth_token": ("HW_AUTH_TOKEN",),
+        "access_key": ("HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK"),
         "secret_key": ("HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK"),
         "security_token": ("HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"),
-        "user_name": ("HW_USER_NAME",), "password": ("HW_USER_PASSWORD",), "domain_name": ("HW_DOMAIN_NAME",)}
+        "user_name": ("HW_USER_NAME",),
+        "password": ("HW_USER_PASSWORD",),
+        "domain_name": ("HW_DOMAIN_NAME",),
+    }
 
 
 PASSWORD_ENV = {"HW_USER_NAME": "u", "HW_USER_PASSWORD": "p", "HW_DOMAIN_NAME": "d"}
 
 
 def test_credentials_come_from_the_environment_when_no_option_gives_any():
-    settings = ConnectionSettings.from_params(params(project_id=PROJECT, region="r1"),
-                                              environ={"HUAWEICLOUD_SDK_AK": "sdk-ak", "HUAWEICLOUD_SDK_SK": "sdk-sk"})
+    settings = ConnectionSettings.from_params(
+        params(project_id=PROJECT, region="r1"),
+        environ={"HUAWEICLOUD_SDK_AK": "sdk-ak", "HUAWEICLOUD_SDK_SK": "sdk-sk"},
+    )
     assert settings.auth_mode == AUTH_AKSK and settings.credentials["access_key"] == "sdk-ak"
-    settings = ConnectionSettings.from_params(params(project_id=PROJECT, region="r1"),
-                                              environ=dict(PASSWORD_ENV, HW_ACCESS_KEY="", HW_AUTH_TOKEN=""))
+    settings = ConnectionSettings.from_params(
+        params(project_id=PROJECT, region="r1"), environ=dict(PASSWORD_ENV, HW_ACCESS_KEY="", HW_AUTH_TOKEN="")
+    )
     assert settings.auth_mode == AUTH_PASSWORD, "an empty variable is an unset one"
 
 
 def test_terraform_names_win_over_sdk_names():
-    settings = ConnectionSettings.from_params(params(project_id=PROJECT, region="r1"), environ={
-        "HW_ACCESS_KEY": "hw-ak", "HW_SECRET_KEY": "hw-sk", "HUAWEICLOUD_SDK_AK": "sdk-ak", "HUAWEICLOUD_SDK_SK": "sdk-sk"})
+    settings = ConnectionSettings.from_params(
+        params(project_id=PROJECT, region="r1"),
+        environ={
+            "HW_ACCESS_KEY": "hw-ak",
+            "HW_SECRET_KEY": "hw-sk",
+            "HUAWEICLOUD_SDK_AK": "sdk-ak",
+            "HUAWEICLOUD_SDK_SK": "sdk-sk",
+        },
+    )
     assert settings.credentials["access_key"] == "hw-ak" and settings.credentials["secret_key"] == "hw-sk"
 
 
 def test_credential_options_are_never_mixed_with_the_environment():
-    settings = ConnectionSettings.from_params(params(project_id=PROJECT, region="r1", access_key="AK", secret_key="SK"),
-                                              environ=dict(PASSWORD_ENV, HW_SECURITY_TOKEN="from-env"))
+    settings = ConnectionSettings.from_params(
+        params(project_id=PROJECT, region="r1", access_key="AK", secret_key="SK"),
+        environ=dict(PASSWORD_ENV, HW_SECURITY_TOKEN="from-env"),
+    )
     assert settings.auth_mode == AUTH_AKSK
     assert settings.credentials == {"access_key": "AK", "secret_key": "SK", "security_token": None}
 
 
 def test_two_ways_to_sign_in_in_the_environment_is_an_error():
     with pytest.raises(InputError) as caught:
-        ConnectionSettings.from_params(params(project_id=PROJECT, region="r1"),
-                                       environ=dict(PASSWORD_ENV, HW_AUTH_TOKEN="tok"))
+        ConnectionSettings.from_params(
+            params(project_id=PROJECT, region="r1"), environ=dict(PASSWORD_ENV, HW_AUTH_TOKEN="tok")
+        )
     assert caught.value.option == "user_name" and "environment variables" in caught.value.msg
 
 

@@ -5,19 +5,17 @@ show the mismatch hints, a fault makes the emulator answer what a gateway behind
 a security group would answer, while the local probes really connect.
 """
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
-
 import json
 import threading
 import time
 
 import pytest
 
-from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_spec_from_params as check_spec_from_options
+from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
+    check_spec_from_params as check_spec_from_options,
+)
 from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import CheckRunner, local_prober
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
-
 from tests.emulator import presets
 from tests.emulator.backends import OpenListener
 from tests.unit.plugins.module_utils.apig_helpers import client_for
@@ -27,8 +25,13 @@ OTHER_CHANNEL = "5d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
 
 
 def spec(probe="remote", channel=presets.CHANNEL_ID, **extra):
-    options = {"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": channel,
-               "probe": probe, "local_probe": {"timeout": 0.5}}
+    options = {
+        "instance_id": presets.INSTANCE_ID,
+        "backend_type": "vpc_channel",
+        "vpc_channel_id": channel,
+        "probe": probe,
+        "local_probe": {"timeout": 0.5},
+    }
     options.update(extra)
     return check_spec_from_options(options)
 
@@ -39,8 +42,14 @@ def world(emulator_factory, backend_servers):
     down = backend_servers.closed()
     config = presets.default_config(
         members=[{"host": "127.0.0.1", "port": up.port}],
-        channels=[{"id": OTHER_CHANNEL, "name": "half",
-                   "members": [{"host": "127.0.0.1", "port": up.port}, {"host": "127.0.0.1", "port": down.port}]}])
+        channels=[
+            {
+                "id": OTHER_CHANNEL,
+                "name": "half",
+                "members": [{"host": "127.0.0.1", "port": up.port}, {"host": "127.0.0.1", "port": down.port}],
+            }
+        ],
+    )
     emulator = emulator_factory(config)
     return emulator, up, down
 
@@ -72,38 +81,78 @@ def test_local_only_reads_members_and_never_calls_the_check(world):
 
 def test_gateway_failed_but_host_ok_points_at_the_security_group(world):
     emulator, up, _down = world
-    emulator.add_fault(CHECK, [{"status": 201, "content_type": "application/json",
-                                "body": json.dumps({"check_result": "FAILED", "failures": [up.address]})}])
+    emulator.add_fault(
+        CHECK,
+        [
+            {
+                "status": 201,
+                "content_type": "application/json",
+                "body": json.dumps({"check_result": "FAILED", "failures": [up.address]}),
+            }
+        ],
+    )
     result = run(emulator, [spec("both")])["checks"][0]
     assert result["check_result"] == "FAILED"
     assert result["remote"]["check_result"] == "FAILED" and result["local"]["check_result"] == "SUCCESS"
     assert len(result["hints"]) == 1
-    assert "security group" in result["hints"][0] and "100.125.0.0/16" in result["hints"][0] and up.address in result["hints"][0]
+    assert (
+        "security group" in result["hints"][0]
+        and "100.125.0.0/16" in result["hints"][0]
+        and up.address in result["hints"][0]
+    )
 
 
 def test_gateway_ok_but_host_failed_points_at_this_host(world):
     emulator, _up, down = world
-    emulator.add_fault(CHECK, [{"status": 201, "content_type": "application/json",
-                                "body": json.dumps({"check_result": "SUCCESS", "failures": []})}])
+    emulator.add_fault(
+        CHECK,
+        [
+            {
+                "status": 201,
+                "content_type": "application/json",
+                "body": json.dumps({"check_result": "SUCCESS", "failures": []}),
+            }
+        ],
+    )
     result = run(emulator, [spec("both", OTHER_CHANNEL)])["checks"][0]
     assert result["check_result"] == "FAILED" and result["failures"] == [down.address]
-    assert result["hints"] == ["The gateway reaches %s but this host does not: the problem is on this host's network path "
-                               "(firewall, routing, DNS), not on the gateway's." % down.address]
+    assert result["hints"] == [
+        "The gateway reaches %s but this host does not: the problem is on this host's network path "
+        "(firewall, routing, DNS), not on the gateway's." % down.address
+    ]
 
 
 def test_both_failing_says_the_backend_is_down(world):
     emulator, _up, down = world
     result = run(emulator, [spec("both", OTHER_CHANNEL)])["checks"][0]
-    assert result["hints"] == ["Neither the gateway nor this host reaches %s: the backend is likely down or not listening." % down.address]
+    assert result["hints"] == [
+        "Neither the gateway nor this host reaches %s: the backend is likely down or not listening." % down.address
+    ]
 
 
 def test_batch_uses_one_sign_in_and_one_erroring_check_hides_nothing(world):
     emulator, _up, down = world
-    specs = [check_spec_from_options({"name": "c%d" % index, "instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel",
-                                      "vpc_channel_id": OTHER_CHANNEL if index % 2 else presets.CHANNEL_ID})
-             for index in range(8)]
-    specs.append(check_spec_from_options({"name": "ghost", "instance_id": "f" * 32, "backend_type": "vpc_channel",
-                                          "vpc_channel_id": presets.CHANNEL_ID}))
+    specs = [
+        check_spec_from_options(
+            {
+                "name": "c%d" % index,
+                "instance_id": presets.INSTANCE_ID,
+                "backend_type": "vpc_channel",
+                "vpc_channel_id": OTHER_CHANNEL if index % 2 else presets.CHANNEL_ID,
+            }
+        )
+        for index in range(8)
+    ]
+    specs.append(
+        check_spec_from_options(
+            {
+                "name": "ghost",
+                "instance_id": "f" * 32,
+                "backend_type": "vpc_channel",
+                "vpc_channel_id": presets.CHANNEL_ID,
+            }
+        )
+    )
     batch = run(emulator, specs, mode="password")
     assert [check["check_result"] for check in batch["checks"]] == ["SUCCESS", "FAILED"] * 4 + ["ERROR"]
     assert batch["checks"][-1]["error_code"] == "APIG.3030" and batch["checks"][-1]["status"] == 404
@@ -156,25 +205,76 @@ def test_waiting_gives_up_at_the_deadline(world):
     assert time.monotonic() - started < 10
 
 
-@pytest.mark.parametrize("options, option", [
-    ({"backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID}, "instance_id"),
-    ({"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel"}, "vpc_channel_id"),
-    ({"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": "xyz"}, "vpc_channel_id"),
-    ({"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address", "backend_address": "[::1]:0"}, "backend_address"),
-    ({"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address", "backend_address": "127.0.0.1:80",
-      "vpc_channel_id": presets.CHANNEL_ID}, "vpc_channel_id"),
-    ({"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID,
-      "backend_address": "127.0.0.1:80"}, "backend_address"),
-    ({"instance_id": 42, "backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID}, "instance_id"),
-    ({"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID,
-      "local_probe": {"timeout": -1}}, "local_probe.timeout"),
-    ({"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID,
-      "local_probe": {"expected_status": "600-700"}}, "local_probe.expected_status"),
-    ({"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID,
-      "local_probe": {"concurrency": 0}}, "local_probe.concurrency"),
-    ({"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID,
-      "name": "bad\nname"}, "name"),
-])
+@pytest.mark.parametrize(
+    "options, option",
+    [
+        ({"backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID}, "instance_id"),
+        ({"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel"}, "vpc_channel_id"),
+        (
+            {"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": "xyz"},
+            "vpc_channel_id",
+        ),
+        (
+            {"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address", "backend_address": "[::1]:0"},
+            "backend_address",
+        ),
+        (
+            {
+                "instance_id": presets.INSTANCE_ID,
+                "backend_type": "backend_address",
+                "backend_address": "127.0.0.1:80",
+                "vpc_channel_id": presets.CHANNEL_ID,
+            },
+            "vpc_channel_id",
+        ),
+        (
+            {
+                "instance_id": presets.INSTANCE_ID,
+                "backend_type": "vpc_channel",
+                "vpc_channel_id": presets.CHANNEL_ID,
+                "backend_address": "127.0.0.1:80",
+            },
+            "backend_address",
+        ),
+        ({"instance_id": 42, "backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID}, "instance_id"),
+        (
+            {
+                "instance_id": presets.INSTANCE_ID,
+                "backend_type": "vpc_channel",
+                "vpc_channel_id": presets.CHANNEL_ID,
+                "local_probe": {"timeout": -1},
+            },
+            "local_probe.timeout",
+        ),
+        (
+            {
+                "instance_id": presets.INSTANCE_ID,
+                "backend_type": "vpc_channel",
+                "vpc_channel_id": presets.CHANNEL_ID,
+                "local_probe": {"expected_status": "600-700"},
+            },
+            "local_probe.expected_status",
+        ),
+        (
+            {
+                "instance_id": presets.INSTANCE_ID,
+                "backend_type": "vpc_channel",
+                "vpc_channel_id": presets.CHANNEL_ID,
+                "local_probe": {"concurrency": 0},
+            },
+            "local_probe.concurrency",
+        ),
+        (
+            {
+                "instance_id": presets.INSTANCE_ID,
+                "backend_type": "vpc_channel",
+                "vpc_channel_id": presets.CHANNEL_ID,
+                "name": "bad\nname",
+            },
+            "name",
+        ),
+    ],
+)
 def test_check_options_are_validated_with_the_option_named(options, option):
     with pytest.raises(InputError) as caught:
         check_spec_from_options(options, where="checks[3].")

@@ -1,8 +1,5 @@
 """The gate's decision and JUnit report: fail closed, count every unreachable backend, say why in a table."""
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
-
 import datetime
 import os
 import subprocess
@@ -13,16 +10,25 @@ import pytest
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.gate import decide, junit_report
 
-CONFIGURED = [{"name": "orders", "instance_id": "i", "backend_type": "vpc_channel", "vpc_channel_id": "c"},
-              {"name": "billing", "instance_id": "i", "backend_type": "backend_address", "backend_address": "127.0.0.1:9"}]
+CONFIGURED = [
+    {"name": "orders", "instance_id": "i", "backend_type": "vpc_channel", "vpc_channel_id": "c"},
+    {"name": "billing", "instance_id": "i", "backend_type": "backend_address", "backend_address": "127.0.0.1:9"},
+]
 
 
 def record(name, result, failures=(), **extra):
-    return dict({"name": name, "check_result": result, "failures": list(failures), "backend_type": "vpc_channel"}, **extra)
+    return dict(
+        {"name": name, "check_result": result, "failures": list(failures), "backend_type": "vpc_channel"}, **extra
+    )
 
 
-ERROR = dict(msg="APIG refused the request: HTTP 404 APIG.3030: The instance does not exist", status=404,
-             error_code="APIG.3030", error_msg="The instance does not exist", request_id="ab" * 16)
+ERROR = dict(
+    msg="APIG refused the request: HTTP 404 APIG.3030: The instance does not exist",
+    status=404,
+    error_code="APIG.3030",
+    error_msg="The instance does not exist",
+    request_id="ab" * 16,
+)
 
 
 def test_all_up_passes_with_one_line():
@@ -33,15 +39,22 @@ def test_all_up_passes_with_one_line():
 
 
 def test_one_down_fails_with_a_table_naming_check_and_backend():
-    verdict = decide({"checks": [record("orders", "FAILED", ["127.0.0.1:1", "[::1]:2"]), record("billing", "SUCCESS")],
-                      "failures": ["orders: 127.0.0.1:1", "orders: [::1]:2"]}, CONFIGURED)
+    verdict = decide(
+        {
+            "checks": [record("orders", "FAILED", ["127.0.0.1:1", "[::1]:2"]), record("billing", "SUCCESS")],
+            "failures": ["orders: 127.0.0.1:1", "orders: [::1]:2"],
+        },
+        CONFIGURED,
+    )
     assert verdict["passed"] is False and verdict["unreachable"] == 2
-    assert verdict["message"] == "\n".join([
-        "backend gate FAILED: 2 of 2 checks made, 2 unreachable backends (max_failures 0)",
-        "CHECK    RESULT   UNREACHABLE / ERROR",
-        "orders   FAILED   127.0.0.1:1, [::1]:2",
-        "billing  SUCCESS  -",
-    ])
+    assert verdict["message"] == "\n".join(
+        [
+            "backend gate FAILED: 2 of 2 checks made, 2 unreachable backends (max_failures 0)",
+            "CHECK    RESULT   UNREACHABLE / ERROR",
+            "orders   FAILED   127.0.0.1:1, [::1]:2",
+            "billing  SUCCESS  -",
+        ]
+    )
     assert verdict["failures"] == ["orders: 127.0.0.1:1", "orders: [::1]:2"]
 
 
@@ -61,10 +74,14 @@ def test_unmade_check_fails_closed_by_default():
 
 
 def test_unmade_check_with_warn_is_left_out_with_a_warning():
-    verdict = decide({"checks": [record("orders", "SUCCESS"), record("billing", "ERROR", **ERROR)]}, CONFIGURED, 0, "warn")
+    verdict = decide(
+        {"checks": [record("orders", "SUCCESS"), record("billing", "ERROR", **ERROR)]}, CONFIGURED, 0, "warn"
+    )
     assert verdict["passed"] is True
-    assert verdict["warnings"] == ["backend gate: 1 of 2 checks could not be made and were left out of the decision "
-                                   "(on_error=warn): billing: %s (request %s)" % (ERROR["msg"], ERROR["request_id"])]
+    assert verdict["warnings"] == [
+        "backend gate: 1 of 2 checks could not be made and were left out of the decision "
+        "(on_error=warn): billing: %s (request %s)" % (ERROR["msg"], ERROR["request_id"])
+    ]
 
 
 def test_warn_never_passes_when_nothing_was_made():
@@ -75,7 +92,9 @@ def test_warn_never_passes_when_nothing_was_made():
 
 def test_module_that_could_not_run_makes_every_check_an_error():
     run = {"failed": True, "msg": "no credentials: set auth_token ..."}
-    verdict = decide(run, CONFIGURED + [{"instance_id": "i", "backend_type": "vpc_channel", "vpc_channel_id": "chan"}, {}])
+    verdict = decide(
+        run, [*CONFIGURED, {"instance_id": "i", "backend_type": "vpc_channel", "vpc_channel_id": "chan"}, {}]
+    )
     assert [check["name"] for check in verdict["checks"]] == ["orders", "billing", "chan", "check 4"]
     assert all(check["check_result"] == "ERROR" and check["msg"] == run["msg"] for check in verdict["checks"])
     assert verdict["passed"] is False
@@ -87,16 +106,26 @@ def test_error_code_is_not_repeated_when_the_message_has_it():
 
 
 def test_junit_report_is_valid_xml_with_the_right_counts_and_escaping():
-    nasty = 'a<b>&"c\'\x01'
-    verdict = decide({"checks": [record(nasty, "FAILED", ["127.0.0.1:1"]), record("ok", "SUCCESS"),
-                                 record("gone", "ERROR", **ERROR)]}, CONFIGURED, 0, "warn")
+    nasty = "a<b>&\"c'\x01"
+    verdict = decide(
+        {
+            "checks": [
+                record(nasty, "FAILED", ["127.0.0.1:1"]),
+                record("ok", "SUCCESS"),
+                record("gone", "ERROR", **ERROR),
+            ]
+        },
+        CONFIGURED,
+        0,
+        "warn",
+    )
     xml = junit_report(verdict, "host<1>", now=datetime.datetime(2026, 1, 2, 3, 4, 5))
     root = ET.fromstring(xml.encode("utf-8"))
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "1", "1")
     suite = root.find("testsuite")
     assert suite.get("hostname") == "host<1>" and suite.get("timestamp") == "2026-01-02T03:04:05"
     cases = suite.findall("testcase")
-    assert cases[0].get("name") == 'a<b>&"c\''
+    assert cases[0].get("name") == "a<b>&\"c'"
     assert cases[0].find("failure").get("message") == "unreachable: 127.0.0.1:1"
     assert cases[1].find("failure") is None and cases[1].find("error") is None
     assert cases[2].find("error").get("type") == "APIG.3030"
@@ -121,7 +150,12 @@ print(filters["backend_gate_junit"](filters["backend_gate_verdict"]({"checks": [
 def test_filters_refuse_bad_arguments():
     # In a process of its own: importing controller code (ansible.errors) switches module warnings in this process
     # to the controller's display, which other tests here rely on not happening.
-    done = subprocess.run([sys.executable, "-c", FILTER_CHECKS], capture_output=True, text=True, check=False,
-                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    done = subprocess.run(
+        [sys.executable, "-c", FILTER_CHECKS],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == '<?xml version="1.0" encoding="UTF-8"?>'

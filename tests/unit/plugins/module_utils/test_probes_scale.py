@@ -1,12 +1,8 @@
-# -*- coding: utf-8 -*-
 # Copyright (c) hwcloud.apig developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Many targets: bounded time, bounded sockets, nothing leaked; and wait_timeout re-probing."""
-
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
 
 import math
 import os
@@ -20,10 +16,9 @@ import pytest
 from ansible_collections.hwcloud.apig.plugins.module_utils import probe_engine as probes
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_engine import run_probes
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import ProbeInputError, ProbeSpec
-
 from tests.unit.plugins.module_utils.conftest import LateListener, OpenListener, closed_port, open_fd_count
 
-needs_proc = pytest.mark.skipif(not os.path.isdir('/proc/self/fd'), reason='needs /proc/self/fd')
+needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
 
 
 def wait_for_fd_count(expected, within=5.0):
@@ -38,7 +33,7 @@ def test_300_blackholed_targets_cost_one_timeout_not_300(blackhole):
     started = time.monotonic()
     records = run_probes([blackhole.target] * 300, ProbeSpec(timeout=0.5, concurrency=300))
     elapsed = time.monotonic() - started
-    assert {record['reason'] for record in records} == {'timeout'}
+    assert {record["reason"] for record in records} == {"timeout"}
     # Sequential would be 150 s; one wave is 0.5 s plus thread start-up.
     assert elapsed < 5.0
 
@@ -49,16 +44,18 @@ def test_rounds_follow_ceil_targets_over_concurrency(blackhole):
     records = run_probes([blackhole.target] * targets, ProbeSpec(timeout=timeout, concurrency=concurrency))
     elapsed = time.monotonic() - started
     rounds = math.ceil(targets / concurrency)
-    assert all(record['reason'] == 'timeout' for record in records)
+    assert all(record["reason"] == "timeout" for record in records)
     assert rounds * timeout * 0.9 <= elapsed < rounds * timeout + 2.0
 
 
 def test_at_most_concurrency_requests_in_flight(http_backend):
     concurrency, delay, targets = 4, 0.15, 20
     started = time.monotonic()
-    records = run_probes([http_backend.url('/slow/%s' % delay)] * targets, ProbeSpec(timeout=5, concurrency=concurrency))
+    records = run_probes(
+        [http_backend.url("/slow/%s" % delay)] * targets, ProbeSpec(timeout=5, concurrency=concurrency)
+    )
     elapsed = time.monotonic() - started
-    assert all(record['ok'] for record in records)
+    assert all(record["ok"] for record in records)
     assert len(http_backend.requests) == targets
     # The server counts requests it is handling at once; each holds one
     # client socket, so this is a lower bound on the client's sockets in flight.
@@ -75,7 +72,7 @@ def test_client_sockets_in_flight_never_exceed_concurrency(monkeypatch, blackhol
 
     class CountingSocket(real_socket):
         def __init__(self, *args, **kwargs):
-            super(CountingSocket, self).__init__(*args, **kwargs)
+            super().__init__(*args, **kwargs)
             with lock:
                 live.add(id(self))
                 peak[0] = max(peak[0], len(live))
@@ -83,13 +80,13 @@ def test_client_sockets_in_flight_never_exceed_concurrency(monkeypatch, blackhol
         def close(self):
             with lock:
                 live.discard(id(self))
-            super(CountingSocket, self).close()
+            super().close()
 
     # The blackhole never accepts, so every socket counted here is a client's.
-    monkeypatch.setattr(probes.socket, 'socket', CountingSocket)
+    monkeypatch.setattr(probes.socket, "socket", CountingSocket)
     records = run_probes([blackhole.target] * 50, ProbeSpec(timeout=0.2, concurrency=10))
     monkeypatch.undo()
-    assert {record['reason'] for record in records} == {'timeout'}
+    assert {record["reason"] for record in records} == {"timeout"}
     assert 2 <= peak[0] <= 10
     assert not live
 
@@ -97,16 +94,17 @@ def test_client_sockets_in_flight_never_exceed_concurrency(monkeypatch, blackhol
 def test_thread_start_failure_is_reported_against_concurrency(monkeypatch):
     def no_threads(self):
         raise RuntimeError("can't start new thread")
-    monkeypatch.setattr(threading.Thread, 'start', no_threads)
+
+    monkeypatch.setattr(threading.Thread, "start", no_threads)
     with pytest.raises(ProbeInputError) as caught:
         # a host name takes the threaded path (TCP to IP addresses needs no thread per probe)
-        run_probes(['localhost:%d' % closed_port()], ProbeSpec(concurrency=7))
-    assert caught.value.option == 'concurrency'
-    assert 'cannot run 7 probes at once' in str(caught.value)
+        run_probes(["localhost:%d" % closed_port()], ProbeSpec(concurrency=7))
+    assert caught.value.option == "concurrency"
+    assert "cannot run 7 probes at once" in str(caught.value)
 
 
 def test_concurrency_one_is_sequential(http_backend):
-    run_probes([http_backend.url('/slow/0.05')] * 5, ProbeSpec(timeout=5, concurrency=1))
+    run_probes([http_backend.url("/slow/0.05")] * 5, ProbeSpec(timeout=5, concurrency=1))
     assert http_backend.max_active == 1
 
 
@@ -114,7 +112,7 @@ def test_concurrency_one_is_sequential(http_backend):
 def test_2000_targets_under_a_tight_descriptor_limit():
     """2000 targets with the fd limit barely above `concurrency`: no EMFILE, nothing leaked."""
     listener = OpenListener(backlog=4096)
-    refused = '127.0.0.1:%d' % closed_port()
+    refused = "127.0.0.1:%d" % closed_port()
     targets = [listener.target, refused] * 1000
     baseline = open_fd_count()
     threads = threading.active_count()
@@ -130,8 +128,8 @@ def test_2000_targets_under_a_tight_descriptor_limit():
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     try:
-        assert [record['ok'] for record in records] == [True, False] * 1000
-        assert {record['reason'] for record in records[1::2]} == {'refused'}
+        assert [record["ok"] for record in records] == [True, False] * 1000
+        assert {record["reason"] for record in records[1::2]} == {"refused"}
         assert elapsed < 20
         assert threading.active_count() == threads  # the pool's threads are gone too
     finally:
@@ -141,10 +139,10 @@ def test_2000_targets_under_a_tight_descriptor_limit():
 
 @needs_proc
 def test_tls_and_http_probes_close_every_socket(https_backend, http_backend):
-    targets = [https_backend.url('/'), http_backend.url('/status/500'), https_backend.url('/body/x')] * 50
+    targets = [https_backend.url("/"), http_backend.url("/status/500"), https_backend.url("/body/x")] * 50
     baseline = open_fd_count()
-    records = run_probes(targets, ProbeSpec(timeout=5, validate_certs=False, body_regex='hello', concurrency=30))
-    assert [record['reason'] for record in records[:3]] == [None, 'status', 'body']
+    records = run_probes(targets, ProbeSpec(timeout=5, validate_certs=False, body_regex="hello", concurrency=30))
+    assert [record["reason"] for record in records[:3]] == [None, "status", "body"]
     assert wait_for_fd_count(baseline) == baseline
 
 
@@ -156,24 +154,24 @@ def test_wait_timeout_waits_for_a_backend_that_comes_up():
         elapsed = time.monotonic() - started
     finally:
         late.close()
-    assert record['ok'] is True, record
-    assert record['attempts'] > 1
+    assert record["ok"] is True, record
+    assert record["attempts"] > 1
     assert 0.9 <= elapsed < 4
 
 
 def test_wait_timeout_gives_up_at_the_deadline_with_the_last_attempt(open_listener):
-    refused = '127.0.0.1:%d' % closed_port()
+    refused = "127.0.0.1:%d" % closed_port()
     started = time.monotonic()
     records = run_probes([open_listener.target, refused], ProbeSpec(timeout=1), wait_timeout=0.6, wait_interval=0.2)
     elapsed = time.monotonic() - started
     assert 0.6 <= elapsed < 2
-    assert records[0]['ok'] is True and records[0]['attempts'] == 1
-    assert records[1]['reason'] == 'refused' and records[1]['attempts'] >= 3
+    assert records[0]["ok"] is True and records[0]["attempts"] == 1
+    assert records[1]["reason"] == "refused" and records[1]["attempts"] >= 3
     # Only the failing target was probed again.
     time.sleep(0.1)
     assert open_listener.accepted == 1
 
 
 def test_no_wait_means_one_attempt():
-    (record,) = run_probes(['127.0.0.1:%d' % closed_port()], ProbeSpec(timeout=1))
-    assert record['attempts'] == 1
+    (record,) = run_probes(["127.0.0.1:%d" % closed_port()], ProbeSpec(timeout=1))
+    assert record["attempts"] == 1

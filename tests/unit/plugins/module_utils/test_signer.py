@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright (c) hwcloud.apig developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -12,9 +11,6 @@ SDK-independent tests (helpers, date format, secret hygiene, a pinned
 known-answer vector, a real HTTP round trip) always run.
 """
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
-
 import copy
 import datetime
 import hashlib
@@ -23,12 +19,13 @@ import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import quote, quote_plus, urlsplit
 from urllib.error import HTTPError
+from urllib.parse import quote, quote_plus, urlsplit
 from urllib.request import Request, urlopen
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.hwcloud.apig.plugins.module_utils import signer
 from ansible_collections.hwcloud.apig.plugins.module_utils.signer import (
@@ -61,6 +58,7 @@ def sdk():
     from huaweicloudsdkcore.auth.credentials import BasicCredentials
     from huaweicloudsdkcore.sdk_request import SdkRequest
     from huaweicloudsdkcore.signer.signer import Signer
+
     return BasicCredentials, SdkRequest, Signer
 
 
@@ -75,8 +73,15 @@ def sdk_signed_headers(sdk_classes, method, base, resource_path, query_params, h
     parts = urlsplit(base)
     header_params = dict(headers)
     header_params.setdefault("X-Sdk-Date", FIXED_DATE)
-    request = sdk_request(method=method, schema=parts.scheme, host=parts.netloc, resource_path=resource_path,
-                          query_params=copy.deepcopy(list(query_params)), header_params=header_params, body=body)
+    request = sdk_request(
+        method=method,
+        schema=parts.scheme,
+        host=parts.netloc,
+        resource_path=resource_path,
+        query_params=copy.deepcopy(list(query_params)),
+        header_params=header_params,
+        body=body,
+    )
     sdk_signer(basic_credentials(ak, sk, PROJECT)).sign(request)
     return request.header_params
 
@@ -89,47 +94,197 @@ def encoded_query(pairs):
 # Each case: id, method, base URL, path, raw query string for the URL (None: built from the pairs),
 # query pairs as the SDK receives them, headers, body.
 CASES = [
-    ("post-json-check", "POST", APIG, CHECK_PATH, None, [],
-     {"Content-Type": "application/json", "X-Project-Id": PROJECT}, JSON_BODY),
-    ("post-json-str-body", "POST", APIG, CHECK_PATH, None, [],
-     {"Content-Type": "application/json;charset=UTF-8", "X-Project-Id": PROJECT}, JSON_BODY.decode("utf-8")),
-    ("get-offset-limit", "GET", APIG, MEMBERS_PATH, "offset=0&limit=500", [("offset", "0"), ("limit", "500")],
-     {"X-Project-Id": PROJECT}, None),
-    ("get-unsorted-query", "GET", APIG, MEMBERS_PATH, "name=zeta&limit=500&Offset=1&offset=0",
-     [("name", "zeta"), ("limit", "500"), ("Offset", "1"), ("offset", "0")], {}, None),
-    ("get-repeated-key-tuples", "GET", APIG, MEMBERS_PATH, "tag=b&id=9&tag=a&tag=c",
-     [("tag", "b"), ("id", "9"), ("tag", "a"), ("tag", "c")], {}, None),
+    (
+        "post-json-check",
+        "POST",
+        APIG,
+        CHECK_PATH,
+        None,
+        [],
+        {"Content-Type": "application/json", "X-Project-Id": PROJECT},
+        JSON_BODY,
+    ),
+    (
+        "post-json-str-body",
+        "POST",
+        APIG,
+        CHECK_PATH,
+        None,
+        [],
+        {"Content-Type": "application/json;charset=UTF-8", "X-Project-Id": PROJECT},
+        JSON_BODY.decode("utf-8"),
+    ),
+    (
+        "get-offset-limit",
+        "GET",
+        APIG,
+        MEMBERS_PATH,
+        "offset=0&limit=500",
+        [("offset", "0"), ("limit", "500")],
+        {"X-Project-Id": PROJECT},
+        None,
+    ),
+    (
+        "get-unsorted-query",
+        "GET",
+        APIG,
+        MEMBERS_PATH,
+        "name=zeta&limit=500&Offset=1&offset=0",
+        [("name", "zeta"), ("limit", "500"), ("Offset", "1"), ("offset", "0")],
+        {},
+        None,
+    ),
+    (
+        "get-repeated-key-tuples",
+        "GET",
+        APIG,
+        MEMBERS_PATH,
+        "tag=b&id=9&tag=a&tag=c",
+        [("tag", "b"), ("id", "9"), ("tag", "a"), ("tag", "c")],
+        {},
+        None,
+    ),
     ("get-repeated-key-list", "GET", APIG, MEMBERS_PATH, "tag=b&tag=a&tag=c", [("tag", ["b", "a", "c"])], {}, None),
-    ("get-unicode-space-tilde-encoded", "GET", APIG, MEMBERS_PATH, None,
-     [("name", "h\u00e9llo w\u00f6rld"), ("q", "a~b c"), ("x", "\u65e5\u672c"), ("s", "a/b?c&d=e+f%")], {}, None),
-    ("get-unicode-space-tilde-raw", "GET", APIG, MEMBERS_PATH, "name=h\u00e9llo w\u00f6rld&q=a~b c&t=%7E",
-     [("name", "h\u00e9llo w\u00f6rld"), ("q", "a~b c"), ("t", "~")], {}, None),
+    (
+        "get-unicode-space-tilde-encoded",
+        "GET",
+        APIG,
+        MEMBERS_PATH,
+        None,
+        [("name", "h\u00e9llo w\u00f6rld"), ("q", "a~b c"), ("x", "\u65e5\u672c"), ("s", "a/b?c&d=e+f%")],
+        {},
+        None,
+    ),
+    (
+        "get-unicode-space-tilde-raw",
+        "GET",
+        APIG,
+        MEMBERS_PATH,
+        "name=h\u00e9llo w\u00f6rld&q=a~b c&t=%7E",
+        [("name", "h\u00e9llo w\u00f6rld"), ("q", "a~b c"), ("t", "~")],
+        {},
+        None,
+    ),
     ("get-plus-is-space", "GET", APIG, MEMBERS_PATH, "q=a+b&r=a%2Bb", [("q", "a b"), ("r", "a+b")], {}, None),
     ("get-blank-values", "GET", APIG, MEMBERS_PATH, "flag&x=&y=1", [("flag", ""), ("x", ""), ("y", "1")], {}, None),
-    ("get-sort-raw-not-encoded", "GET", APIG, MEMBERS_PATH, None, [("[", "1"), ("Z", "2"), ("a b", "3"), ("a~", "4")], {}, None),
-    ("path-needs-encoding", "GET", APIG, "/v2/%s/apigw/instances/inst one/api groups/x~y/\u00e9t\u00e9(1)!*'" % PROJECT,
-     None, [], {}, None),
-    ("path-pre-encoded", "GET", APIG, "/v2/%s/apigw/instances/inst%%20one/a%%7Eb/%%C3%%A9/x%%2Fy" % PROJECT, None, [], {}, None),
+    (
+        "get-sort-raw-not-encoded",
+        "GET",
+        APIG,
+        MEMBERS_PATH,
+        None,
+        [("[", "1"), ("Z", "2"), ("a b", "3"), ("a~", "4")],
+        {},
+        None,
+    ),
+    (
+        "path-needs-encoding",
+        "GET",
+        APIG,
+        "/v2/%s/apigw/instances/inst one/api groups/x~y/\u00e9t\u00e9(1)!*'" % PROJECT,
+        None,
+        [],
+        {},
+        None,
+    ),
+    (
+        "path-pre-encoded",
+        "GET",
+        APIG,
+        "/v2/%s/apigw/instances/inst%%20one/a%%7Eb/%%C3%%A9/x%%2Fy" % PROJECT,
+        None,
+        [],
+        {},
+        None,
+    ),
     ("path-trailing-slash", "GET", APIG, "/v2/%s/apigw/instances/" % PROJECT, None, [], {}, None),
     ("path-root", "GET", APIG, "/", None, [], {}, None),
     ("empty-body-none", "POST", APIG, CHECK_PATH, None, [], {"Content-Type": "application/json"}, None),
     ("empty-body-bytes", "POST", APIG, CHECK_PATH, None, [], {"Content-Type": "application/json"}, b""),
     ("empty-body-str", "DELETE", APIG, CHECK_PATH, None, [], {}, ""),
     ("x-project-id", "GET", APIG, MEMBERS_PATH, None, [("limit", "500")], {"X-Project-Id": PROJECT}, None),
-    ("x-security-token", "POST", APIG, CHECK_PATH, None, [],
-     {"Content-Type": "application/json", "X-Project-Id": PROJECT, "X-Security-Token": "gQpjbi1ub3J0aC00" * 20}, JSON_BODY),
-    ("underscore-header-unsigned", "GET", APIG, MEMBERS_PATH, None, [],
-     {"X_Custom_Header": "not signed", "X-Custom-Header": "signed"}, None),
-    ("header-values-trimmed", "GET", APIG, MEMBERS_PATH, None, [], {"X-Project-Id": "  %s \t" % PROJECT, "X-Empty": ""}, None),
+    (
+        "x-security-token",
+        "POST",
+        APIG,
+        CHECK_PATH,
+        None,
+        [],
+        {"Content-Type": "application/json", "X-Project-Id": PROJECT, "X-Security-Token": "gQpjbi1ub3J0aC00" * 20},
+        JSON_BODY,
+    ),
+    (
+        "underscore-header-unsigned",
+        "GET",
+        APIG,
+        MEMBERS_PATH,
+        None,
+        [],
+        {"X_Custom_Header": "not signed", "X-Custom-Header": "signed"},
+        None,
+    ),
+    (
+        "header-values-trimmed",
+        "GET",
+        APIG,
+        MEMBERS_PATH,
+        None,
+        [],
+        {"X-Project-Id": "  %s \t" % PROJECT, "X-Empty": ""},
+        None,
+    ),
     ("header-non-ascii-value", "GET", APIG, MEMBERS_PATH, None, [], {"X-Note": "caf\u00e9 \u2713"}, None),
-    ("header-mixed-case-names", "GET", APIG, MEMBERS_PATH, None, [], {"x-PROJECT-id": PROJECT, "ACCEPT": "application/json"}, None),
+    (
+        "header-mixed-case-names",
+        "GET",
+        APIG,
+        MEMBERS_PATH,
+        None,
+        [],
+        {"x-PROJECT-id": PROJECT, "ACCEPT": "application/json"},
+        None,
+    ),
     ("caller-host-kept", "GET", APIG, MEMBERS_PATH, None, [], {"host": "apig.example.internal:8443"}, None),
-    ("unsigned-payload-non-json", "PUT", APIG, CHECK_PATH, None, [],
-     {"Content-Type": "text/plain", "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD"}, b"raw bytes"),
-    ("https-default-port-implicit", "GET", "https://apig.eu-west-101.myhuaweicloud.eu", MEMBERS_PATH, None, [], {}, None),
-    ("https-default-port-explicit", "GET", "https://apig.eu-west-101.myhuaweicloud.eu:443", MEMBERS_PATH, None, [], {}, None),
-    ("http-explicit-port", "POST", "http://127.0.0.1:8443", CHECK_PATH, None, [],
-     {"Content-Type": "application/json", "X-Project-Id": PROJECT}, JSON_BODY),
+    (
+        "unsigned-payload-non-json",
+        "PUT",
+        APIG,
+        CHECK_PATH,
+        None,
+        [],
+        {"Content-Type": "text/plain", "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD"},
+        b"raw bytes",
+    ),
+    (
+        "https-default-port-implicit",
+        "GET",
+        "https://apig.eu-west-101.myhuaweicloud.eu",
+        MEMBERS_PATH,
+        None,
+        [],
+        {},
+        None,
+    ),
+    (
+        "https-default-port-explicit",
+        "GET",
+        "https://apig.eu-west-101.myhuaweicloud.eu:443",
+        MEMBERS_PATH,
+        None,
+        [],
+        {},
+        None,
+    ),
+    (
+        "http-explicit-port",
+        "POST",
+        "http://127.0.0.1:8443",
+        CHECK_PATH,
+        None,
+        [],
+        {"Content-Type": "application/json", "X-Project-Id": PROJECT},
+        JSON_BODY,
+    ),
     ("http-ipv6-port", "GET", "http://[::1]:8443", MEMBERS_PATH, "limit=500", [("limit", "500")], {}, None),
     ("upper-case-host", "GET", "https://APIG.CN-NORTH-4.MyHuaweiCloud.com", MEMBERS_PATH, None, [], {}, None),
 ]
@@ -148,7 +303,7 @@ def build_url(base, path, raw_query, pairs):
 @pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
 def test_matches_sdk_signer(sdk, case):
     """Every header -- Authorization, Host, X-Sdk-Date, the trimmed values -- equals what the SDK produces."""
-    dummy, method, base, path, raw_query, pairs, headers, body = case
+    _dummy, method, base, path, raw_query, pairs, headers, body = case
     ours = sign_request(method, build_url(base, path, raw_query, pairs), headers, body, AK, SK, now=FIXED_NOW)
     theirs = sdk_signed_headers(sdk, method, base, path, pairs, headers, body)
     assert ours["Authorization"] == theirs["Authorization"]
@@ -158,8 +313,12 @@ def test_matches_sdk_signer(sdk, case):
 def test_post_check_signed_header_list(sdk):
     """The seed request signs exactly content-type, host, x-project-id and x-sdk-date."""
     url = APIG + CHECK_PATH
-    ours = sign_request("POST", url, {"Content-Type": "application/json", "X-Project-Id": PROJECT}, JSON_BODY, AK, SK, now=FIXED_NOW)
-    assert ours["Authorization"].startswith("SDK-HMAC-SHA256 Access=%s, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=" % AK)
+    ours = sign_request(
+        "POST", url, {"Content-Type": "application/json", "X-Project-Id": PROJECT}, JSON_BODY, AK, SK, now=FIXED_NOW
+    )
+    assert ours["Authorization"].startswith(
+        "SDK-HMAC-SHA256 Access=%s, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=" % AK
+    )
     assert ours["Host"] == "apig.cn-north-4.myhuaweicloud.com"
 
 
@@ -185,7 +344,8 @@ def url_paths(draw):
 
 
 _HEADER_NAMES = st.from_regex(r"\A[A-Za-z][A-Za-z0-9_-]{0,15}\Z").filter(
-    lambda n: n.lower() not in ("host", "x-sdk-date", "authorization", "content-type", "x-sdk-content-sha256"))
+    lambda n: n.lower() not in ("host", "x-sdk-date", "authorization", "content-type", "x-sdk-content-sha256")
+)
 _HEADER_VALUES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=20)
 
 
@@ -193,20 +353,24 @@ def _unique_ci(headers):
     """Drop names that collide case-insensitively (HTTP headers are case-insensitive)."""
     out = {}
     for name, value in headers.items():
-        if name.lower() not in set(n.lower() for n in out):
+        if name.lower() not in {n.lower() for n in out}:
             out[name] = value
     return out
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "get"]),
-       base=st.sampled_from([APIG, "https://apig.example.com:443", "http://127.0.0.1:8443", "http://[::1]:8080", "http://Emulator:80"]),
-       path=url_paths(),
-       pairs=st.lists(st.tuples(st.text(_TEXT, max_size=6), st.text(_TEXT, max_size=8)), max_size=6),
-       plus_for_space=st.booleans(),
-       headers=st.dictionaries(_HEADER_NAMES, _HEADER_VALUES, max_size=5).map(_unique_ci),
-       body=st.one_of(st.none(), st.binary(max_size=64), st.text(_TEXT, max_size=32)),
-       secret=st.text(_TEXT, min_size=1, max_size=40))
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "get"]),
+    base=st.sampled_from(
+        [APIG, "https://apig.example.com:443", "http://127.0.0.1:8443", "http://[::1]:8080", "http://Emulator:80"]
+    ),
+    path=url_paths(),
+    pairs=st.lists(st.tuples(st.text(_TEXT, max_size=6), st.text(_TEXT, max_size=8)), max_size=6),
+    plus_for_space=st.booleans(),
+    headers=st.dictionaries(_HEADER_NAMES, _HEADER_VALUES, max_size=5).map(_unique_ci),
+    body=st.one_of(st.none(), st.binary(max_size=64), st.text(_TEXT, max_size=32)),
+    secret=st.text(_TEXT, min_size=1, max_size=40),
+)
 def test_property_matches_sdk(sdk, method, base, path, pairs, plus_for_space, headers, body, secret):
     """For random paths, query parameters (incl. repeats), header names/values and bodies, both signers agree."""
     if plus_for_space:
@@ -221,16 +385,19 @@ def test_property_matches_sdk(sdk, method, base, path, pairs, plus_for_space, he
 
 # --- a pinned known-answer vector, so the signer is checked even without the SDK ----------------
 
+
 def test_known_answer_vector():
     """Authorization for the seed request, computed once with huaweicloudsdkcore 3.1.219 and pinned here."""
     headers = {"Content-Type": "application/json", "X-Project-Id": PROJECT}
     ours = sign_request("POST", APIG + CHECK_PATH, headers, JSON_BODY, AK, SK, now=FIXED_NOW)
     assert ours["Authorization"] == (
         "SDK-HMAC-SHA256 Access=HPUAEXAMPLEAKID0001, SignedHeaders=content-type;host;x-project-id;x-sdk-date, "
-        "Signature=c95d7340577781652f6e0037ee5561875536b0b662b2d4f65448d113a80ae9b7")
+        "Signature=c95d7340577781652f6e0037ee5561875536b0b662b2d4f65448d113a80ae9b7"
+    )
 
 
 # --- behaviour of sign_request itself --------------------------------------------------------------
+
 
 def test_sdk_date_format_and_value():
     """X-Sdk-Date is YYYYMMDDTHHMMSSZ in UTC and is the very date that was signed."""
@@ -278,7 +445,9 @@ def test_secret_not_in_error_messages():
     """Validation errors name the problem, never the secret."""
     for kwargs in ({"access_key": "", "secret_key": SK}, {"access_key": AK, "secret_key": SK}):
         with pytest.raises(ValueError) as excinfo:
-            sign_request("GET", "http://user:pw@host/" if kwargs["access_key"] else APIG + "/", {}, None, now=FIXED_NOW, **kwargs)
+            sign_request(
+                "GET", "http://user:pw@host/" if kwargs["access_key"] else APIG + "/", {}, None, now=FIXED_NOW, **kwargs
+            )
         assert SK not in str(excinfo.value)
     with pytest.raises(ValueError) as excinfo:
         sign_request("GET", APIG + "/", {}, None, AK, "", now=FIXED_NOW)
@@ -287,8 +456,13 @@ def test_secret_not_in_error_messages():
 
 def test_input_headers_not_mutated():
     """The caller's dict is left exactly as it was (it may be reused for a retry with a fresh date)."""
-    headers = {"Content-Type": "application/json", "X-Project-Id": "  %s " % PROJECT, "x-sdk-date": "20000101T000000Z",
-               "Authorization": "old", "X-Gone": None}
+    headers = {
+        "Content-Type": "application/json",
+        "X-Project-Id": "  %s " % PROJECT,
+        "x-sdk-date": "20000101T000000Z",
+        "Authorization": "old",
+        "X-Gone": None,
+    }
     before = copy.deepcopy(headers)
     out = sign_request("POST", APIG + CHECK_PATH, headers, JSON_BODY, AK, SK, now=FIXED_NOW)
     assert headers == before
@@ -297,7 +471,9 @@ def test_input_headers_not_mutated():
 
 def test_returned_headers_are_input_plus_three():
     """The result is the given headers (trimmed, None dropped) plus X-Sdk-Date, Host and Authorization."""
-    out = sign_request("GET", "http://127.0.0.1:8443/x?limit=1", {"X-Project-Id": PROJECT, "X-Gone": None}, None, AK, SK, now=FIXED_NOW)
+    out = sign_request(
+        "GET", "http://127.0.0.1:8443/x?limit=1", {"X-Project-Id": PROJECT, "X-Gone": None}, None, AK, SK, now=FIXED_NOW
+    )
     assert set(out) == {"X-Project-Id", "X-Sdk-Date", "Host", "Authorization"}
     assert out["Host"] == "127.0.0.1:8443"
     assert "x-gone" not in out["Authorization"]
@@ -313,17 +489,20 @@ def test_old_authorization_replaced_not_signed():
 
 def test_body_str_and_bytes_sign_the_same():
     """A str body is signed as its UTF-8 bytes, which is what requests sends for it."""
-    text = u'{"name": "caf\u00e9"}'
+    text = '{"name": "caf\u00e9"}'
     as_str = sign_request("POST", APIG + "/", {}, text, AK, SK, now=FIXED_NOW)
     as_bytes = sign_request("POST", APIG + "/", {}, text.encode("utf-8"), AK, SK, now=FIXED_NOW)
     assert as_str == as_bytes
 
 
-@pytest.mark.parametrize("url, headers, message", [
-    ("https://user:pw@apig.example.com/", {}, "user info"),
-    ("/relative/path", {}, "without a host"),
-    (APIG + "/", {"X-Project-Id": "a", "x-project-id": "b"}, "given twice"),
-])
+@pytest.mark.parametrize(
+    "url, headers, message",
+    [
+        ("https://user:pw@apig.example.com/", {}, "user info"),
+        ("/relative/path", {}, "without a host"),
+        (APIG + "/", {"X-Project-Id": "a", "x-project-id": "b"}, "given twice"),
+    ],
+)
 def test_rejected_requests(url, headers, message):
     """Requests that could not verify server-side fail loudly instead of being sent with a bad signature."""
     with pytest.raises(ValueError, match=message):
@@ -339,35 +518,42 @@ def test_relative_url_with_caller_host_is_signed():
 
 # --- the helpers, on their own ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("path, expected", [
-    ("", "/"),
-    ("/", "/"),
-    ("/v2/p/apigw", "/v2/p/apigw/"),
-    ("/v2/p/apigw/", "/v2/p/apigw/"),
-    ("/a b/c~d/e+f", "/a%20b/c~d/e%2Bf/"),
-    ("/a%20b/%7Ed/%41", "/a%20b/~d/A/"),
-    ("/x%2Fy", "/x/y/"),
-    ("/\u00e9", "/%C3%A9/"),
-    ("/bad%zz", "/bad%25zz/"),
-])
+
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("", "/"),
+        ("/", "/"),
+        ("/v2/p/apigw", "/v2/p/apigw/"),
+        ("/v2/p/apigw/", "/v2/p/apigw/"),
+        ("/a b/c~d/e+f", "/a%20b/c~d/e%2Bf/"),
+        ("/a%20b/%7Ed/%41", "/a%20b/~d/A/"),
+        ("/x%2Fy", "/x/y/"),
+        ("/\u00e9", "/%C3%A9/"),
+        ("/bad%zz", "/bad%25zz/"),
+    ],
+)
 def test_canonical_uri(path, expected):
     """Decode, re-encode per segment with safe='~', always end in '/'."""
     assert canonical_uri(path) == expected
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("", ""),
-    (None, ""),
-    ("offset=0&limit=500", "limit=500&offset=0"),
-    ("b=2&a=1&a=0", "a=0&a=1&b=2"),
-    ("q=a+b%20c~d", "q=a%20b%20c~d"),
-    ("flag&x=", "flag=&x="),
-    ("k=v=w", "k=v%3Dw"),
-    ("a=1;b=2", "a=1%3Bb%3D2"),
-    ([("tag", ["b", "a"]), ("ok", True)], "ok=true&tag=a&tag=b"),
-    ({"limit": 500}, "limit=500"),
-    (b"z=1&y=2", "y=2&z=1"),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", ""),
+        (None, ""),
+        ("offset=0&limit=500", "limit=500&offset=0"),
+        ("b=2&a=1&a=0", "a=0&a=1&b=2"),
+        ("q=a+b%20c~d", "q=a%20b%20c~d"),
+        ("flag&x=", "flag=&x="),
+        ("k=v=w", "k=v%3Dw"),
+        ("a=1;b=2", "a=1%3Bb%3D2"),
+        ([("tag", ["b", "a"]), ("ok", True)], "ok=true&tag=a&tag=b"),
+        ({"limit": 500}, "limit=500"),
+        (b"z=1&y=2", "y=2&z=1"),
+    ],
+)
 def test_canonical_query_string(query, expected):
     """Sorted decoded pairs, encoded with safe='~'; only '&' separates pairs."""
     assert canonical_query_string(query) == expected
@@ -386,10 +572,15 @@ def test_string_to_sign_and_empty_body_hash():
     assert EMPTY_BODY_SHA256 == hashlib.sha256(b"").hexdigest()
     assert signer.payload_hash(None) == signer.payload_hash(b"") == signer.payload_hash("") == EMPTY_BODY_SHA256
     text = "GET\n/\n\nhost:h\n\nhost\n" + EMPTY_BODY_SHA256
-    assert string_to_sign(text, FIXED_DATE) == "%s\n%s\n%s" % (SIGNING_ALGORITHM, FIXED_DATE, hashlib.sha256(text.encode()).hexdigest())
+    assert string_to_sign(text, FIXED_DATE) == "%s\n%s\n%s" % (
+        SIGNING_ALGORITHM,
+        FIXED_DATE,
+        hashlib.sha256(text.encode()).hexdigest(),
+    )
 
 
 # --- on the wire: what requests / urllib (Ansible's open_url) send verifies server-side -------------
+
 
 class _VerifyingHandler(BaseHTTPRequestHandler):
     """A minimal server-side verifier: recompute the signature from the bytes that arrived."""
@@ -402,11 +593,21 @@ class _VerifyingHandler(BaseHTTPRequestHandler):
             return 401, "bad authorization %r" % auth
         names = match.group(2).split(";")
         # http.server decodes header bytes as latin-1; the signer sent UTF-8 bytes, so undo that.
-        received = dict((k.lower(), v.encode("iso-8859-1").decode("utf-8")) for k, v in self.headers.items())
-        path, dummy, query = self.path.partition("?")
-        text = "\n".join([self.command, canonical_uri(path), canonical_query_string(query),
-                          canonical_headers(received, names), ";".join(names), hashlib.sha256(body).hexdigest()])
-        expected = hmac.new(SK.encode(), string_to_sign(text, received["x-sdk-date"]).encode(), hashlib.sha256).hexdigest()
+        received = {k.lower(): v.encode("iso-8859-1").decode("utf-8") for k, v in self.headers.items()}
+        path, _dummy, query = self.path.partition("?")
+        text = "\n".join(
+            [
+                self.command,
+                canonical_uri(path),
+                canonical_query_string(query),
+                canonical_headers(received, names),
+                ";".join(names),
+                hashlib.sha256(body).hexdigest(),
+            ]
+        )
+        expected = hmac.new(
+            SK.encode(), string_to_sign(text, received["x-sdk-date"]).encode(), hashlib.sha256
+        ).hexdigest()
         if not hmac.compare_digest(expected, match.group(3)):
             return 401, "mismatch; host on the wire %r; canonical request:\n%s" % (received.get("host"), text)
         return 200, received.get("host")
@@ -437,7 +638,12 @@ def verifier():
 
 
 WIRE_CASES = [
-    ("POST", "/v2/%s/apigw/instances/%s/backend/connectivity/check" % (PROJECT, INSTANCE), {"Content-Type": "application/json"}, JSON_BODY),
+    (
+        "POST",
+        "/v2/%s/apigw/instances/%s/backend/connectivity/check" % (PROJECT, INSTANCE),
+        {"Content-Type": "application/json"},
+        JSON_BODY,
+    ),
     ("GET", "/v2/p/apigw/instances/i/vpc-channels/c/members?offset=0&limit=500&name=a%20b~c&x=%C3%A9", {}, None),
     ("GET", "/v2/p/inst one/\u00e9~x?q=a b&tag=2&tag=1", {"X-Security-Token": "tok", "X-Note": "caf\u00e9"}, None),
 ]

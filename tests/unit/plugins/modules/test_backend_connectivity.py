@@ -1,8 +1,5 @@
 """hwcloud.apig.backend_connectivity as Ansible runs it: arguments in, JSON out, exit code — no traceback, no secret."""
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
-
 import json
 
 import pytest
@@ -10,7 +7,6 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hwcloud.apig.plugins.module_utils import client as client_module
 from ansible_collections.hwcloud.apig.plugins.modules import backend_connectivity, vpc_channel_member_info
-
 from tests.emulator import presets
 
 SECRET = "tok-valid"
@@ -27,14 +23,22 @@ def run_module(capsys, module, args):
 
 @pytest.fixture
 def emulator(emulator_factory, backend_servers):
-    members = [{"host": "127.0.0.1", "port": backend_servers.open().port},
-               {"host": "127.0.0.1", "port": backend_servers.closed().port}]
+    members = [
+        {"host": "127.0.0.1", "port": backend_servers.open().port},
+        {"host": "127.0.0.1", "port": backend_servers.closed().port},
+    ]
     return emulator_factory(presets.default_config(members=members))
 
 
 def args_for(emulator, **extra):
-    args = {"endpoint": emulator.url, "project_id": presets.PROJECT_ID, "auth_token": SECRET,
-            "instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID}
+    args = {
+        "endpoint": emulator.url,
+        "project_id": presets.PROJECT_ID,
+        "auth_token": SECRET,
+        "instance_id": presets.INSTANCE_ID,
+        "backend_type": "vpc_channel",
+        "vpc_channel_id": presets.CHANNEL_ID,
+    }
     args.update(extra)
     return args
 
@@ -47,9 +51,15 @@ def test_failed_check_returns_facts_and_is_not_a_failed_task(capsys, emulator):
 
 
 def test_batch_with_an_unmade_check_fails_the_task_but_keeps_every_result(capsys, emulator):
-    checks = [{"name": "orders", "instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel",
-               "vpc_channel_id": presets.CHANNEL_ID},
-              {"name": "ghost", "instance_id": "f" * 32, "backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID}]
+    checks = [
+        {
+            "name": "orders",
+            "instance_id": presets.INSTANCE_ID,
+            "backend_type": "vpc_channel",
+            "vpc_channel_id": presets.CHANNEL_ID,
+        },
+        {"name": "ghost", "instance_id": "f" * 32, "backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID},
+    ]
     args = args_for(emulator, checks=checks)
     for key in ("instance_id", "backend_type", "vpc_channel_id"):
         del args[key]
@@ -61,7 +71,12 @@ def test_batch_with_an_unmade_check_fails_the_task_but_keeps_every_result(capsys
 
 
 def test_duplicate_check_names_are_refused(capsys, emulator):
-    entry = {"name": "same", "instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID}
+    entry = {
+        "name": "same",
+        "instance_id": presets.INSTANCE_ID,
+        "backend_type": "vpc_channel",
+        "vpc_channel_id": presets.CHANNEL_ID,
+    }
     args = dict(args_for(emulator), checks=[entry, dict(entry)])
     for key in ("instance_id", "backend_type", "vpc_channel_id"):
         del args[key]
@@ -92,8 +107,17 @@ def test_member_info_lists_members(capsys, emulator):
     del args["backend_type"]
     code, result, _output = run_module(capsys, vpc_channel_member_info, args)
     assert code == 0 and result["changed"] is False and result["total"] == 2
-    assert set(result["members"][0]) >= {"id", "host", "port", "weight", "is_backup", "status", "health_status",
-                                         "vpc_channel_id", "create_time"}
+    assert set(result["members"][0]) >= {
+        "id",
+        "host",
+        "port",
+        "weight",
+        "is_backup",
+        "status",
+        "health_status",
+        "vpc_channel_id",
+        "create_time",
+    }
 
 
 def test_member_info_refuses_bad_channel_id(capsys, emulator):
@@ -102,3 +126,14 @@ def test_member_info_refuses_bad_channel_id(capsys, emulator):
     code, result, _output = run_module(capsys, vpc_channel_member_info, args)
     assert code == 1 and "vpc_channel_id" in result["msg"]
     assert emulator.requests == []
+
+
+def test_member_info_of_an_unknown_channel_fails_with_huaweis_error_fields(capsys, emulator):
+    args = {key: value for key, value in args_for(emulator).items() if key != "backend_type"}
+    args["vpc_channel_id"] = "f" * 32
+    code, result, output = run_module(capsys, vpc_channel_member_info, args)
+    assert code == 1 and result["failed"] is True
+    assert result["error_code"] == "APIG.3023" and result["status"] == 404
+    assert result["request_id"] and "APIG.3023" in result["msg"]
+    assert "unexpected" not in result["msg"]
+    assert SECRET not in output
