@@ -3,10 +3,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The documentation of the local probe options (``module_utils/probe_spec.py`` declares them once).
 
-``backend_probe`` takes them at its top level (``DOCUMENTATION``); ``backend_connectivity`` takes them as the
-suboptions of ``local_probe`` and of each entry's ``local_probe`` in ``checks`` (``LOCAL_PROBE``, ``CHECKS``).
-ansible-test's yamllint reads doc fragments as literal strings, so the three are written out in full;
-``tests/unit/test_option_declarations.py`` holds every copy equal to the first and to the argument spec.
+``DOCUMENTATION`` explains each option in full, as ``backend_probe`` takes them at its top level.
+``LOCAL_PROBE`` documents where ``backend_connectivity`` takes the same options as typed suboptions
+(``local_probe`` and each entry's ``local_probe`` in ``checks``, one YAML anchor for both): there each option
+states its type, choices and default, and points at the full explanation instead of repeating it.
+``tests/unit/test_option_declarations.py`` holds both equal to the argument spec.
 """
 
 
@@ -83,77 +84,52 @@ options:
   local_probe:
     description:
       - Options of the local probes of O(probe=local) and O(probe=both), as in M(hwcloud.apig.backend_probe).
-      - Each key is checked and converted as the option of the same name there; an unknown key is refused.
+      - Ansible checks and converts each key as the option of the same name there; an unknown key is refused.
     type: dict
     default: {}
-    suboptions:
+    suboptions: &probe_options
       protocol:
-        description:
-          - How to probe C(host:port) targets.
-          - V(tcp) connects; V(tls) also completes a TLS handshake; V(http) and V(https) also send one request and check
-            the response.
+        description: How to probe; see O(hwcloud.apig.backend_probe#module:protocol).
         type: str
         choices: [tcp, tls, http, https]
         default: tcp
       path:
-        description:
-          - Request path (with an optional query string) for V(http) and V(https) probes of C(host:port) targets.
+        description: Request path for V(http) and V(https); see O(hwcloud.apig.backend_probe#module:path).
         type: str
         default: /
       method:
-        description:
-          - HTTP method. Redirects are not followed.
+        description: HTTP method; see O(hwcloud.apig.backend_probe#module:method).
         type: str
         choices: [GET, HEAD]
         default: GET
       expected_status:
-        description:
-          - HTTP status codes that count as success.
-          - A list of integers, or the API Gateway's own syntax as a string, such as V(200,201), V(200-299) or
-            V(200,300-399).
+        description: Status codes that count as success; see O(hwcloud.apig.backend_probe#module:expected_status).
         type: raw
         default: 200-399
       body_regex:
-        description:
-          - Python regular expression that must be found in the response body (searched, not matched from the start).
-          - Only the first 64 KiB of the body are read and searched. Cannot be used with C(method=HEAD).
+        description: What the body must contain; see O(hwcloud.apig.backend_probe#module:body_regex).
         type: str
       headers:
-        description:
-          - Extra HTTP request headers. A C(Host) header given here replaces the one derived from the target.
+        description: Extra request headers; see O(hwcloud.apig.backend_probe#module:headers).
         type: dict
       validate_certs:
-        description:
-          - Verify the backend's TLS certificate and host name for V(tls) and V(https) probes.
-          - Set to V(false) to probe backends with self-signed certificates; C(cert_days_left) is still reported.
+        description: Verify backend certificates; see O(hwcloud.apig.backend_probe#module:validate_certs).
         type: bool
         default: true
       ca_path:
-        description:
-          - PEM file of CA certificates to trust in addition to the system's, for backends with certificates from a
-            private CA.
-          - The file is read on the managed host.
+        description: CA certificates to trust; see O(hwcloud.apig.backend_probe#module:ca_path).
         type: path
       server_name:
-        description:
-          - Name to send as TLS SNI, to verify the certificate against, and to put in the C(Host) header.
-          - Use it when targets are IP addresses but the certificate names a host. Defaults to each target's host.
+        description: TLS SNI and Host name; see O(hwcloud.apig.backend_probe#module:server_name).
         type: str
       timeout:
-        description:
-          - Seconds one probe of one target may take, from the first connection attempt to the last byte read.
+        description: Seconds for one probe of one target; see O(hwcloud.apig.backend_probe#module:timeout).
         type: float
         default: 5
       concurrency:
-        description:
-          - How many targets are probed at the same time (1 to 10000). At most this many sockets are open at once.
-          - N targets that all time out take about ceil(N / concurrency) times C(timeout).
+        description: Targets probed at once; see O(hwcloud.apig.backend_probe#module:concurrency).
         type: int
         default: 100
-"""
-
-    CHECKS = r"""
-options:
   checks:
     description:
       - Several checks run in one module run. Each entry takes the options of a single check.
@@ -184,71 +160,7 @@ options:
         type: str
         choices: [remote, local, both]
       local_probe:
-        description:
-          - As O(local_probe); defaults to O(local_probe) (the whole dictionary, not key by key).
+        description: As O(local_probe); defaults to O(local_probe) (the whole dictionary, not key by key).
         type: dict
-        suboptions:
-          protocol:
-            description:
-              - How to probe C(host:port) targets.
-              - V(tcp) connects; V(tls) also completes a TLS handshake; V(http) and V(https) also send one request and check
-                the response.
-            type: str
-            choices: [tcp, tls, http, https]
-            default: tcp
-          path:
-            description:
-              - Request path (with an optional query string) for V(http) and V(https) probes of C(host:port) targets.
-            type: str
-            default: /
-          method:
-            description:
-              - HTTP method. Redirects are not followed.
-            type: str
-            choices: [GET, HEAD]
-            default: GET
-          expected_status:
-            description:
-              - HTTP status codes that count as success.
-              - A list of integers, or the API Gateway's own syntax as a string, such as V(200,201), V(200-299) or
-                V(200,300-399).
-            type: raw
-            default: 200-399
-          body_regex:
-            description:
-              - Python regular expression that must be found in the response body (searched, not matched from the start).
-              - Only the first 64 KiB of the body are read and searched. Cannot be used with C(method=HEAD).
-            type: str
-          headers:
-            description:
-              - Extra HTTP request headers. A C(Host) header given here replaces the one derived from the target.
-            type: dict
-          validate_certs:
-            description:
-              - Verify the backend's TLS certificate and host name for V(tls) and V(https) probes.
-              - Set to V(false) to probe backends with self-signed certificates; C(cert_days_left) is still reported.
-            type: bool
-            default: true
-          ca_path:
-            description:
-              - PEM file of CA certificates to trust in addition to the system's, for backends with certificates from a
-                private CA.
-              - The file is read on the managed host.
-            type: path
-          server_name:
-            description:
-              - Name to send as TLS SNI, to verify the certificate against, and to put in the C(Host) header.
-              - Use it when targets are IP addresses but the certificate names a host. Defaults to each target's host.
-            type: str
-          timeout:
-            description:
-              - Seconds one probe of one target may take, from the first connection attempt to the last byte read.
-            type: float
-            default: 5
-          concurrency:
-            description:
-              - How many targets are probed at the same time (1 to 10000). At most this many sockets are open at once.
-              - N targets that all time out take about ceil(N / concurrency) times C(timeout).
-            type: int
-            default: 100
+        suboptions: *probe_options
 """

@@ -11,6 +11,8 @@ option, before anything is sent.
 """
 
 import re
+from dataclasses import dataclass, field
+from typing import Optional
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import (
@@ -49,19 +51,17 @@ def check_huawei_id(option, value):
     return value
 
 
+@dataclass
 class CheckSpec:
     """A validated check: what to ask the gateway and how to probe its backends from this host."""
 
-    def __init__(
-        self, name, instance_id, backend_type, backend_address=None, vpc_channel_id=None, probe=REMOTE, probe_spec=None
-    ):
-        self.name = name
-        self.instance_id = instance_id
-        self.backend_type = backend_type
-        self.backend_address = backend_address
-        self.vpc_channel_id = vpc_channel_id
-        self.probe = probe
-        self.probe_spec = probe_spec or ProbeSpec()
+    name: str
+    instance_id: str
+    backend_type: str
+    backend_address: Optional[str] = None
+    vpc_channel_id: Optional[str] = None
+    probe: str = REMOTE
+    probe_spec: ProbeSpec = field(default_factory=ProbeSpec)
 
     def request_body(self):
         """The body of the connectivity check (``CheckBackendConnectivityReq``)."""

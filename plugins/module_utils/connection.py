@@ -11,6 +11,8 @@ sign-in modes to use, raising ``InputError`` before anything is sent.
 """
 
 import os
+from dataclasses import dataclass
+from typing import Optional
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
@@ -126,32 +128,20 @@ def _check_text(option, value):
     return value
 
 
+@dataclass(repr=False)
 class ConnectionSettings:
     """Validated connection and sign-in settings; never printed (it holds secrets)."""
 
-    def __init__(
-        self,
-        endpoint,
-        iam_endpoint,
-        project_id,
-        region,
-        auth_mode,
-        credentials,
-        validate_certs,
-        ca_path,
-        timeout,
-        retries,
-    ):
-        self.endpoint = endpoint
-        self.iam_endpoint = iam_endpoint
-        self.project_id = project_id
-        self.region = region
-        self.auth_mode = auth_mode
-        self.credentials = credentials
-        self.validate_certs = validate_certs
-        self.ca_path = ca_path
-        self.timeout = timeout
-        self.retries = retries
+    endpoint: str
+    iam_endpoint: Optional[str]
+    project_id: Optional[str]
+    region: Optional[str]
+    auth_mode: str
+    credentials: dict
+    validate_certs: bool = True
+    ca_path: Optional[str] = None
+    timeout: float = 30.0
+    retries: int = 3
 
     def __repr__(self):
         return "ConnectionSettings(endpoint=%r, auth_mode=%r, project_id=%r)" % (
@@ -168,93 +158,109 @@ class ConnectionSettings:
     @classmethod
     def from_params(cls, params, environ=None):
         """Validate the shared options; raise InputError naming the first bad option."""
-        given = dict(params)
-        given.update(credentials_from(params, os.environ if environ is None else environ))
-        names = (
-            "region",
-            "project_id",
-            "endpoint",
-            "iam_endpoint",
-            "auth_token",
-            "access_key",
-            "secret_key",
-            "security_token",
-            "user_name",
-            "password",
-            "domain_name",
-        )
-        values = {name: _check_text(name, given.get(name)) for name in names}
-        for name in HEADER_CREDENTIALS:
-            if values[name] is not None and not all(33 <= ord(char) <= 126 for char in values[name]):
-                # never quote the value: it is a secret
-                raise InputError(
-                    name,
-                    "%s may contain only printable ASCII characters without spaces "
-                    "(it is sent in an HTTP header)" % name,
-                )
-        timeout, retries = params.get("timeout"), params.get("retries")
-        if timeout is None or not 0 < timeout <= 600:
-            raise InputError("timeout", "timeout must be more than 0 and at most 600 seconds, got %r" % timeout)
-        if retries is None or not 0 <= retries <= 10:
-            raise InputError("retries", "retries must be between 0 and 10, got %r" % retries)
-
+        values = _text_values(params, environ)
+        timeout, retries = _limits(params)
         auth_mode, credentials = _auth_mode(values)
-        region = values["region"]
-        endpoint = values["endpoint"]
-        if endpoint is None:
-            if region is None:
-                raise InputError(
-                    "endpoint", "either endpoint (HW_APIG_ENDPOINT) or region (HW_REGION_NAME) is required"
-                )
-            endpoint = default_apig_endpoint(region)
-        endpoint = _validated_base_url("endpoint", endpoint)
-
+        endpoint = _endpoint(
+            "endpoint",
+            values,
+            default_apig_endpoint,
+            "either endpoint (HW_APIG_ENDPOINT) or region (HW_REGION_NAME) is required",
+        )
         iam_endpoint = None
         if auth_mode == AUTH_PASSWORD:
-            iam_endpoint = values["iam_endpoint"]
-            if iam_endpoint is None:
-                if region is None:
-                    raise InputError(
-                        "iam_endpoint", "password sign-in needs iam_endpoint (HW_AUTH_URL) or region (HW_REGION_NAME)"
-                    )
-                iam_endpoint = default_iam_endpoint(region)
-            iam_endpoint = _strip_iam_version(_validated_base_url("iam_endpoint", iam_endpoint))
-
-        project_id = values["project_id"]
-        if project_id is None and not (auth_mode == AUTH_PASSWORD and region):
-            raise InputError(
-                "project_id",
-                "project_id (HW_PROJECT_ID) is required%s"
-                % (
-                    ""
-                    if auth_mode == AUTH_PASSWORD
-                    else " with %s sign-in" % ("token" if auth_mode == AUTH_TOKEN else "AK/SK")
-                ),
+            iam_endpoint = _endpoint(
+                "iam_endpoint",
+                values,
+                default_iam_endpoint,
+                "password sign-in needs iam_endpoint (HW_AUTH_URL) or region (HW_REGION_NAME)",
             )
-        if project_id is not None and not _is_safe_path_segment(project_id):
-            raise InputError(
-                "project_id", "project_id may contain only letters, digits, '-' and '_', got %r" % project_id
-            )
-
-        ca_path = params.get("ca_path")
-        if ca_path is not None and not ca_path.strip():
-            raise InputError("ca_path", "ca_path must not be empty")
-        if ca_path is not None and not os.path.exists(ca_path):
-            raise InputError(
-                "ca_path", "ca_path %r does not exist (give a PEM CA bundle file or a hashed CA directory)" % ca_path
-            )
+            iam_endpoint = _strip_iam_version(iam_endpoint)
         return cls(
-            endpoint,
-            iam_endpoint,
-            project_id,
-            region,
-            auth_mode,
-            credentials,
-            bool(params.get("validate_certs", True)),
-            ca_path,
-            float(timeout),
-            int(retries),
+            endpoint=endpoint,
+            iam_endpoint=iam_endpoint,
+            project_id=_project_id(values, auth_mode),
+            region=values["region"],
+            auth_mode=auth_mode,
+            credentials=credentials,
+            validate_certs=bool(params.get("validate_certs", True)),
+            ca_path=_ca_path(params.get("ca_path")),
+            timeout=timeout,
+            retries=retries,
         )
+
+
+_TEXT_OPTIONS = (
+    "region",
+    "project_id",
+    "endpoint",
+    "iam_endpoint",
+    "auth_token",
+    "access_key",
+    "secret_key",
+    "security_token",
+    "user_name",
+    "password",
+    "domain_name",
+)
+
+
+def _text_values(params, environ):
+    """The text options, credentials from the options or else the environment, each checked as text."""
+    given = dict(params)
+    given.update(credentials_from(params, os.environ if environ is None else environ))
+    values = {name: _check_text(name, given.get(name)) for name in _TEXT_OPTIONS}
+    for name in HEADER_CREDENTIALS:
+        if values[name] is not None and not all(33 <= ord(char) <= 126 for char in values[name]):
+            # never quote the value: it is a secret
+            raise InputError(
+                name,
+                "%s may contain only printable ASCII characters without spaces (it is sent in an HTTP header)" % name,
+            )
+    return values
+
+
+def _limits(params):
+    """``(timeout, retries)`` within the ranges that make sense for one module run."""
+    timeout, retries = params.get("timeout"), params.get("retries")
+    if timeout is None or not 0 < timeout <= 600:
+        raise InputError("timeout", "timeout must be more than 0 and at most 600 seconds, got %r" % timeout)
+    if retries is None or not 0 <= retries <= 10:
+        raise InputError("retries", "retries must be between 0 and 10, got %r" % retries)
+    return float(timeout), int(retries)
+
+
+def _endpoint(option, values, default_for_region, missing):
+    """A base URL: the option's value, or the region's default endpoint (``missing`` says what to give)."""
+    url = values[option]
+    if url is None:
+        if values["region"] is None:
+            raise InputError(option, missing)
+        url = default_for_region(values["region"])
+    return _validated_base_url(option, url)
+
+
+def _project_id(values, auth_mode):
+    """The project in APIG paths; password sign-in by region may leave it to the token's scope."""
+    project_id = values["project_id"]
+    if project_id is None and not (auth_mode == AUTH_PASSWORD and values["region"]):
+        how = (
+            "" if auth_mode == AUTH_PASSWORD else " with %s sign-in" % ("token" if auth_mode == AUTH_TOKEN else "AK/SK")
+        )
+        raise InputError("project_id", "project_id (HW_PROJECT_ID) is required%s" % how)
+    if project_id is not None and not _is_safe_path_segment(project_id):
+        raise InputError("project_id", "project_id may contain only letters, digits, '-' and '_', got %r" % project_id)
+    return project_id
+
+
+def _ca_path(ca_path):
+    if ca_path is not None and not ca_path.strip():
+        raise InputError("ca_path", "ca_path must not be empty")
+    if ca_path is not None and not os.path.exists(ca_path):
+        raise InputError(
+            "ca_path", "ca_path %r does not exist (give a PEM CA bundle file or a hashed CA directory)" % ca_path
+        )
+    return ca_path
 
 
 def _is_safe_path_segment(value):

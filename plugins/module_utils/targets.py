@@ -155,18 +155,10 @@ def address_key(text):
 # ---- parsing --------------------------------------------------------------------------------------------------
 
 
-def _is_ipv4(text):
+def _is_ip(family, text):
+    """Whether ``text`` is an address of ``family``; an IPv6 zone (``fe80::1%eth0``) is for getaddrinfo."""
     try:
-        socket.inet_pton(socket.AF_INET, text)
-    except (OSError, ValueError):
-        return False
-    return True
-
-
-def _is_ipv6(text):
-    address = text.split("%", 1)[0]  # a zone id (fe80::1%eth0) is for getaddrinfo
-    try:
-        socket.inet_pton(socket.AF_INET6, address)
+        socket.inet_pton(family, text.split("%", 1)[0] if family == socket.AF_INET6 else text)
     except (OSError, ValueError):
         return False
     return True
@@ -176,7 +168,7 @@ def parse_host(host):
     """``(host, is_ip)`` for a host without brackets or port; AddressError if it is neither an IP nor a name."""
     if not host:
         raise AddressError("no host")
-    if _is_ipv4(host):
+    if _is_ip(socket.AF_INET, host):
         return host, True
     if _DOTTED_NUMBERS.match(host):
         raise AddressError("%r is not a valid IPv4 address" % host)
@@ -205,7 +197,7 @@ def _split_bracketed(text):
     if close < 0:
         raise AddressError('unclosed "["')
     host, rest = text[1:close], text[close + 1 :]
-    if not _is_ipv6(host):
+    if not _is_ip(socket.AF_INET6, host):
         raise AddressError("%r is not an IPv6 address" % host)
     if not rest:
         return host, None

@@ -22,7 +22,6 @@ extends_documentation_fragment:
   - hwcloud.apig.connection
   - hwcloud.apig.connection.attributes
   - hwcloud.apig.probe.local_probe
-  - hwcloud.apig.probe.checks
 options:
   instance_id:
     description:
