@@ -13,8 +13,12 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv test unit integration sanity sanity-oldest sanity-newest sanity-matrix build-check lint changelog-lint \
-	docs-lint role-doc galaxy-importer ee-check quality demo bench clean
+# Every gate `make test` runs, in this order: the one list of what CI checks (.ci/run calls `make test`).
+# The quality gates install their own pinned tools into .cache/quality/ (requirements-quality-*.txt).
+GATES := style unit integration sanity sanity-oldest sanity-newest build-check lint changelog-lint docs-lint role-doc \
+	galaxy-importer ee-check
+
+.PHONY: help venv test $(GATES) sanity-matrix demo bench clean
 
 help:
 	@echo "make demo   - start the APIG emulator and loopback backends, run the examples, clean up"
@@ -32,10 +36,13 @@ $(LINK):
 	mkdir -p $(dir $(LINK))
 	ln -sfn ../../.. $(LINK)
 
-# Every gate CI runs. The quality gates install their own pinned tools into .cache/quality/ (requirements-quality-*.txt).
-test: venv unit integration sanity sanity-oldest sanity-newest build-check lint changelog-lint docs-lint role-doc \
-	galaxy-importer ee-check
-	@echo "make test: all suites passed"
+test: venv
+	.ci/gates.sh $(GATES)
+
+# One house style (ruff.toml): formatted, and clean of lint findings.
+style: venv
+	$(BIN)/ruff format --check --diff .
+	$(BIN)/ruff check .
 
 unit: venv
 	$(BIN)/pytest tests/unit -q -p no:cacheprovider -n 2
@@ -76,9 +83,6 @@ galaxy-importer: venv
 
 ee-check: venv
 	.ci/quality/ee-check.sh
-
-quality: venv
-	.ci/quality/all.sh
 
 demo: venv
 	$(BIN)/python -m examples.demo

@@ -8,8 +8,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 dest="$work/ansible_collections/hwcloud/apig"
 mkdir -p "$dest"
-# Tracked and new (not ignored) files: what a clean clone would hold, plus work in progress.
-(cd "$repo" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$dest" 2>/dev/null || true)
+# Tracked and new (not ignored) files: what a clean clone would hold, plus work in progress (a file deleted but not
+# yet committed is left out, not an error).
+(cd "$repo" && git ls-files -z --cached --others --exclude-standard \
+  | python3 -c 'import os, sys; sys.stdout.write("".join(p + "\0" for p in sys.stdin.read().split("\0") if os.path.lexists(p)))' \
+  | xargs -0 cp --parents -t "$dest")
 # ansible-test bootstraps pip with a script it downloads; offer it the stand-in for every pip version it may ask for.
 for version in 24_2 25_2; do
   install -D -m 0644 "$repo/.ci/get_pip_standin.py" "$HOME/.ansible/test/cache/get_pip_${version}.py"

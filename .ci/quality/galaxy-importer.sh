@@ -16,5 +16,5 @@ cat "$work/importer.log"
 if [ $status -ne 0 ] || grep -E '^(ERROR|CRITICAL)|Traceback' "$work/importer.log" >/dev/null; then
   echo "galaxy-importer: FAILED (exit $status)" >&2; exit 1
 fi
-warnings=$(grep -c '^WARNING' "$work/importer.log" || true)
+warnings=$(awk '/^WARNING/ {n++} END {print n + 0}' "$work/importer.log")
 echo "galaxy-importer: OK ($warnings warnings)"

@@ -34,7 +34,7 @@ quality_venv() {
     "$python" -m venv "$dir"
     # (pip's complaints about find-links directories that do not exist on this machine are noise: filtered)
     "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements" 2>&1 \
-      | { grep -v "^WARNING: Location '.*' is ignored" || true; } >&2
+      | sed "/^WARNING: Location '.*' is ignored/d" >&2
     echo "$stamp" > "$dir/.stamp"
   fi
   echo "$dir"

@@ -11,8 +11,8 @@ tarball=$(build_tarball "$work/dist" "$venv/bin/ansible-galaxy")
 # variable, must not make the install a silent no-op.
 env -u ANSIBLE_COLLECTIONS_PATH "$venv/bin/ansible-galaxy" collection install --force -p "$work/installed" "$tarball" >/dev/null
 export ANSIBLE_COLLECTIONS_PATH=$work/installed ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
-roles=$(cd "$REPO/roles" 2>/dev/null && ls -d */ 2>/dev/null | tr -d / || true)
-[ -n "$roles" ] || { echo "role-doc: no roles yet"; exit 0; }
+roles=$(find "$REPO/roles" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
+[ -n "$roles" ] || { echo "role-doc: no role under roles/" >&2; exit 1; }
 status=0
 for role in $roles; do
   spec=$REPO/roles/$role/meta/argument_specs.yml
