@@ -89,23 +89,29 @@ options:
     default: {}
     suboptions: &probe_options
       protocol:
-        description: How to probe; see O(hwcloud.apig.backend_probe#module:protocol).
+        description:
+          - How to probe; see O(hwcloud.apig.backend_probe#module:protocol).
+          - When not set, the members of a VPC channel with a health check are probed as that health check probes
+            them (its protocol, path, method, port and accepted C(http_code)); otherwise V(tcp).
+          - Set it to choose yourself; the health check is then not followed at all.
         type: str
         choices: [tcp, tls, http, https]
-        default: tcp
       path:
-        description: Request path for V(http) and V(https); see O(hwcloud.apig.backend_probe#module:path).
+        description:
+          - Request path for V(http) and V(https); see O(hwcloud.apig.backend_probe#module:path).
+          - When not set, the health check's path, or V(/).
         type: str
-        default: /
       method:
-        description: HTTP method; see O(hwcloud.apig.backend_probe#module:method).
+        description:
+          - HTTP method; see O(hwcloud.apig.backend_probe#module:method).
+          - When not set, the health check's method, or V(GET).
         type: str
         choices: [GET, HEAD]
-        default: GET
       expected_status:
-        description: Status codes that count as success; see O(hwcloud.apig.backend_probe#module:expected_status).
+        description:
+          - Status codes that count as success; see O(hwcloud.apig.backend_probe#module:expected_status).
+          - When not set, the health check's C(http_code), or V(200-399).
         type: raw
-        default: 200-399
       body_regex:
         description: What the body must contain; see O(hwcloud.apig.backend_probe#module:body_regex).
         type: str
@@ -150,7 +156,7 @@ options:
         required: true
         choices: [backend_address, vpc_channel]
       backend_address:
-        description: C(host:port) when O(checks[].backend_type=backend_address).
+        description: The backend address, as O(backend_address), when O(checks[].backend_type=backend_address).
         type: str
       vpc_channel_id:
         description: VPC channel ID when O(checks[].backend_type=vpc_channel).
@@ -163,4 +169,7 @@ options:
         description: As O(local_probe); defaults to O(local_probe) (the whole dictionary, not key by key).
         type: dict
         suboptions: *probe_options
+      probe_all_members:
+        description: As O(probe_all_members); defaults to O(probe_all_members).
+        type: bool
 """

@@ -15,6 +15,7 @@ one that does not (``backend_probe``) gets neither, but the same error handling.
 This is the only module_utils file that knows AnsibleModule; the logic it drives is plain Python.
 """
 
+import copy
 import json
 import re
 from urllib.parse import urlsplit
@@ -43,7 +44,8 @@ class ApigModule:
 
     def __init__(self):
         spec = connection_argument_spec() if self.uses_api else {}
-        spec.update(self.argument_spec)
+        # A copy: AnsibleModule fills suboption values into a dict default ({} of local_probe) in place.
+        spec.update(copy.deepcopy(self.argument_spec))
         kwargs = dict(supports_check_mode=True)
         kwargs.update(self.module_kwargs)
         self.ansible = AnsibleModule(argument_spec=spec, **kwargs)

@@ -14,13 +14,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.channels import mirrored_probe_options
+from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import (
     ProbeInputError,
     ProbeSpec,
     probe_option_spec,
 )
-from ansible_collections.hwcloud.apig.plugins.module_utils.targets import AddressError, parse_address
+from ansible_collections.hwcloud.apig.plugins.module_utils.targets import (
+    AddressError,
+    BackendAddress,
+    parse_backend_address,
+)
 
 BACKEND_ADDRESS, VPC_CHANNEL = "backend_address", "vpc_channel"
 BACKEND_TYPES = (BACKEND_ADDRESS, VPC_CHANNEL)
@@ -40,7 +45,8 @@ def check_option_spec(required=False):
         backend_address=dict(type="str"),
         vpc_channel_id=dict(type="str"),
         probe=dict(type="str", choices=list(PROBE_MODES)),
-        local_probe=dict(type="dict", options=probe_option_spec()),
+        local_probe=dict(type="dict", options=probe_option_spec(mirror_health_check=True)),
+        probe_all_members=dict(type="bool"),
     )
 
 
@@ -61,7 +67,32 @@ class CheckSpec:
     backend_address: Optional[str] = None
     vpc_channel_id: Optional[str] = None
     probe: str = REMOTE
-    probe_spec: ProbeSpec = field(default_factory=ProbeSpec)
+    probe_options: dict = field(default_factory=dict)
+    probe_all_members: bool = False
+    backend: Optional[BackendAddress] = None
+
+    def __post_init__(self):
+        self.probe_spec = ProbeSpec.from_params(self.probe_options)
+        if self.backend is None and self.backend_address is not None:
+            self.backend = parse_backend_address(self.backend_address)
+
+    def probe_spec_for(self, health_check=None):
+        """How to probe this check's members: as the user said, or else as the channel's health check does.
+
+        Returns ``(ProbeSpec, port, follows)``: ``port`` is the health check's own port, or None for each member's;
+        ``follows`` says whose choice it is (``health_check`` or ``local_probe``). A protocol the user set means the
+        user chose how to probe: the health check is then not followed at all.
+        """
+        mirrored = {} if self.probe_options.get("protocol") else mirrored_probe_options(health_check)
+        port = mirrored.pop("port", None)
+        follows = "health_check" if mirrored else "local_probe"
+        try:
+            return ProbeSpec.from_params(dict(mirrored, **self.probe_options)), port, follows
+        except ProbeInputError as exc:
+            raise ApigError(
+                "the health check of VPC channel %s cannot be followed by local probes (%s); set local_probe.protocol"
+                % (self.vpc_channel_id, exc)
+            ) from None
 
     def request_body(self):
         """The body of the connectivity check (``CheckBackendConnectivityReq``)."""
@@ -100,7 +131,9 @@ def _backend(params, where):
     if wanted == "vpc_channel_id":
         return None, check_huawei_id(where + wanted, params[wanted])
     try:
-        parse_address(params[wanted])
+        backend = parse_backend_address(params[wanted])
+        if params.get("probe") == LOCAL:
+            backend.local_address((params.get("local_probe") or {}).get("protocol") or "tcp")
     except AddressError as exc:
         raise InputError(where + wanted, "%s%s %r: %s" % (where, wanted, params[wanted], exc)) from None
     return params[wanted], None
@@ -117,21 +150,22 @@ def check_spec_from_params(params, where=""):
             raise InputError(where + option, "%s%s is required" % (where, option))
     instance_id = check_huawei_id(where + "instance_id", params["instance_id"])
     backend_address, vpc_channel_id = _backend(params, where)
-    try:
-        probe_spec = ProbeSpec.from_params(params.get("local_probe") or {})
-    except ProbeInputError as exc:
-        raise InputError("%slocal_probe.%s" % (where, exc.option), "%slocal_probe.%s" % (where, exc)) from None
     name = params.get("name")
     if name is None:
         name = backend_address or vpc_channel_id
     if not _CHECK_NAME.match(name):
         raise InputError(where + "name", "%sname must be 1-128 printable characters" % where)
-    return CheckSpec(
-        name,
-        instance_id,
-        params["backend_type"],
-        backend_address,
-        vpc_channel_id,
-        params.get("probe") or REMOTE,
-        probe_spec,
-    )
+    probe_options = {key: value for key, value in (params.get("local_probe") or {}).items() if value is not None}
+    try:
+        return CheckSpec(
+            name,
+            instance_id,
+            params["backend_type"],
+            backend_address,
+            vpc_channel_id,
+            params.get("probe") or REMOTE,
+            probe_options,
+            bool(params.get("probe_all_members")),
+        )
+    except ProbeInputError as exc:
+        raise InputError("%slocal_probe.%s" % (where, exc.option), "%slocal_probe.%s" % (where, exc)) from None

@@ -37,6 +37,13 @@ USER_AGENT = "hwcloud.apig/%s" % COLLECTION_VERSION
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 MEMBERS_PAGE_LIMIT = 500
 MAX_MEMBER_PAGES = 1000
+# How APIG says that a token is no longer good: expired (APIG.1001), "must be updated" (APIG.0307), or failing
+# verification (APIG.0301, also the code of a bad AK/SK signature, which no sign-in re-issues).
+TOKEN_REFUSED_CODES = ("APIG.1001", "APIG.0307", "APIG.0301")
+# A 404 from the check naming the instance or channel is an answer about them; any other 404 means there is no such API.
+_CHECK_NOT_FOUND_CODES = ("APIG.3030", "APIG.3023")
+# The request id a Huawei service answers with: APIG's, IAM's, and the OpenStack-style one some services use.
+REQUEST_ID_HEADERS = ("X-Request-Id", "X-IAM-Trace-Id", "X-Openstack-Request-Id")
 
 
 def _segment(value):
@@ -54,7 +61,7 @@ class _Response:
 
     @property
     def request_id(self):
-        return self.headers.get("X-Request-Id") or self.headers.get("X-Openstack-Request-Id")
+        return next((self.headers[name] for name in REQUEST_ID_HEADERS if self.headers.get(name)), None)
 
     def json(self, what):
         """The body as a JSON object, or an ApigError that says the answer was not what Huawei documents."""
@@ -76,16 +83,27 @@ class _Response:
         return data
 
 
+_ERROR_FORMS = (("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "message"))
+
+
 def huawei_error_fields(data):
-    """error_code / error_msg from APIG's flat form or IAM's nested {"error": {...}} form."""
+    """``(error_code, error_msg)`` from any of the forms Huawei services answer with, or ``(None, None)``.
+
+    APIG writes ``error_code``/``error_msg``; other services ``errorCode``/``errorMsg`` or ``code``/``message``,
+    at the top level or nested (IAM: ``{"error": {"code", "message"}}``) - the forms huaweicloudsdkcore's
+    exception handler reads, in its order.
+    """
     if not isinstance(data, dict):
         return None, None
-    if "error_code" in data or "error_msg" in data:
-        return data.get("error_code"), data.get("error_msg")
-    nested = data.get("error")
-    if isinstance(nested, dict):
-        code = nested.get("code")
-        return (None if code is None else str(code)), nested.get("message")
+    for code_key, msg_key in _ERROR_FORMS:
+        if code_key in data or msg_key in data:
+            code = data.get(code_key)
+            return (None if code is None else str(code)), data.get(msg_key)
+    for value in data.values():
+        if isinstance(value, dict):
+            found = huawei_error_fields(value)
+            if found != (None, None):
+                return found
     return None, None
 
 
@@ -134,14 +152,47 @@ class ApigClient:
             return self._project_id
 
     def check_backend_connectivity(self, instance_id, body):
-        """POST .../backend/connectivity/check; returns (validated answer, request id)."""
+        """POST .../backend/connectivity/check; returns (validated answer, request id).
+
+        Huawei documents 201, another public SDK expects 200: both are answers. A 404 that names neither the
+        instance nor the channel means this gateway does not offer the check (it left the SDK after 3.0.68).
+        """
         path = "/v2/%s/apigw/instances/%s/backend/connectivity/check" % (
             _segment(self.project_id()),
             _segment(instance_id),
         )
-        response = self._apig_call("POST", path, body=body, expected=(200, 201))
+        try:
+            response = self._apig_call("POST", path, body=body, expected=(200, 201))
+        except ApigError as exc:
+            if exc.status == 404 and exc.error_code not in _CHECK_NOT_FOUND_CODES:
+                raise ApigError(
+                    "the gateway at %s does not offer the backend connectivity check: POST %s answered HTTP 404%s. "
+                    "Check from a host inside the VPC instead (probe: local)"
+                    % (
+                        urlsplit(self.settings.endpoint).netloc,
+                        path,
+                        " %s (%s)" % (exc.error_code, exc.error_msg) if exc.error_code else "",
+                    ),
+                    status=exc.status,
+                    error_code=exc.error_code,
+                    error_msg=exc.error_msg,
+                    request_id=exc.request_id,
+                ) from None
+            raise
         data = response.json("APIG")
         return _validated_check_answer(data, response), response.request_id
+
+    def show_vpc_channel(self, instance_id, vpc_channel_id):
+        """GET .../vpc-channels/{id}: the channel's detail (type, port, member type, health check).
+
+        Huawei Cloud APIG API reference, "Querying VPC Channel Details".
+        """
+        path = "/v2/%s/apigw/instances/%s/vpc-channels/%s" % (
+            _segment(self.project_id()),
+            _segment(instance_id),
+            _segment(vpc_channel_id),
+        )
+        return self._apig_call("GET", path, expected=(200,)).json("APIG")
 
     def list_vpc_channel_members(self, instance_id, vpc_channel_id):
         """Every member of a VPC channel, paging with offset/limit until ``total``.
@@ -207,7 +258,7 @@ class ApigClient:
         response = self._send_with_retries(method, url, headers, payload, sign=True, what="APIG")
         if (
             response.status == 401
-            and huawei_error_fields(self._safe_json(response))[0] == "APIG.1001"
+            and huawei_error_fields(self._safe_json(response))[0] in TOKEN_REFUSED_CODES
             and self.auth.refresh(self)
         ):
             response = self._send_with_retries(method, url, headers, payload, sign=True, what="APIG")
@@ -227,6 +278,8 @@ class ApigClient:
         if error_code is None and error_msg is None:
             snippet = response.body[:120].decode("utf-8", "replace").replace("\n", " ").strip()
             detail = "HTTP %s with no Huawei error body%s" % (response.status, (": %r" % snippet) if snippet else "")
+        elif error_code is None or error_code == str(response.status):  # IAM's nested code repeats the status
+            detail = "HTTP %s: %s" % (response.status, error_msg)
         else:
             detail = "HTTP %s %s: %s" % (response.status, error_code, error_msg)
         if 300 <= response.status < 400:

@@ -16,31 +16,41 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.hwcloud.apig.plugins.module_utils.channels import Channel, plan_members
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import BACKEND_ADDRESS, BOTH, LOCAL, REMOTE
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError
 from ansible_collections.hwcloud.apig.plugins.module_utils.hints import mismatch_hints
-from ansible_collections.hwcloud.apig.plugins.module_utils.probe_engine import run_probes
+from ansible_collections.hwcloud.apig.plugins.module_utils.probe_engine import new_record, run_probes
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import ProbeInputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
     FAILED,
     SUCCESS,
     check_record,
     error_record,
+    local_not_made,
+    local_part,
     summarize_checks,
-    summarize_probes,
 )
-from ansible_collections.hwcloud.apig.plugins.module_utils.targets import format_address
+from ansible_collections.hwcloud.apig.plugins.module_utils.targets import AddressError, format_address
 
 
-def local_prober(targets, spec):
+def local_prober(targets, probe_spec, check_name):
     """Probe targets that came from APIG (a bad one is a failed record, not an input error).
 
     If the probes cannot run at all (this host cannot start the threads asked for), the check could not be made.
     """
     try:
-        return run_probes(targets, spec.probe_spec, invalid="record")
+        return run_probes(targets, probe_spec, invalid="record")
     except ProbeInputError as exc:
-        raise ApigError("local probes of %s could not run: %s" % (spec.name, exc)) from None
+        raise ApigError("local probes of %s could not run: %s" % (check_name, exc)) from None
+
+
+def _how(probe_spec, port, follows):
+    """How this host probed, for the result: the protocol and, for HTTP(S), what counted as an answer."""
+    how = {"protocol": probe_spec.protocol, "port": port, "follows": follows}
+    if probe_spec.protocol in ("http", "https"):
+        how.update(path=probe_spec.path, method=probe_spec.method, expected_status=str(probe_spec.expected_status))
+    return how
 
 
 def _ordered_union(*lists):
@@ -54,9 +64,13 @@ def _ordered_union(*lists):
 
 
 def _with_verdict(record):
-    """check_result, failures and hints from the remote and local parts of one check."""
+    """check_result, failures and hints from the parts of one check that were made.
+
+    A local half that could not be made (a microservice channel, a ``#VAR#`` address) leaves the verdict to the
+    gateway, and a hint says why this host did not probe.
+    """
     remote, local = record["remote"], record["local"]
-    parts = [part for part in (remote, local) if part is not None]
+    parts = [part for part in (remote, local) if part is not None and part.get("made", True)]
     record["failures"] = _ordered_union(*[part["failures"] for part in parts])
     record["check_result"] = FAILED if any(part["check_result"] == FAILED for part in parts) else SUCCESS
     if remote is not None:
@@ -75,16 +89,19 @@ class CheckRunner:
         self.concurrency = max(1, int(concurrency))
         self._clock = clock
         self._sleep = sleep
+        self._channels = {}  # (instance, channel) -> Channel: a channel's detail is read once per run
+        self._channels_lock = threading.Lock()
 
     # ---- one check --------------------------------------------------------------------------------------------
 
     def run_check(self, spec):
         """One attempt at one check; an ApigError becomes an ERROR record, never an exception.
 
-        With ``probe: both`` the gateway is asked on a thread of its own while this host probes.
+        With ``probe: both`` the gateway is asked on a thread of its own while this host probes; when the gateway
+        could not be asked, the check is an ERROR that still shows what this host found.
         """
         record = check_record(spec.describe())
-        remote_box, remote_thread = {}, None
+        remote_box, remote_thread, local_error = {}, None, None
         try:
             if spec.probe == BOTH:
                 remote_thread = threading.Thread(target=self._remote_into, args=(spec, remote_box), daemon=True)
@@ -94,15 +111,19 @@ class CheckRunner:
             if spec.probe in (LOCAL, BOTH):
                 record["local"] = self._local(spec)
         except ApigError as exc:
-            record.update(error_record(exc))
+            local_error = exc
         finally:
             if remote_thread is not None:
                 remote_thread.join()
+        record["remote"] = remote_box.get("answer")
         if "error" in remote_box:
             record.update(error_record(remote_box["error"]))
+        elif local_error is not None:
+            record.update(error_record(local_error))
+        elif spec.probe == LOCAL and not record["local"]["made"]:
+            record["msg"] = "%s: %s" % (spec.name, record["local"]["reason"])
         if record["msg"] is not None:
             return record
-        record["remote"] = remote_box.get("answer")
         return _with_verdict(record)
 
     def _remote_into(self, spec, box):
@@ -112,34 +133,52 @@ class CheckRunner:
         except ApigError as exc:
             box["error"] = exc
 
-    def _local_targets(self, spec):
+    def _channel(self, spec):
+        key = (spec.instance_id, spec.vpc_channel_id)
+        with self._channels_lock:
+            channel = self._channels.get(key)
+        if channel is None:
+            channel = Channel.from_api(spec.vpc_channel_id, self.client.show_vpc_channel(*key))
+            with self._channels_lock:
+                self._channels[key] = channel
+        return channel
+
+    def _local(self, spec):
+        """This host's half: the backend address, or the channel's members as the gateway lists them."""
         if spec.backend_type == BACKEND_ADDRESS:
-            return [spec.backend_address]
+            try:
+                backend = spec.backend.local_address(spec.probe_spec.protocol).hostport
+            except AddressError as exc:
+                return local_not_made("backend_address %s %s" % (spec.backend_address, exc))
+            records = self.prober([backend], spec.probe_spec, spec.name)
+            return local_part(
+                [dict(record, backend=backend, gateway=None, skipped=None) for record in records],
+                _how(spec.probe_spec, None, "local_probe"),
+            )
+        channel = self._channel(spec)
+        why_not = channel.why_members_cannot_be_probed()
+        if why_not:
+            return local_not_made(why_not)
         members = self.client.list_vpc_channel_members(spec.instance_id, spec.vpc_channel_id)
-        targets = []
-        for member in members:
-            host, port = (member or {}).get("host"), (member or {}).get("port")
-            if (
-                not isinstance(host, str)
-                or not host
-                or isinstance(port, bool)
-                or not isinstance(port, int)
-                or not 0 < port < 65536
-            ):
-                raise ApigError(
-                    "VPC channel %s has a member without a usable host and port (%r, %r)"
-                    % (spec.vpc_channel_id, host, port)
-                )
-            targets.append(format_address(host, port))
-        if not targets:
+        if not members:
             raise ApigError(
                 "VPC channel %s has no members, so there is nothing to probe from this host" % spec.vpc_channel_id
             )
-        return targets
-
-    def _local(self, spec):
-        records = self.prober(self._local_targets(spec), spec)
-        return dict(summarize_probes(records), results=records)
+        probe_spec, health_port, follows = spec.probe_spec_for(channel.health_check)
+        planned = plan_members(channel, members, spec.probe_all_members)
+        to_probe = [member for member in planned if not member.skip]
+        probed = iter(
+            self.prober([format_address(m.host, health_port or m.port) for m in to_probe], probe_spec, spec.name)
+        )
+        records = []
+        for member in planned:
+            if member.skip:
+                records.append(
+                    dict(new_record(member.label), backend=member.backend, gateway=member.gateway, skipped=member.skip)
+                )
+            else:
+                records.append(dict(next(probed), backend=member.backend, gateway=member.gateway, skipped=None))
+        return local_part(records, _how(probe_spec, health_port, follows))
 
     # ---- many checks, waiting for late backends ----------------------------------------------------------------
 

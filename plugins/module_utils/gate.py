@@ -49,6 +49,16 @@ def checks_from_run(run, configured_checks):
     return records
 
 
+def _local_summary(check):
+    """What this host found, for a check whose gateway half failed: the local half is still worth showing."""
+    local = check.get("local")
+    if not isinstance(local, dict) or not local.get("made"):
+        return ""
+    probed = [record for record in local.get("results") or [] if not record.get("skipped")]
+    reached = sum(1 for record in probed if record.get("ok"))
+    return "; this host reached %d of %d backends" % (reached, len(probed))
+
+
 def _error_detail(check):
     """Why a check was not made: Huawei's code (unless the message already has it), the message, the request id."""
     msg = check.get("msg") or "could not be made"
@@ -56,7 +66,7 @@ def _error_detail(check):
     text = ("%s %s" % (code, msg)) if code and code not in msg else msg
     if check.get("request_id"):
         text += " (request %s)" % check["request_id"]
-    return text
+    return text + _local_summary(check)
 
 
 def _detail(check):

@@ -3,34 +3,39 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Where the problem lies, when the gateway and this host disagree about a backend.
 
-The gateway's ``failures`` and the targets probed here are compared by ``targets.address_key``, so that two
-spellings of one backend (IPv6 forms, case, a trailing dot) are the same backend.
+The gateway's ``failures`` and the backends probed here are compared by ``targets.address_key``, so that two
+spellings of one backend (IPv6 forms, case, a trailing dot) are the same backend. When the gateway names an
+address this host did not probe (a domain's resolved IP, say), the hint says so instead of guessing.
 """
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import FAILED
 from ansible_collections.hwcloud.apig.plugins.module_utils.targets import address_key
 
 # The gateway probes backends from this range; a security group that does not admit it is the classic cause of
-# "works from the host, FAILED from APIG" (Huawei Cloud: APIG user guide, VPC channel health checks).
+# "works from the host, FAILED from APIG" (Huawei Cloud APIG user guide, "VPC Channel" health checks).
 GATEWAY_SOURCE_RANGE = "100.125.0.0/16"
 
 
 def mismatch_hints(remote, local):
     """Sentences that say where the problem lies, from what the gateway and this host each reached."""
-    local_targets = [record["target"] for record in local["results"]]
-    local_failed = {address_key(target) for target in local["failures"]}
+    if not local.get("made", True):
+        return ["This host did not probe: %s. The verdict is the gateway's alone." % local["reason"]]
+    probed = [record.get("backend") or record["target"] for record in local["results"] if not record.get("skipped")]
+    probed_keys = {address_key(backend) for backend in probed}
+    local_failed = {address_key(backend) for backend in local["failures"]}
     remote_failed = {address_key(failure) for failure in remote["failures"]}
     if remote["check_result"] == FAILED and not remote_failed:
-        remote_failed = {address_key(target) for target in local_targets}
+        remote_failed = set(probed_keys)
     gateway_only, host_only, both = [], [], []
-    for target in local_targets:
-        key = address_key(target)
+    for backend in probed:
+        key = address_key(backend)
         if key in remote_failed and key in local_failed:
-            both.append(target)
+            both.append(backend)
         elif key in remote_failed:
-            gateway_only.append(target)
+            gateway_only.append(backend)
         elif key in local_failed:
-            host_only.append(target)
+            host_only.append(backend)
+    untried = [failure for failure in remote["failures"] if address_key(failure) not in probed_keys]
     hints = []
     if gateway_only:
         hints.append(
@@ -46,5 +51,11 @@ def mismatch_hints(remote, local):
         hints.append(
             "Neither the gateway nor this host reaches %s: the backend is likely down or not listening."
             % ", ".join(both)
+        )
+    if untried:
+        hints.append(
+            "The gateway could not reach %s, an address this host did not probe (it probed %s): compare the two "
+            "names, for example a domain and the address it resolves to, before drawing a conclusion."
+            % (", ".join(untried), ", ".join(probed) or "nothing")
         )
     return hints

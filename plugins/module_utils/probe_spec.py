@@ -36,9 +36,18 @@ class ProbeInputError(ValueError):
         super().__init__("%s: %s" % (option, message))
 
 
-def probe_option_spec():
-    """The argument spec of the local probe options (documented in ``backend_probe`` and the role)."""
-    return dict(
+# How a VPC channel's own health check probes (protocol, path, method, accepted codes): where local probes may
+# follow it, these options have no default, so that "not set" can be told from "set to the default".
+HEALTH_CHECK_OPTIONS = ("protocol", "path", "method", "expected_status")
+
+
+def probe_option_spec(mirror_health_check=False):
+    """The argument spec of the local probe options (documented in ``backend_probe`` and the role).
+
+    ``mirror_health_check``: the spec of ``backend_connectivity``'s ``local_probe``, where the options that a
+    channel's health check can supply have no default (``ProbeSpec`` applies the same defaults later).
+    """
+    spec = dict(
         protocol=dict(type="str", choices=list(PROTOCOLS), default="tcp"),
         path=dict(type="str", default="/"),
         method=dict(type="str", choices=list(METHODS), default="GET"),
@@ -51,6 +60,10 @@ def probe_option_spec():
         timeout=dict(type="float", default=DEFAULT_TIMEOUT),
         concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
     )
+    if mirror_health_check:
+        for name in HEALTH_CHECK_OPTIONS:
+            del spec[name]["default"]
+    return spec
 
 
 def _positive_number(option, value, allow_zero=False):

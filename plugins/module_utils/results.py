@@ -53,6 +53,42 @@ def summarize_probes(records):
     return {"check_result": verdict(failures), "failures": failures}
 
 
+def local_part(records, probe=None):
+    """This host's half of a check: every record, its verdict, and the failing backends as APIG names them.
+
+    A record carries the probe engine's fields plus ``backend`` (the address the gateway knows the backend by),
+    ``gateway`` (the gateway's view of a channel member, or None) and ``skipped`` (why it was not probed, or None).
+    Skipped records are neither failures nor successes; when nothing at all was probed, the half was not made.
+    """
+    probed = [record for record in records if not record.get("skipped")]
+    if not probed:
+        reasons = sorted({record["skipped"] for record in records})
+        return local_not_made("every backend was skipped: %s" % "; ".join(reasons), records)
+    failures = [record.get("backend") or record["target"] for record in probed if not record["ok"]]
+    return {
+        "made": True,
+        "reason": None,
+        "check_result": verdict(failures),
+        "failures": failures,
+        "results": records,
+        "skipped": len(records) - len(probed),
+        "probe": probe,
+    }
+
+
+def local_not_made(reason, records=()):
+    """This host's half of a check when it could not be made, and why (the check's verdict is then not its)."""
+    return {
+        "made": False,
+        "reason": reason,
+        "check_result": None,
+        "failures": [],
+        "results": list(records),
+        "skipped": len(records),
+        "probe": None,
+    }
+
+
 def summarize_checks(records):
     """The batch verdict: SUCCESS only if every check was made and succeeded; failures prefixed by check name."""
     failures = ["%s: %s" % (record["name"], failure) for record in records for failure in record["failures"]]

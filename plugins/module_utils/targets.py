@@ -7,7 +7,9 @@ Addresses arrive in several forms, and the same backend must be recognised in al
 
 * ``host:port`` and ``[v6]:port``: APIG's ``failures``, the ``backend_address`` option, probe targets;
 * a host without a port, the port then coming from the scheme (80 for HTTP, 443 for HTTPS);
-* ``http(s)://host[:port][/path]``: probe targets that choose their own protocol and path.
+* ``http(s)://host[:port][/path]``: probe targets that choose their own protocol and path;
+* a backend address as APIG takes it (``backend_api.url_domain``, the check's ``backend_address``): a domain or IP
+  with an optional port, where ``#name#`` stands for an environment variable that APIG resolves per environment.
 
 A host is an IPv4 address, a bracketed IPv6 address (with an optional zone, ``[fe80::1%eth0]``), or a DNS name
 whose labels may contain ``_`` (service names such as ``my_host.internal`` are common behind gateways).
@@ -25,6 +27,12 @@ from urllib.parse import urlsplit
 
 PROTOCOLS = ("tcp", "tls", "http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# A backend address without a port is served on 80 (HTTP) or 443 (HTTPS); local probes follow suit.
+PROBE_DEFAULT_PORTS = {"tcp": 80, "http": 80, "tls": 443, "https": 443}
+MAX_BACKEND_ADDRESS = 255  # APIG's limit for backend_api.url_domain
+# An APIG environment variable: 3-32 letters, digits, '-' and '_', starting with a letter; written #name#.
+_VARIABLE = re.compile(r"#([A-Za-z][A-Za-z0-9_-]{2,31})#")
+_PORT_VARIABLE = re.compile(r":#[A-Za-z][A-Za-z0-9_-]{2,31}#\Z")
 _SHOWN_PROBLEMS = 10
 _NO_PORT = "no port (expected host:port, [v6]:port or http(s)://host[:port]/path)"
 
@@ -299,3 +307,50 @@ def parse_targets(texts, default_protocol="tcp"):
     if problems:
         raise InvalidTargetError(problems)
     return parsed
+
+
+# ---- backend addresses as APIG takes them ----------------------------------------------------------------------
+
+
+class BackendAddress:
+    """A backend address as APIG takes it: sent to the gateway exactly as written, probed locally when it can be.
+
+    ``variables`` are the names of the ``#name#`` environment variables it uses; such an address means something
+    only in an APIG environment, which resolves them (discovery does; see ``api_backend_info``).
+    """
+
+    __slots__ = ("text", "variables")
+
+    def __init__(self, text, variables):
+        self.text = text
+        self.variables = variables
+
+    def local_address(self, protocol):
+        """The ``Address`` local probes connect to: without a port, the protocol's (80, or 443 for TLS/HTTPS)."""
+        if self.variables:
+            raise AddressError(
+                "uses the environment variable%s %s, which only an APIG environment resolves; local probes need "
+                "the address itself (api_backend_info resolves variables per environment)"
+                % ("s" if len(self.variables) > 1 else "", ", ".join("#%s#" % name for name in self.variables))
+            )
+        return parse_address(self.text, default_port=PROBE_DEFAULT_PORTS[protocol])
+
+
+def parse_backend_address(text):
+    """A ``BackendAddress``: a domain or IP with an optional port, ``#name#`` variables allowed; else AddressError."""
+    _check_text(text)
+    if len(text) > MAX_BACKEND_ADDRESS:
+        raise AddressError("is longer than the %d characters APIG accepts" % MAX_BACKEND_ADDRESS)
+    if "://" in text:
+        raise AddressError("is a URL; give the address as host:port")
+    variables = _VARIABLE.findall(text)
+    if "#" in _VARIABLE.sub("", text):
+        raise AddressError(
+            "has a '#' that does not enclose an environment variable name (#name#: 3-32 letters, digits, '-' or "
+            "'_', starting with a letter)"
+        )
+    # A variable stands for a port when it is all of the port, else for (part of) a host name: the rest of the
+    # address is checked with a placeholder of that shape in its place.
+    shape = _VARIABLE.sub("v", _PORT_VARIABLE.sub(":1", text))
+    parse_address(shape, default_port=PROBE_DEFAULT_PORTS["tcp"])
+    return BackendAddress(text, variables)

@@ -37,7 +37,12 @@ options:
     choices: [backend_address, vpc_channel]
   backend_address:
     description:
-      - The backend as C(host:port) or C([IPv6]:port). Required when O(backend_type=backend_address).
+      - The backend as APIG takes it (C(backend_api.url_domain)) - a domain or IP with an optional port
+        (C(api.example.com), C(10.1.2.3:8080), C([2001:db8::1]:443)), where C(#name#) stands for an environment
+        variable - sent to the gateway exactly as given. Required when O(backend_type=backend_address).
+      - Local probes connect to it on its port, or without one on 80 (V(tcp), V(http)) or 443 (V(tls), V(https)).
+        An address with a C(#name#) variable cannot be probed locally (only an APIG environment resolves it);
+        O(probe=local) refuses it, and with O(probe=both) the local half says why it was not made.
     type: str
   vpc_channel_id:
     description:
@@ -51,6 +56,14 @@ options:
     type: str
     choices: [remote, local, both]
     default: remote
+  probe_all_members:
+    description:
+      - Also probe, from this host, the members of a VPC channel that the gateway sends no traffic to
+        (C(status) 2, unavailable) and backup members (C(is_backup)).
+      - By default they are not probed; they appear in C(local.results) with C(skipped) saying why, and are counted
+        in C(local.skipped). A member without a usable address (an ECS member with no IP) is always skipped.
+    type: bool
+    default: false
   concurrency:
     description:
       - How many checks of O(checks) run at once.
@@ -154,9 +167,43 @@ remote:
   returned: when O(probe) is V(remote) or V(both), without O(checks)
   type: dict
 local:
-  description: This host's probes (C(check_result), C(failures), C(results) with one record per target).
+  description: This host's probes.
   returned: when O(probe) is V(local) or V(both), without O(checks)
   type: dict
+  contains:
+    made:
+      description:
+        - Whether this host probed at all. It cannot for a microservice or reference VPC channel (whose members
+          only the gateway can enumerate), for an address with a C(#name#) variable, or when every member is
+          skipped; C(reason) then says why, and with O(probe=both) the verdict is the gateway's.
+      type: bool
+    reason:
+      description: Why this host did not probe, when C(made) is false.
+      type: str
+    check_result:
+      description: V(SUCCESS) or V(FAILED) from this host's probes; null when C(made) is false.
+      type: str
+    failures:
+      description: The unreachable backends, as APIG names them (C(host:port), the member's own port or the channel's).
+      type: list
+      elements: str
+    skipped:
+      description: How many members were not probed (unavailable, backup, or without an address).
+      type: int
+    probe:
+      description:
+        - How this host probed - C(protocol), C(port) (the health check's own, or null for each member's port),
+          C(follows) (V(health_check) when the channel's own health check was followed, else V(local_probe)), and for
+          HTTP(S) C(path), C(method) and C(expected_status).
+      type: dict
+    results:
+      description:
+        - One record per backend, with every key of M(hwcloud.apig.backend_probe)'s C(results), and C(backend) (the
+          address APIG names it by), C(gateway) (the gateway's view of a channel member - C(id), C(status),
+          C(health_status) with null reported as V(unknown), C(is_backup), C(weight), C(member_group_name),
+          C(ecs_id), C(ecs_name) - or null) and C(skipped) (why it was not probed, or null).
+      type: list
+      elements: dict
 hints:
   description: Where the problem likely lies when the gateway and this host disagree.
   returned: success
@@ -227,7 +274,8 @@ class BackendConnectivityModule(ApigModule):
         backend_address=dict(type="str"),
         vpc_channel_id=dict(type="str"),
         probe=dict(type="str", choices=list(PROBE_MODES), default=REMOTE),
-        local_probe=dict(type="dict", options=probe_option_spec(), default={}),
+        local_probe=dict(type="dict", options=probe_option_spec(mirror_health_check=True), default={}),
+        probe_all_members=dict(type="bool", default=False),
         checks=dict(type="list", elements="dict", options=check_option_spec(required=True)),
         concurrency=dict(type="int", default=20),
         wait_timeout=dict(type="float", default=0),
@@ -253,7 +301,7 @@ class BackendConnectivityModule(ApigModule):
             raise InputError("wait_timeout", "wait_timeout must be between 0 and 3600 seconds")
         if not 0 < params["wait_interval"] <= 600:
             raise InputError("wait_interval", "wait_interval must be more than 0 and at most 600 seconds")
-        defaults = {"probe": params["probe"], "local_probe": params["local_probe"]}
+        defaults = {key: params[key] for key in ("probe", "local_probe", "probe_all_members")}
         if params["checks"] is None:
             self.specs = [check_spec_from_params(dict(defaults, **{key: params[key] for key in CHECK_KEYS}))]
             return

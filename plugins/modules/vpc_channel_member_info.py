@@ -9,7 +9,7 @@ module: vpc_channel_member_info
 short_description: List the members (backend servers) of a Huawei Cloud APIG VPC channel
 version_added: 0.1.0
 description:
-  - Reads every member of a VPC channel (load-balance channel), paging through
+  - Reads a VPC channel's detail (type, port, member type, health check) and every member of it, paging through
     C(GET /v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}/members) until C(total).
   - These are the backends that local probes target for O(hwcloud.apig.backend_connectivity#module:backend_type=vpc_channel).
 author:
@@ -59,7 +59,7 @@ members:
       description: IP address or host name of the backend.
       type: str
     port:
-      description: Port the channel forwards to.
+      description: Port the channel forwards to; C(0) means the channel's port.
       type: int
     weight:
       description: Load-balancing weight.
@@ -71,7 +71,9 @@ members:
       description: C(1) available, C(2) unavailable.
       type: int
     health_status:
-      description: C(healthy), C(unhealthy) or C(unknown), from the channel's own health check.
+      description:
+        - C(healthy), C(unhealthy) or C(unknown), from the channel's own health check, as APIG returns it
+          (often null, which means unknown - never healthy).
       type: str
     member_group_name:
       description: Name of the member group.
@@ -100,6 +102,53 @@ members:
       status: 1
       health_status: healthy
       vpc_channel_id: 3019f57095a94ec885031a16d3156f12
+channel:
+  description:
+    - The channel's detail, as the collection reads it from
+      C(GET /v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}).
+  returned: success
+  type: dict
+  contains:
+    id:
+      description: Channel ID.
+      type: str
+    name:
+      description: Channel name.
+      type: str
+    port:
+      description: The channel's host port; a member whose own C(port) is 0 is served on it.
+      type: int
+    member_type:
+      description: V(ip) or V(ecs).
+      type: str
+    vpc_channel_type:
+      description:
+        - V(builtin) (members are servers), V(microservice) (members come from a service registry) or V(reference)
+          (it uses another channel's members). From the older C(type) field (2 server, 3 microservice) when APIG
+          gives only that.
+      type: str
+    status:
+      description: C(1) normal, C(2) abnormal.
+      type: int
+    health_check:
+      description:
+        - The channel's own health check (C(vpc_health_config)) as APIG returns it - C(protocol), C(path),
+          C(method), C(port), C(http_code), C(threshold_normal), C(threshold_abnormal), C(time_interval),
+          C(timeout), C(status) - or null when it has none.
+      type: dict
+  sample:
+    id: 3019f57095a94ec885031a16d3156f12
+    name: orders
+    port: 8080
+    member_type: ip
+    vpc_channel_type: builtin
+    status: 1
+    health_check:
+      protocol: HTTP
+      path: /health
+      method: GET
+      port: 0
+      http_code: "200-299"
 total:
   description: Number of members.
   returned: success
@@ -108,6 +157,7 @@ total:
 """
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import ApigModule
+from ansible_collections.hwcloud.apig.plugins.module_utils.channels import Channel
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_huawei_id
 
 
@@ -122,8 +172,10 @@ class VpcChannelMemberInfoModule(ApigModule):
             check_huawei_id(option, self.params[option])
 
     def run(self, client):
-        members = client.list_vpc_channel_members(self.params["instance_id"], self.params["vpc_channel_id"])
-        return {"members": members, "total": len(members)}
+        key = (self.params["instance_id"], self.params["vpc_channel_id"])
+        channel = Channel.from_api(key[1], client.show_vpc_channel(*key))
+        members = client.list_vpc_channel_members(*key)
+        return {"channel": channel.describe(), "members": members, "total": len(members)}
 
 
 def main():

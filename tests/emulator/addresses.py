@@ -54,27 +54,46 @@ def parse_port(text):
     return port
 
 
-def parse_backend_address(text):
-    """Split ``host:port`` / ``[v6]:port`` into ``(host, port)``; ValueError when malformed.
+VARIABLE_RE = re.compile(r"#[A-Za-z][A-Za-z0-9_-]{2,31}#")
+DEFAULT_PORT = 80  # a backend address without a port is served on 80 (HTTP)
 
-    A bare IPv6 address without brackets is rejected because its last group
-    cannot be told apart from a port, which is also why APIG wants brackets.
+
+def has_variable(text):
+    """True when ``text`` uses an environment variable written ``#name#`` (APIG resolves them per environment)."""
+    return isinstance(text, str) and bool(VARIABLE_RE.search(text))
+
+
+def parse_backend_address(text):
+    """Split a backend address as APIG takes it into ``(host, port)``; ValueError when malformed.
+
+    A domain or IP with an optional port (80 when absent), ``[v6]`` or ``[v6]:port`` for IPv6. A bare IPv6
+    address without brackets is rejected because its last group cannot be told apart from a port, which is
+    also why APIG wants brackets. ``#name#`` variables stand for a host or a port and are checked for shape only.
     """
-    if not isinstance(text, str) or not text or text != text.strip():
-        raise ValueError("backend address must be a non-empty string without surrounding blanks")
-    if text.startswith("["):
-        end = text.find("]")
-        if end < 0 or text[end + 1 : end + 2] != ":":
-            raise ValueError("IPv6 address must be written [address]:port")
-        host = text[1:end]
+    if not isinstance(text, str) or not text or text != text.strip() or len(text) > 255:
+        raise ValueError(
+            "backend address must be a non-empty string without surrounding blanks, at most 255 characters"
+        )
+    shape = VARIABLE_RE.sub("1", text) if re.search(r":#[^#]+#$", text) else text
+    shape = VARIABLE_RE.sub("v", shape)
+    if "#" in shape:
+        raise ValueError("'#' must enclose a variable name")
+    if shape.startswith("["):
+        end = shape.find("]")
+        rest = shape[end + 1 :] if end >= 0 else None
+        if rest is None or (rest and not rest.startswith(":")):
+            raise ValueError("IPv6 address must be written [address] or [address]:port")
+        host = shape[1:end]
         try:
             ipaddress.IPv6Address(host)
         except ValueError:
             raise ValueError("%r is not an IPv6 address" % host) from None
-        return host, parse_port(text[end + 2 :])
-    host, sep, port_text = text.rpartition(":")
-    if not sep or not host:
-        raise ValueError("backend address must be host:port")
+        return host, parse_port(rest[1:]) if rest else DEFAULT_PORT
+    host, sep, port_text = shape.rpartition(":")
+    if not sep:
+        host, port_text = shape, None
+    if not host:
+        raise ValueError("backend address has no host")
     if ":" in host:
         raise ValueError("IPv6 address must be written [address]:port")
     if _DOTTED_RE.match(host):
@@ -84,7 +103,7 @@ def parse_backend_address(text):
             raise ValueError("%r is not an IPv4 address" % host) from None
     elif not is_hostname(host):
         raise ValueError("%r is not a valid host name" % host)
-    return host, parse_port(port_text)
+    return host, DEFAULT_PORT if port_text is None else parse_port(port_text)
 
 
 def format_address(host, port):

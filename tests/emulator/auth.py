@@ -63,7 +63,7 @@ class Authenticator:
         if record is None:
             raise errors.token_incorrect()
         if record.expired(None if now is None else now.timestamp()):
-            raise errors.token_expired()
+            raise errors.token_expired(self.config.token_expired_code)
         if not record.permitted:
             raise errors.no_permission("token is not permitted to call APIG")
         if record.project_id != project_id:

@@ -14,7 +14,26 @@ import yaml
 
 from tests.emulator.addresses import is_ip_literal, parse_backend_address
 
-HEALTH_STATUSES = ("healthy", "unhealthy", "unknown")
+HEALTH_STATUSES = ("healthy", "unhealthy", "unknown", None)  # None: answered as null, as real gateways often do
+CHANNEL_TYPES = ("builtin", "microservice", "reference")
+LEGACY_TYPES = {"builtin": 2, "microservice": 3, "reference": 2}  # the older ``type`` field
+MEMBER_TYPES = ("ip", "ecs")
+HEALTH_CHECK_KEYS = (
+    "protocol",
+    "path",
+    "method",
+    "port",
+    "http_code",
+    "threshold_normal",
+    "threshold_abnormal",
+    "time_interval",
+    "timeout",
+    "status",
+    "enable_client_ssl",
+)
+CHECK_STATUSES = (200, 201)
+TOKEN_EXPIRED_CODES = ("APIG.1001", "APIG.0307", "APIG.0301")
+ERROR_STYLES = ("apig", "camel", "code", "nested")
 BACKEND_KINDS = ("open", "http", "closed", "blackhole")
 DEFAULT_CHECK_TIMEOUT = 2.0
 DEFAULT_TOKEN_TTL = 86400
@@ -116,6 +135,8 @@ class Member:
 
     ``host``/``port`` may be left out in favour of ``backend: <name>``; the
     emulator then fills them in when it starts the named loopback helper.
+    ``host: null`` is a member without an address (an ECS member whose IP the
+    API does not give); ``port: 0`` is a member served on the channel's port.
     """
 
     FIELDS = (
@@ -145,16 +166,16 @@ class Member:
         else:
             if "host" not in data or "port" not in data:
                 raise ConfigError("%s: host and port are required (or backend: <name>)" % where)
-            self.host = _token_value(where + ".host", data["host"])
-            self.port = _int(where + ".port", data["port"], None, 1, 65535)
+            self.host = None if data["host"] is None else _token_value(where + ".host", data["host"])
+            self.port = _int(where + ".port", data["port"], None, 0, 65535)
         generated = hashlib.sha256(("%s/%d" % (channel_id, index)).encode("utf-8")).hexdigest()[:32]
         self.id = _string(where + ".id", data.get("id", generated), _ID_RE)
         self.weight = _int(where + ".weight", data.get("weight"), 1, 0, 10000)
         self.is_backup = _bool(where + ".is_backup", data.get("is_backup"), False)
         self.status = _int(where + ".status", data.get("status"), 1, 1, 2)
-        self.health_status = _optional_string(where + ".health_status", data.get("health_status"), "healthy")
+        self.health_status = data["health_status"] if "health_status" in data else "healthy"
         if self.health_status not in HEALTH_STATUSES:
-            raise ConfigError("%s.health_status must be one of %s" % (where, ", ".join(HEALTH_STATUSES)))
+            raise ConfigError("%s.health_status must be one of healthy, unhealthy, unknown or null" % where)
         self.member_group_name = _optional_string(where + ".member_group_name", data.get("member_group_name"))
         self.member_group_id = _optional_string(where + ".member_group_id", data.get("member_group_id"))
         self.ecs_id = _optional_string(where + ".ecs_id", data.get("ecs_id"))
@@ -182,19 +203,75 @@ class Member:
 
 
 class VpcChannel:
-    """A load-balance channel and its members, in the order they are listed."""
+    """A load-balance channel: its detail, its members in the order they are listed, its health check.
+
+    ``vpc_channel_type`` ``microservice`` and ``reference`` channels list no members: the gateway reaches the
+    service ``instances`` (its registry's, or the referenced channel's) that only it can see. ``legacy_type``
+    answers only the older ``type`` field (2 server, 3 microservice), as older gateways do.
+    """
+
+    KEYS = (
+        "id",
+        "name",
+        "members",
+        "port",
+        "member_type",
+        "vpc_channel_type",
+        "legacy_type",
+        "balance_strategy",
+        "status",
+        "health_check",
+        "instances",
+    )
 
     def __init__(self, where, data, created):
-        _check_keys(where, data, ("id", "name", "members"), ("id",))
+        _check_keys(where, data, self.KEYS, ("id",))
         self.id = _string(where + ".id", data["id"], _ID_RE)
         self.name = _optional_string(where + ".name", data.get("name"), self.id)
+        self.port = _int(where + ".port", data.get("port"), 80, 1, 65535)
+        self.member_type = _choice(where + ".member_type", data.get("member_type"), MEMBER_TYPES, "ip")
+        self.kind = _choice(where + ".vpc_channel_type", data.get("vpc_channel_type"), CHANNEL_TYPES, "builtin")
+        self.legacy_type = _bool(where + ".legacy_type", data.get("legacy_type"), False)
+        self.balance_strategy = _int(where + ".balance_strategy", data.get("balance_strategy"), 1, 1, 4)
+        self.status = _int(where + ".status", data.get("status"), 1, 1, 2)
+        self.health_check = _health_check(where + ".health_check", data.get("health_check"))
+        self.created = created
         self.members = [
             Member("%s.members[%d]" % (where, i), m, self.id, i, created)
             for i, m in enumerate(_sequence(where + ".members", data.get("members")))
         ]
+        self.instances = [
+            Member("%s.instances[%d]" % (where, i), m, self.id, 1000 + i, created)
+            for i, m in enumerate(_sequence(where + ".instances", data.get("instances")))
+        ]
+        if self.kind != "builtin" and self.members:
+            raise ConfigError("%s: a %s channel lists no members; give its instances" % (where, self.kind))
         ids = [member.id for member in self.members]
         if len(set(ids)) != len(ids):
             raise ConfigError("%s: member ids must be unique" % where)
+
+    def gateway_endpoints(self):
+        """``(host, port)`` of everything the gateway reaches through this channel (port 0: the channel's)."""
+        servers = self.members if self.kind == "builtin" else self.instances
+        return [(server.host, server.port or self.port) for server in servers if server.host]
+
+
+def _choice(where, value, allowed, default):
+    if value is None:
+        return default
+    if value not in allowed:
+        raise ConfigError("%s must be one of %s" % (where, ", ".join(allowed)))
+    return value
+
+
+def _health_check(where, data):
+    """A channel's ``vpc_health_config`` as the config gives it (None: the channel has none)."""
+    if data is None:
+        return None
+    _check_keys(where, data, HEALTH_CHECK_KEYS, ("protocol",))
+    if data["protocol"] not in ("TCP", "HTTP", "HTTPS"):
+        raise ConfigError("%s.protocol must be TCP, HTTP or HTTPS" % where)
+    return dict(data)
 
 
 class Instance:
@@ -316,10 +393,23 @@ class EmulatorConfig:
         "hosts",
         "blocked_from_gateway",
         "backends",
+        "check_status",
+        "connectivity_check",
+        "error_style",
+        "token_expired_code",
     )
 
     def __init__(self, data):
         _check_keys("config", data, self.TOP_LEVEL, ("projects",))
+        # How this gateway answers: the check's success status (201 in Huawei's reference, 200 in another SDK),
+        # whether it offers the check at all (a gateway without it answers 404 APIG.0101), the form of its error
+        # bodies, and the code an expired token gets (APIG.1001, or APIG.0307 / APIG.0301 as gateways also say).
+        self.check_status = _choice("check_status", data.get("check_status"), CHECK_STATUSES, 201)
+        self.connectivity_check = _bool("connectivity_check", data.get("connectivity_check"), True)
+        self.error_style = _choice("error_style", data.get("error_style"), ERROR_STYLES, "apig")
+        self.token_expired_code = _choice(
+            "token_expired_code", data.get("token_expired_code"), TOKEN_EXPIRED_CODES, "APIG.1001"
+        )
         created = utc_timestamp()
         self.projects = {}
         for i, item in enumerate(_sequence("projects", data["projects"])):
@@ -377,11 +467,12 @@ class EmulatorConfig:
         return hosts
 
     def members(self):
-        """Every member of every channel (used to bind ``backend:`` references)."""
+        """Every member and service instance of every channel (used to bind ``backend:`` references)."""
         for project in self.projects.values():
             for instance in project.instances.values():
                 for channel in instance.vpc_channels.values():
                     yield from channel.members
+                    yield from channel.instances
 
     def project_by_name(self, name):
         """The project whose name (region) is ``name``, or None."""

@@ -7,6 +7,10 @@ collection compare against these exact strings.
 """
 
 INVALID_PARAMETER = "Invalid parameter value,parameterName:%s. Please refer to the support documentation"
+
+# The forms of an error body that Huawei services answer with (huaweicloudsdkcore's exception handler reads all):
+# APIG's own, camelCase, code/message, and nested under "error" (IAM's shape).
+ERROR_STYLES = ("apig", "camel", "code", "nested")
 AKSK_FAILED = "Incorrect IAM authentication information: verify aksk signature fail"
 
 
@@ -26,8 +30,14 @@ class ApigError(Exception):
         self.headers = dict(headers or {})
         self.detail = detail
 
-    def body(self):
-        """The JSON body, exactly the two keys the contract names."""
+    def body(self, style="apig"):
+        """The JSON body in one of ``ERROR_STYLES``; APIG's own is ``{"error_code", "error_msg"}``."""
+        if style == "camel":
+            return {"errorCode": self.code, "errorMsg": self.message}
+        if style == "code":
+            return {"code": self.code, "message": self.message}
+        if style == "nested":
+            return {"error": {"code": self.code, "message": self.message}}
         return {"error_code": self.code, "error_msg": self.message}
 
 
@@ -42,7 +52,7 @@ class IamError(Exception):
         self.message = message
         self.headers = dict(headers or {})
 
-    def body(self):
+    def body(self, style=None):  # pylint: disable=unused-argument  # IAM has one form, whatever style APIG uses
         """The JSON body IAM sends with an error."""
         return {"error": {"code": self.status, "message": self.message, "title": self.TITLES.get(self.status, "Error")}}
 
@@ -57,9 +67,16 @@ def token_missing():
     return ApigError(401, "APIG.1000", "Token is missing", detail="no X-Auth-Token and no Authorization header")
 
 
-def token_expired():
-    """401 APIG.1001: the token is known but past its expiry."""
-    return ApigError(401, "APIG.1001", "Token expired", detail="token expired")
+EXPIRED_TOKEN_ANSWERS = {
+    "APIG.1001": "Token expired",
+    "APIG.0307": "The token must be updated",
+    "APIG.0301": "Incorrect IAM authentication information: decrypt token fail",
+}
+
+
+def token_expired(code="APIG.1001"):
+    """401 for a token past its expiry: APIG.1001, or as gateways also say it, APIG.0307 or APIG.0301."""
+    return ApigError(401, code, EXPIRED_TOKEN_ANSWERS[code], detail="token expired")
 
 
 def token_incorrect(detail="unknown token"):

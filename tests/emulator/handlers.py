@@ -9,7 +9,8 @@ Order of work for each request, which tests rely on:
    applied *before* authentication, then IAM or the APIG route runs:
    throttle, route (404/405), authentication (401/403), the operation.
 
-Every answer carries ``X-Request-Id`` (32 hex) and ``Server: api-gateway``.
+Every answer carries its request id (32 hex) - ``X-Request-Id`` from APIG, ``X-IAM-Trace-Id`` from IAM, as the
+real services name it - and ``Server: api-gateway``.
 """
 
 import json
@@ -93,6 +94,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         self._entry = None
         self._extra_headers = {}
         self._request_id = uuid.uuid4().hex
+        self._request_id_header = "X-Request-Id"
         self.server.track(self.connection)
         try:
             self.connection.setsockopt(
@@ -131,6 +133,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         self._entry = None
         self._extra_headers = {}
         self._request_id = uuid.uuid4().hex
+        self._request_id_header = "X-Request-Id"
         target = self.path.split("#", 1)[0]
         raw_path, _sep, query_string = target.partition("?")
         body, body_error = b"", None
@@ -147,6 +150,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             return
         request = Request(self.command, raw_path, query_string, self.headers, body, self._request_id)
         is_iam = raw_path.rstrip("/") == IAM_TOKENS_PATH
+        self._request_id_header = "X-IAM-Trace-Id" if is_iam else "X-Request-Id"
         self._entry = emulator.log.record(
             {
                 "method": self.command,
@@ -183,14 +187,14 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         try:
             status, payload, headers = self._iam(request) if is_iam else self._apig(request)
         except (errors.ApigError, errors.IamError) as exc:
-            status, payload, headers = exc.status, exc.body(), exc.headers
+            status, payload, headers = exc.status, exc.body(self.server.emulator.config.error_style), exc.headers
             self.server.emulator.log.complete(
                 self._entry, error_code=getattr(exc, "code", None), detail=getattr(exc, "detail", None)
             )
         except Exception as exc:  # the emulator must answer 500 like APIG, not drop the connection
             LOG.exception("emulator bug while answering %s %s", request.method, request.raw_path)
             error = errors.system_error(repr(exc))
-            status, payload, headers = error.status, error.body(), error.headers
+            status, payload, headers = error.status, error.body(self.server.emulator.config.error_style), error.headers
             self.server.emulator.log.complete(self._entry, error_code=error.code, detail=error.detail)
         self._send_json(status, payload, headers)
 
@@ -212,10 +216,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         if request.method not in methods:
             raise errors.method_not_allowed(methods)
         emulator.authenticator.authenticate(request, params["project_id"])
-        if name == "check":
-            status, payload = apig.check_connectivity(emulator.config, emulator.checker, params, request.body)
-        else:
-            status, payload = apig.list_members(emulator.config, params, request.query)
+        status, payload = apig.answer(name, emulator.config, emulator.checker, request, params)
         return status, payload, {}
 
     # -- reading ------------------------------------------------------------
@@ -260,12 +261,12 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     # -- writing ------------------------------------------------------------
 
     def _head(self, status, content_type, length, headers=None):
-        """Status line and headers (always X-Request-Id), without the body."""
+        """Status line and headers (always the request id), without the body."""
         self.send_response(status)
         if content_type is not None:
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(length))
-        self.send_header("X-Request-Id", self._request_id)
+        self.send_header(self._request_id_header, self._request_id)
         for name, value in list((headers or {}).items()) + list(self._extra_headers.items()):
             self.send_header(name, value)
         if self.close_connection:

@@ -375,8 +375,12 @@ BAD_INPUT = {
     "bad_backend_type": (channel_args(backend_type="load_balancer"), {}, "backend_type"),
     "empty_instance_id": (channel_args(instance_id=""), {}, "instance_id"),
     "instance_id_not_hex": (channel_args(instance_id="../../etc"), {}, "instance_id"),
-    "address_without_port": (
-        {"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address", "backend_address": "127.0.0.1"},
+    "address_that_is_a_url": (
+        {
+            "instance_id": presets.INSTANCE_ID,
+            "backend_type": "backend_address",
+            "backend_address": "http://127.0.0.1:80/",
+        },
         {},
         "backend_address",
     ),

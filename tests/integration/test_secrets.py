@@ -101,7 +101,7 @@ def playbook(with_gate):
         module_task("Check the API refuses", dict(channel, instance_id=UNKNOWN_ID)),
         module_task(
             "Check with bad input",
-            {"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address", "backend_address": "127.0.0.1"},
+            {"instance_id": presets.INSTANCE_ID, "backend_type": "backend_address", "backend_address": "127.0.0.1:0"},
         ),
         module_task("Check with bad input in a connection option", dict(channel, concurrency=0)),
         module_task("Check that meets an unexpected exception on the APIG call", channel, {"APIG_TEST_RAISE": "apig"}),

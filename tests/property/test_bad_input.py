@@ -77,8 +77,9 @@ bad_addresses = st.one_of(
     st.builds(lambda host, port: "%s:%d" % (host, port), hostnames, bad_ports),  # port 0, 65536+, negative
     st.builds(lambda host, port: "[%s]:%d" % (host, port), ipv6, bad_ports),  # IPv6 with a bad port
     st.builds(lambda host, port: "%s:%d" % (host, port), ipv6, st.integers(1, 65535)),  # IPv6 without brackets
-    st.builds(lambda host: "[%s]" % host, ipv6),  # no port at all
-    hostnames,  # no port at all
+    st.builds(lambda host: "#%s:80" % host, hostnames),  # a '#' that encloses no variable
+    st.builds(lambda host: "#%s#:80" % host[:2], hostnames),  # a variable name shorter than 3 characters
+    st.builds(lambda host, port: "http://%s:%d/" % (host, port), hostnames, st.integers(1, 65535)),  # a URL
     st.builds(lambda host, char, port: "%s%s:%d" % (host, char, port), hostnames, non_ascii, st.integers(1, 65535)),
     st.builds(
         lambda host, port: "%s:%s" % (host, port),

@@ -85,7 +85,7 @@ def test_load_copies_the_dict():
                     {
                         "id": "p",
                         "instances": [
-                            {"id": "i", "vpc_channels": [{"id": "c", "members": [{"host": "h", "port": 0}]}]}
+                            {"id": "i", "vpc_channels": [{"id": "c", "members": [{"host": "h", "port": 65536}]}]}
                         ],
                     }
                 ]
@@ -123,7 +123,7 @@ def test_load_copies_the_dict():
         ),
         (minimal(backends={"x": "teapot"}), "kind"),
         (minimal(hosts={"db": "not-an-ip"}), "IP address"),
-        (minimal(blocked_from_gateway=["10.0.0.1"]), "blocked_from_gateway"),
+        (minimal(blocked_from_gateway=["10.0.0.1:0"]), "blocked_from_gateway"),
         (minimal(users=[{"name": "u"}]), "password"),
         (minimal(tokens=[{"value": "has space"}]), "blanks"),
         (minimal(aksk=[{"ak": "a", "sk": "s", "permitted": "yes"}]), "true or false"),

@@ -147,7 +147,7 @@ def _error(response, status, code, message):
         ({"backend_type": "ip"}, "backend_type"),
         ({"backend_type": None}, "backend_type"),
         ({"backend_type": "backend_address"}, "backend_address"),
-        ({"backend_type": "backend_address", "backend_address": "127.0.0.1"}, "backend_address"),
+        ({"backend_type": "backend_address", "backend_address": "127.0.0.1:"}, "backend_address"),
         ({"backend_type": "backend_address", "backend_address": "127.0.0.1:70000"}, "backend_address"),
         ({"backend_type": "backend_address", "backend_address": "2001:db8::1:443"}, "backend_address"),
         ({"backend_type": "backend_address", "backend_address": 8080}, "backend_address"),

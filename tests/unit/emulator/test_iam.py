@@ -134,4 +134,4 @@ def test_unscoped_token(emu):
 def test_wrong_method(emu):
     response = requests.get(emu.url + "/v3/auth/tokens", timeout=TIMEOUT)
     assert response.status_code == 405 and response.headers["Allow"] == "POST"
-    assert re.match(r"^[0-9a-f]{32}$", response.headers["X-Request-Id"])
+    assert re.match(r"^[0-9a-f]{32}$", response.headers["X-IAM-Trace-Id"]), "IAM names its request id so"

@@ -76,7 +76,7 @@ def test_local_only_reads_members_and_never_calls_the_check(world):
     result = run(emulator, [spec("local")])["checks"][0]
     assert result["check_result"] == "SUCCESS"
     assert [record["target"] for record in result["local"]["results"]] == [up.address]
-    assert [entry["path"].rsplit("/", 1)[1] for entry in emulator.requests] == ["members"]
+    assert [entry["path"].rsplit("/", 1)[1] for entry in emulator.requests] == [presets.CHANNEL_ID, "members"]
 
 
 def test_gateway_failed_but_host_ok_points_at_the_security_group(world):
