@@ -16,14 +16,9 @@ import sys
 
 import pytest
 
-from tests.unit.plugins.module_utils.conftest import (
-    BlackholeListener,
-    HttpBackend,
-    OpenListener,
-    ResetServer,
-    TlsMaterial,
-    closed_port,
-)
+from tests.loopback.certificates import CertificateAuthority
+from tests.loopback.http_backend import HttpBackend
+from tests.loopback.listeners import CLOSE, BlackholeListener, ClosedPort, OpenListener, ResetServer
 
 pytestmark = pytest.mark.integration
 
@@ -50,22 +45,23 @@ def collections_path(scratch):
 
 @pytest.fixture(scope="module")
 def backends(tmp_path_factory):
-    tls = TlsMaterial(tmp_path_factory.mktemp("tls"))
+    tls = CertificateAuthority(tmp_path_factory.mktemp("tls"))
     started = dict(
-        open=OpenListener(),
+        open=OpenListener(on_accept=CLOSE),
+        closed=ClosedPort(),
         blackhole=BlackholeListener(),
         http=HttpBackend(),
         reset=ResetServer(),
         https=HttpBackend(ssl_context=tls.server_context("integration")),
     )
     yield dict(
-        open_target=started["open"].target,
-        closed_target="127.0.0.1:%d" % closed_port(),
-        blackhole_target=started["blackhole"].target,
-        tls_target=started["https"].hostport,
+        open_target=started["open"].address,
+        closed_target=started["closed"].address,
+        blackhole_target=started["blackhole"].address,
+        tls_target=started["https"].address,
         http_base=started["http"].url("").rstrip("/"),
         https_base=started["https"].url("").rstrip("/"),
-        reset_target=started["reset"].target,
+        reset_target=started["reset"].address,
         listeners=started,
     )
     for backend in started.values():

@@ -32,9 +32,9 @@ from pathlib import Path
 import pytest
 
 from tests.emulator import presets
-from tests.emulator.backends import BlackholeListener, ClosedPort, OpenListener
 from tests.emulator.server import Emulator
 from tests.integration.test_load import run_hosts
+from tests.loopback.listeners import BlackholeListener, ClosedPort, OpenListener
 
 pytestmark = pytest.mark.integration
 

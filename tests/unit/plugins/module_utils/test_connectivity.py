@@ -17,8 +17,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
 from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import CheckRunner, local_prober
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from tests.emulator import presets
-from tests.emulator.backends import OpenListener
-from tests.unit.plugins.module_utils.apig_helpers import client_for
+from tests.unit.plugins.module_utils.emulator_client import client_for
 
 CHECK = r"/backend/connectivity/check$"
 OTHER_CHANNEL = "5d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
@@ -181,10 +180,8 @@ def test_an_empty_channel_cannot_be_probed_locally(world):
 
 def test_waiting_for_a_backend_that_comes_up(world):
     emulator, _up, down = world
-    port = down.port
-    down.close()
-    starter = threading.Timer(0.6, lambda: holder.append(OpenListener(port=port)))
     holder = []
+    starter = threading.Timer(0.6, lambda: holder.append(down.start_listening()))
     starter.start()
     try:
         result = run(emulator, [spec("remote", OTHER_CHANNEL)], wait_timeout=5, wait_interval=0.3)["checks"][0]

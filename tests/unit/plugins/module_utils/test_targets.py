@@ -1,15 +1,26 @@
-# Copyright (c) hwcloud.apig developers
+# Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+"""targets.py, the one address model: what is accepted, how bad input is named, and when two spellings are one.
 
-"""Target strings: what is accepted, and that bad ones are named before any probe."""
+Addresses reach the collection as APIG writes them (``host:port``, ``[v6]:port``), as users give probe targets
+(also URLs), and as the gateway's ``failures``; a typo must fail before any packet is sent, and two spellings of
+one backend must compare equal, or the mismatch hints would invent (or hide) a problem.
+"""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.targets import (
+    Address,
+    AddressError,
     InvalidTargetError,
     Target,
+    address_key,
     format_address,
+    host_key,
+    parse_address,
     parse_target,
     parse_targets,
 )
@@ -133,3 +144,159 @@ def test_unknown_default_protocol():
 def test_format_address(host, port, text):
     assert format_address(host, port) == text
     assert parse_target(text).hostport == text
+
+
+# ---- addresses ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("127.0.0.1:8080", ("127.0.0.1", 8080)),
+        ("api.example.com:443", ("api.example.com", 443)),
+        ("[2001:db8::1]:443", ("2001:db8::1", 443)),
+        ("[::1]:1", ("::1", 1)),
+        ("localhost:65535", ("localhost", 65535)),
+    ],
+)
+def test_addresses_as_apig_writes_them(text, expected):
+    address = parse_address(text)
+    assert (address.host, address.port) == expected
+    assert format_address(*expected) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "host",
+        "host:",
+        ":80",
+        "host:0",
+        "host:65536",
+        "host:-1",
+        "host:8o",
+        "2001:db8::1:443",
+        "[2001:db8::zz]:1",
+        "[::1]",
+        "[::1]:",
+        " host:80",
+        "ho st:80",
+        "host:80 ",
+        "-bad-.com:80",
+        "a..b:80",
+        "999.1.1.1:80",
+        "1.2.3:80",
+        "host:٣",
+        "x" * 300 + ":80",
+        "ünïcode.example:80",
+    ],
+)
+def test_malformed_addresses_are_refused(text):
+    with pytest.raises(AddressError):
+        parse_address(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["http://127.0.0.1:80", "https://my_host.internal:443/", "HTTP://[::1]:8080/x", "tcp://127.0.0.1:1"],
+)
+def test_a_url_given_as_an_address_is_refused_as_a_url(text):
+    with pytest.raises(AddressError) as caught:
+        parse_address(text)
+    assert str(caught.value) == "is a URL; give the address as host:port"
+
+
+def test_a_path_without_a_scheme_needs_a_url():
+    with pytest.raises(AddressError) as caught:
+        parse_address("127.0.0.1:80/health")
+    assert str(caught.value).startswith("a path needs a URL")
+
+
+def test_default_port_applies_only_when_none_is_given():
+    assert parse_address("localhost", default_port=80).port == 80
+    assert parse_address("localhost:81", default_port=80).port == 81
+    assert parse_address("[::1]", default_port=443).key == ("::1", 443)
+
+
+@pytest.mark.parametrize("value", [None, 80, b"127.0.0.1:80", ["127.0.0.1:80"]])
+def test_an_address_must_be_a_string(value):
+    with pytest.raises(AddressError) as caught:
+        parse_address(value)
+    assert str(caught.value).startswith("an address must be a string, not ")
+
+
+# ---- names with underscores -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["my_host", "my_host.internal", "_service._tcp.example", "svc_a.local."])
+def test_underscore_names_are_accepted_everywhere(host):
+    assert parse_address("%s:8080" % host).host == host
+    assert parse_target("%s:8080" % host).host == host
+    assert parse_target("https://%s/ready" % host) == Target("https://%s/ready" % host, "https", host, 443, "/ready")
+    assert parse_targets(["%s:1" % host, "http://%s:2/" % host])[1].port == 2
+    assert host_key(host.upper()) == host.rstrip(".").lower()
+
+
+# ---- comparison keys --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "one, other",
+    [
+        ("[2001:DB8::1]:443", "[2001:db8:0::1]:443"),
+        ("[2001:db8::1]:443", "[2001:0db8:0000:0000:0000:0000:0000:0001]:443"),
+        ("Host.Example.:80", "host.example:80"),
+        ("MY_HOST.internal:80", "my_host.Internal.:80"),
+        ("[::ffff:127.0.0.1]:80", "[::FFFF:7f00:1]:80"),
+        ("[FE80::1%eth0]:22", "[fe80:0::1%eth0]:22"),
+    ],
+)
+def test_two_spellings_of_one_backend_have_one_key(one, other):
+    assert parse_address(one).key == parse_address(other).key
+    assert address_key(one) == address_key(other)
+
+
+@pytest.mark.parametrize(
+    "one, other",
+    [
+        ("[2001:db8::1]:443", "[2001:db8::2]:443"),
+        ("[2001:db8::1]:443", "[2001:db8::1]:444"),
+        ("host.example:80", "host.example.org:80"),
+        ("[fe80::1%eth0]:22", "[fe80::1%eth1]:22"),
+        ("127.0.0.1:80", "[::ffff:127.0.0.1]:80"),
+    ],
+)
+def test_different_backends_have_different_keys(one, other):
+    assert address_key(one) != address_key(other)
+
+
+def test_the_key_of_an_address_and_its_text():
+    assert parse_address("[2001:DB8::1]:443").key == ("2001:db8::1", 443)
+    assert Address("Host.Example.", 80).key == ("host.example", 80)
+    assert address_key("not an address") == "not an address", "unparseable text is compared as it is"
+    assert host_key("[2001:DB8::1]") == "2001:db8::1"
+    assert host_key("fe80::1%ETH0") == "fe80::1%ETH0", "a zone is an interface name: its case is kept"
+
+
+def test_address_writes_itself_as_apig_does():
+    address = parse_address("[2001:db8::1]:443")
+    assert (str(address), address.hostport, repr(address)) == (
+        "[2001:db8::1]:443",
+        "[2001:db8::1]:443",
+        "Address('2001:db8::1', 443)",
+    )
+    assert address.is_ip and not parse_address("localhost:1").is_ip
+
+
+@given(
+    host=st.one_of(
+        st.ip_addresses().map(str),
+        st.from_regex(r"[a-z_][a-z0-9_]{0,10}(\.[a-z_][a-z0-9_]{0,10}){0,3}", fullmatch=True),
+    ),
+    port=st.integers(1, 65535),
+)
+def test_formatting_then_parsing_keeps_the_key(host, port):
+    text = format_address(host, port)
+    assert parse_address(text).key == (host_key(host), port)
+    assert parse_address(text.upper()).key == parse_address(text).key
