@@ -12,6 +12,10 @@ import pytest
 from tests.loopback.certificates import CertificateAuthority
 from tests.loopback.http_backend import HttpBackend
 from tests.loopback.listeners import CLOSE, BlackholeListener, ClosedPort, OpenListener, ResetServer
+from tests.loopback.sockets import ipv6_loopback_available
+
+# A platform fact, asked once: some containers have no IPv6 at all.
+needs_ipv6 = pytest.mark.skipif(not ipv6_loopback_available(), reason="no IPv6 loopback (::1) on this machine")
 
 
 class BackendServers:

@@ -16,13 +16,10 @@ import pytest
 
 from ansible_collections.hwcloud.apig.plugins.module_utils import probe_engine as probes
 from ansible_collections.hwcloud.apig.plugins.module_utils.status_codes import parse_expected_status
+from tests.loopback.fixtures import needs_ipv6
 from tests.loopback.http_backend import HttpBackend
 from tests.loopback.listeners import GarbageServer, OpenListener, closed_port
-from tests.loopback.sockets import ipv6_loopback_available
 from tests.unit.plugins.module_utils.probing import assert_failed, assert_ok, probe
-
-needs_ipv6 = pytest.mark.skipif(not ipv6_loopback_available(), reason="no IPv6 loopback (::1) here")
-
 
 # --- TCP -------------------------------------------------------------------
 
