@@ -168,7 +168,7 @@ def test_adhoc_with_terraform_style_password_environment(topology, tmp_path):
     assert presets.USER_PASSWORD not in run.output
 
 
-# ---- every error code of the contract: a clear failure with Huawei's fields, no traceback -----------------------
+# ---- every error code of APIG's "Error Codes" page: a clear failure with Huawei's fields, no traceback -------------
 
 ERROR_CASES = {
     # name: (auth overrides, check args, fault responses, expected status, expected error_code, expected check calls)
