@@ -5,36 +5,18 @@
 
 import json
 
-import pytest
-
 from ansible_collections.hwcloud.apig.plugins.module_utils import client as client_module
 from ansible_collections.hwcloud.apig.plugins.modules import backend_connectivity
 from tests.emulator import presets
 from tests.module_runner import run_module
 
-SECRET = "tok-valid"
-
-
-@pytest.fixture
-def emulator(emulator_factory, backend_servers):
-    members = [
-        {"host": "127.0.0.1", "port": backend_servers.open().port},
-        {"host": "127.0.0.1", "port": backend_servers.closed().port},
-    ]
-    return emulator_factory(presets.default_config(members=members))
+SECRET = presets.TOKEN_VALID
 
 
 def args_for(emulator, **extra):
-    args = {
-        "endpoint": emulator.url,
-        "project_id": presets.PROJECT_ID,
-        "auth_token": SECRET,
-        "instance_id": presets.INSTANCE_ID,
-        "backend_type": "vpc_channel",
-        "vpc_channel_id": presets.CHANNEL_ID,
-    }
-    args.update(extra)
-    return args
+    """A token sign-in and a check of the emulator's one channel."""
+    check = {"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID}
+    return dict(presets.module_auth("token", emulator.url), **dict(check, **extra))
 
 
 def test_failed_check_returns_facts_and_is_not_a_failed_task(emulator):
