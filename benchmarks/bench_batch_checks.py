@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 
 from tests.emulator import presets
-from tests.emulator.backends import OpenListener
 from tests.emulator.server import Emulator
 from tests.integration.runner import BIN, ansible_env
+from tests.loopback.listeners import OpenListener
 
 CHECKS = 50
 DELAY_MS = 200

@@ -22,8 +22,8 @@ import threading
 import time
 from pathlib import Path
 
-from tests.emulator.backends import BlackholeListener
 from tests.integration.runner import REPO, ansible_env
+from tests.loopback.listeners import BlackholeListener
 
 MODULE = REPO / "plugins" / "modules" / "backend_probe.py"
 

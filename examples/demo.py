@@ -16,9 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.emulator import presets  # noqa: E402  pylint: disable=wrong-import-position
-from tests.emulator.backends import BlackholeListener, ClosedPort, OpenListener  # noqa: E402  pylint: disable=wrong-import-position
 from tests.emulator.server import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 from tests.integration.runner import ansible_env  # noqa: E402  pylint: disable=wrong-import-position
+from tests.loopback.listeners import BlackholeListener, ClosedPort, OpenListener  # noqa: E402  pylint: disable=wrong-import-position
 
 PAYMENTS_CHANNEL_ID = "5d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
 

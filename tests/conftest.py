@@ -1,3 +1,20 @@
-"""Fixtures shared by every test: the emulator and loopback backends."""
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fixtures shared by every test (the emulator and the loopback backends), and the hypothesis profiles.
 
-pytest_plugins = ["tests.emulator.fixtures"]
+``ci`` (the default) draws the same examples on every run - derandomized, no example database - so a randomised
+test cannot fail by chance in CI; a failure prints the blob that reproduces it. ``HYPOTHESIS_PROFILE=dev`` draws
+new random examples, more of them, for a developer hunting bugs; tests that state their own ``max_examples``
+(because each example runs a playbook or a whole topology) keep that budget in both.
+"""
+
+import os
+
+from hypothesis import settings
+
+pytest_plugins = ["tests.emulator.fixtures", "tests.loopback.fixtures"]
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
+settings.register_profile("dev", derandomize=False, max_examples=1000, print_blob=True, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -1,7 +1,7 @@
 """A stand-in for Huawei Cloud APIG and IAM, served on the loopback interface.
 
 The collection's modules, roles, integration playbooks and demo talk to this
-emulator instead of the real cloud, so that every answer the contract allows
+emulator instead of the real cloud, so that every answer Huawei Cloud documents
 (success, each error code, throttling, broken connections) can be produced on
 demand and without leaving 127.0.0.1.  See README.md in this directory.
 """

@@ -1,9 +1,9 @@
 """The APIG operations the collection calls, as pure functions of config and request.
 
 * ``POST /v2/{project_id}/apigw/instances/{instance_id}/backend/connectivity/check``
-  (the seed document; contract section 1)
+  (APIG API reference, "Verifying the Backend Connectivity")
 * ``GET /v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}/members``
-  (contract section 2)
+  (APIG API reference, "Querying Backend Servers of a VPC Channel")
 * ``GET /v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}``
   (APIG API reference, "Querying VPC Channel Details"; body per ``ShowDetailsOfVpcChannelV2Response``)
 

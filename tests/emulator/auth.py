@@ -1,6 +1,6 @@
 """Who is calling APIG: token or AK/SK authentication, and the permission that follows.
 
-The order of checks is the contract's: a missing credential (APIG.1000) before
+The order of checks is the real gateway's (APIG API reference, "Error Codes"): a missing credential (APIG.1000) before
 an unknown (1002) or expired (1001) token, an AK/SK signature (0301) before
 permission (1005).  Each refusal carries a ``detail`` for the request log.
 """

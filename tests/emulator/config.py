@@ -184,7 +184,7 @@ class Member:
         self.channel_id = channel_id
 
     def to_api(self):
-        """The member as ``GET .../members`` returns it (contract section 2)."""
+        """The member as ``GET .../members`` returns it (APIG API reference, "Querying Backend Servers of a VPC Channel")."""
         return {
             "id": self.id,
             "host": self.host,
@@ -319,7 +319,7 @@ class TokenSpec:
 
 
 class UserSpec:
-    """An IAM user who can get a token with a password (contract section 4)."""
+    """An IAM user who can get a token with a password (IAM API reference, "Obtaining a User Token Through Password Authentication")."""
 
     def __init__(self, where, data):
         _check_keys(where, data, ("name", "password", "domain", "permitted", "token_ttl_seconds"), ("name", "password"))

@@ -1,8 +1,9 @@
 """The APIG and IAM error answers, worded and shaped as the real services do.
 
 Every error the emulator produces goes through this module so that the HTTP
-status, the ``error_code`` and the ``error_msg`` always agree with the table in
-the contract (docs in /work/shared/design/apig-contract.md); tests of the
+status, the ``error_code`` and the ``error_msg`` always agree with the "Error
+Codes" page of Huawei Cloud's APIG API reference (and IAM's for IAM answers;
+docs/error-codes.md lists the ones the collection meets); tests of the
 collection compare against these exact strings.
 """
 

@@ -1,4 +1,6 @@
-"""The emulated IAM endpoint: ``POST /v3/auth/tokens`` with password credentials (contract section 4).
+"""The emulated IAM endpoint: ``POST /v3/auth/tokens`` with password credentials.
+
+IAM API reference, "Obtaining a User Token Through Password Authentication".
 
 Only what the collection uses is emulated: password authentication scoped to
 a project by id or by name (region).  Credentials are checked before the

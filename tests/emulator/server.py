@@ -16,22 +16,21 @@ import os
 import shutil
 import socket
 import socketserver
-import ssl
 import tempfile
 import threading
 from http.server import ThreadingHTTPServer
 
 from tests.emulator.addresses import is_loopback
 from tests.emulator.auth import Authenticator
-from tests.emulator.backends import start_backend
 from tests.emulator.config import EmulatorConfig
 from tests.emulator.faults import FaultBook
 from tests.emulator.handlers import EmulatorRequestHandler
 from tests.emulator.reachability import ReachabilityChecker
 from tests.emulator.requestlog import RequestLog
 from tests.emulator.throttle import RateLimiter
-from tests.emulator.tls import make_certificates
 from tests.emulator.tokens import TokenStore
+from tests.loopback.certificates import make_certificates, server_context
+from tests.loopback.listeners import start_backend
 
 LOG = logging.getLogger("tests.emulator")
 
@@ -150,10 +149,7 @@ class Emulator:
     def _tls_context(self):
         self._tmpdir = tempfile.mkdtemp(prefix="apig-emulator-tls-")
         self.ca_path, cert_path, key_path = make_certificates(self._tmpdir)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.load_cert_chain(cert_path, key_path)
-        return context
+        return server_context(cert_path, key_path)
 
     def stop(self):
         """Stop serving, end open connections, stop helper backends, delete the TLS files. Idempotent."""

@@ -1,11 +1,11 @@
-"""An independent verifier of ``SDK-HMAC-SHA256`` request signatures (contract section 5).
+"""An independent verifier of ``SDK-HMAC-SHA256`` request signatures (Huawei Cloud "API Request Signing Guide").
 
-It is written from the contract, not from the collection's signer, on purpose:
+It is written from that guide, not from the collection's signer, on purpose:
 if both sides shared code, a mistake in the canonical form would sign and
 verify happily in tests and fail only against the real gateway.  The unit
 tests cross-check it against huaweicloudsdkcore's own Signer instead.
 
-It is strict where the contract is precise (sorted lower-case SignedHeaders,
+It is strict where the guide is precise (sorted lower-case SignedHeaders,
 Host and X-Sdk-Date signed, 15 minutes of clock skew) so that a client that
 drifts from what the SDK sends is caught here rather than in production.
 """
@@ -71,7 +71,7 @@ def payload_hash(body, headers, signed_headers):
 
 
 def canonical_request(method, raw_path, query_string, headers, signed_headers, body):
-    """The six-line CanonicalRequest of contract section 5.2."""
+    """The six-line CanonicalRequest of the "API Request Signing Guide"."""
     return "\n".join(
         (
             method.upper(),

@@ -4,14 +4,12 @@ The emulator's check really connects to loopback backends (open, refused,
 SYN-dropping), so SUCCESS and FAILED here are facts about real sockets.
 """
 
-import ssl
-
 import pytest
 
 from tests.emulator import presets
-from tests.emulator.backends import OpenListener
-from tests.emulator.tls import make_certificates
 from tests.integration.runner import run_adhoc, run_playbook
+from tests.loopback.certificates import make_certificates, server_context
+from tests.loopback.listeners import OpenListener
 
 pytestmark = pytest.mark.integration
 
@@ -170,7 +168,7 @@ def test_adhoc_with_terraform_style_password_environment(topology, tmp_path):
     assert presets.USER_PASSWORD not in run.output
 
 
-# ---- every error code of the contract: a clear failure with Huawei's fields, no traceback -----------------------
+# ---- every error code of APIG's "Error Codes" page: a clear failure with Huawei's fields, no traceback -------------
 
 ERROR_CASES = {
     # name: (auth overrides, check args, fault responses, expected status, expected error_code, expected check calls)
@@ -431,8 +429,7 @@ def test_a_host_name_with_an_underscore_is_checked(emulator_factory, backend_ser
 def test_local_probe_validate_certs_given_as_the_string_false_is_false(emulator_factory, tmp_path):
     """``local_probe: {validate_certs: "false"}`` reached bool("false") and turned verification on."""
     _ca_path, cert_path, key_path = make_certificates(str(tmp_path))
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_path, key_path)
+    context = server_context(cert_path, key_path)
     with OpenListener(http=True, ssl_context=context) as https_backend:
         emulator = emulator_factory(presets.default_config())
         args = {

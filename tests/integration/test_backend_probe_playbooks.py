@@ -9,21 +9,18 @@ test starts the backends, runs ansible-playbook as a user would, and checks
 the exit code and the results the playbook saved.
 """
 
+import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from tests.unit.plugins.module_utils.conftest import (
-    BlackholeListener,
-    HttpBackend,
-    OpenListener,
-    ResetServer,
-    TlsMaterial,
-    closed_port,
-)
+from tests.loopback.certificates import CertificateAuthority
+from tests.loopback.http_backend import HttpBackend
+from tests.loopback.listeners import CLOSE, BlackholeListener, ClosedPort, OpenListener, ResetServer
 
 pytestmark = pytest.mark.integration
 
@@ -50,22 +47,23 @@ def collections_path(scratch):
 
 @pytest.fixture(scope="module")
 def backends(tmp_path_factory):
-    tls = TlsMaterial(tmp_path_factory.mktemp("tls"))
+    tls = CertificateAuthority(tmp_path_factory.mktemp("tls"))
     started = dict(
-        open=OpenListener(),
+        open=OpenListener(on_accept=CLOSE),
+        closed=ClosedPort(),
         blackhole=BlackholeListener(),
         http=HttpBackend(),
         reset=ResetServer(),
         https=HttpBackend(ssl_context=tls.server_context("integration")),
     )
     yield dict(
-        open_target=started["open"].target,
-        closed_target="127.0.0.1:%d" % closed_port(),
-        blackhole_target=started["blackhole"].target,
-        tls_target=started["https"].hostport,
+        open_target=started["open"].address,
+        closed_target=started["closed"].address,
+        blackhole_target=started["blackhole"].address,
+        tls_target=started["https"].address,
         http_base=started["http"].url("").rstrip("/"),
         https_base=started["https"].url("").rstrip("/"),
-        reset_target=started["reset"].target,
+        reset_target=started["reset"].address,
         listeners=started,
     )
     for backend in started.values():
@@ -138,10 +136,30 @@ def test_fail_on_failed_exits_non_zero(backends, tmp_path):
     assert "1 of 2 targets failed" in result["msg"]
 
 
-PY38 = "/root/.pyenv/versions/3.8.18/bin/python3.8"
+def python38():
+    """A Python 3.8 interpreter that really runs (pyenv's, or one on PATH), or None."""
+    candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.8*/bin/python3.8")))
+    candidates.append(shutil.which("python3.8"))
+    for candidate in filter(None, candidates):
+        try:
+            version = subprocess.run(
+                [candidate, "-c", "import sys; print(sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            ).stdout.strip()
+        except OSError:
+            continue
+        if version == "(3, 8)":
+            return candidate
+    return None
 
 
-@pytest.mark.skipif(not os.access(PY38, os.X_OK), reason="no Python 3.8 interpreter here")
+PY38 = python38()
+
+
+@pytest.mark.skipif(PY38 is None, reason="no working Python 3.8 interpreter (looked in ~/.pyenv/versions and PATH)")
 def test_oldest_supported_managed_host_python(backends, tmp_path):
     """The module and its module_utils run on Python 3.8, the oldest target Python of ansible-core 2.19."""
     process, _dummy = run_playbook("fail_on_failed.yml", backends, tmp_path, interpreter=PY38)

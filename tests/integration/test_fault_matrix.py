@@ -32,9 +32,9 @@ from pathlib import Path
 import pytest
 
 from tests.emulator import presets
-from tests.emulator.backends import BlackholeListener, ClosedPort, OpenListener
 from tests.emulator.server import Emulator
 from tests.integration.test_load import run_hosts
+from tests.loopback.listeners import BlackholeListener, ClosedPort, OpenListener
 
 pytestmark = pytest.mark.integration
 
@@ -291,7 +291,7 @@ def verify_body_50mb(ctx):
     assert made[0]["headers"].get("Accept-Encoding") == "identity"
 
 
-# ---- 2xx answers that are not what the contract says ----------------------------------------------------------------
+# ---- 2xx answers that are not what "Verifying the Backend Connectivity" documents --------------------------------------
 
 BAD_ANSWERS = [
     ("check_result_missing", '{"failures": []}', "check_result None"),
@@ -587,7 +587,7 @@ MATRIX = [
     ("body_50mb", "201 with a 50 MB body", "clear failure: larger than the 4 MiB read cap, not read"),
     ("check_result_missing", "201 without `check_result`", "clear failure"),
     ("check_result_unknown", "201 `check_result: PARTIAL`", "clear failure"),
-    ("check_result_lowercase", "201 `check_result: success`", "clear failure (the contract's values are upper case)"),
+    ("check_result_lowercase", "201 `check_result: success`", "clear failure (the documented values are upper case)"),
     ("failures_not_a_list", "201 FAILED with `failures` a string", "clear failure"),
     ("failures_not_strings", "201 FAILED with `failures` a list of objects", "clear failure"),
     ("success_with_failures", "201 SUCCESS that lists failures", "clear failure (self-contradictory)"),
@@ -664,8 +664,8 @@ def render(out_dir):
     )
     lines.append("")
     lines.append(
-        "Covered elsewhere (`tests/integration/test_backend_connectivity.py`): every Huawei error code of the "
-        "contract, `Retry-After` in seconds, one reset then the answer, a 503/502/504 burst, no retry on "
+        "Covered elsewhere (`tests/integration/test_backend_connectivity.py`): every Huawei error code of APIG's "
+        '"Error Codes" page, `Retry-After` in seconds, one reset then the answer, a 503/502/504 burst, no retry on '
         "other 4xx, token re-issue on APIG.1001."
     )
     return "\n".join(lines) + "\n"

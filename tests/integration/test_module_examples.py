@@ -7,19 +7,17 @@ and the test asserts what each task returned, that the union of the
 scenarios runs every task of the block, and that no secret reaches the output.
 """
 
-import datetime
 import json
 import secrets
-import ssl
 from pathlib import Path
 
 import pytest
 
 from tests.emulator import presets
-from tests.emulator import tls as emulator_tls
-from tests.emulator.backends import ClosedPort, OpenListener
 from tests.integration.module_examples import examples_playbook, module_examples, task_action
 from tests.integration.runner import run_playbook
+from tests.loopback.certificates import make_certificates, server_context
+from tests.loopback.listeners import ClosedPort, OpenListener
 
 pytestmark = pytest.mark.integration
 
@@ -38,10 +36,10 @@ class Lab:
 
     def __init__(self, emulator_factory, tmp_path, down=()):
         self.tmp_path = tmp_path
-        ca_path, cert_path, key_path = emulator_tls.make_certificates(str(tmp_path))
+        # Backend certificates that expire in 10 days, so the EXAMPLES' "expires within 30 days" warning has work.
+        ca_path, cert_path, key_path = make_certificates(str(tmp_path), days_valid=10)
         self.ca_path = ca_path
-        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        tls.load_cert_chain(cert_path, key_path)
+        tls = server_context(cert_path, key_path)
         self.backends = {
             # backend_probe / vpc_channel_member_info
             "127.0.0.1:8080": OpenListener(http=True, body=UP_BODY),
@@ -110,9 +108,7 @@ class Lab:
 
 
 @pytest.fixture
-def lab_factory(emulator_factory, tmp_path, monkeypatch):
-    # Backend certificates that expire in 10 days, so the EXAMPLES' "expires within 30 days" warning has work to do.
-    monkeypatch.setattr(emulator_tls, "VALIDITY", datetime.timedelta(days=10))
+def lab_factory(emulator_factory, tmp_path):
     labs = []
 
     def factory(down=()):

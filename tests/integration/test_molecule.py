@@ -56,9 +56,9 @@ def test_scenarios_are_found():
     assert SCENARIOS == ["api_unreachable", "default"]
 
 
-@pytest.mark.skipif(not MOLECULE.exists(), reason="molecule is not installed in this environment")
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_molecule_scenario(scenario, tmp_path):
+    assert MOLECULE.exists(), "molecule is a development requirement (requirements-dev.txt): run make venv"
     ephemeral = tmp_path / "ephemeral"
     env = ansible_env(
         tmp_path,

@@ -4,8 +4,8 @@ For each way to sign in (token, IAM password, AK/SK, AK/SK + security token) one
 host runs, at ``-vvvv`` with ``ANSIBLE_DEBUG=1`` and ``ANSIBLE_LOG_PATH`` on:
 a check that succeeds, one the API refuses (404), bad input, an unexpected
 exception in the HTTP library whose message carries the request's headers and
-body (a worst case: a library that quotes what it was sending), and -- when
-roles/backend_gate is there -- the gate role writing a JUnit report.  Then
+body (a worst case: a library that quotes what it was sending), and the gate
+role (roles/backend_gate) writing a JUnit report.  Then
 stdout, stderr, the log, every registered result and the JUnit reports are
 scanned for every secret, including the token IAM issued during the run
 (read from the emulator's request log): zero occurrences allowed.
@@ -94,7 +94,7 @@ def module_task(name, args, environment=None):
     return "\n".join(lines)
 
 
-def playbook(with_gate):
+def playbook():
     channel = {"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": MIXED_CHANNEL_ID}
     tasks = [
         module_task("Check that succeeds", channel),
@@ -117,9 +117,8 @@ def playbook(with_gate):
         "  tasks:",
         *tasks,
     ]
-    if with_gate:
-        text.append(
-            """    - name: The gate role, with a JUnit report
+    text.append(
+        """    - name: The gate role, with a JUnit report
       block:
         - name: Run the gate
           ansible.builtin.include_role:
@@ -134,8 +133,8 @@ def playbook(with_gate):
         - name: The gate failed, as it must
           ansible.builtin.debug:
             msg: gate failed"""
-            % (presets.INSTANCE_ID, MIXED_CHANNEL_ID, UNKNOWN_ID, MIXED_CHANNEL_ID)
-        )
+        % (presets.INSTANCE_ID, MIXED_CHANNEL_ID, UNKNOWN_ID, MIXED_CHANNEL_ID)
+    )
     return "\n".join(text) + "\n"
 
 
@@ -204,7 +203,6 @@ def mixed_emulator(emulator_factory, backend_servers):
 
 
 def test_no_secret_in_any_output_log_result_or_report_at_vvvv(mixed_emulator, tmp_path):
-    with_gate = (GATE_ROLE / "tasks" / "main.yml").exists()
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
@@ -214,7 +212,7 @@ def test_no_secret_in_any_output_log_result_or_report_at_vvvv(mixed_emulator, tm
     run = run_hosts(
         tmp_path / "run",
         hosts,
-        playbook=playbook(with_gate),
+        playbook=playbook(),
         args=["-vvvv"],
         callback=SAVE_ALL_CALLBACK,
         env={"ANSIBLE_DEBUG": "1", "ANSIBLE_LOG_PATH": str(log_path), "PYTHONPATH": str(site)},
@@ -249,8 +247,8 @@ def test_no_secret_in_any_output_log_result_or_report_at_vvvv(mixed_emulator, tm
     secrets = dict(STATIC_SECRETS)
     issued = issued_tokens(mixed_emulator)
     # one per module run of the password host that got as far as signing in: success, refused, exception on the
-    # APIG call (+ the gate's run)
-    assert len(issued) == 3 + (1 if with_gate else 0), issued
+    # APIG call, and the gate's run
+    assert len(issued) == 4, issued
     for number, token in enumerate(sorted(issued)):
         secrets["IAM-issued token %d" % number] = token
 
@@ -261,11 +259,10 @@ def test_no_secret_in_any_output_log_result_or_report_at_vvvv(mixed_emulator, tm
     assert texts["ANSIBLE_LOG_PATH"], "the log is empty"
     for mode in MODES:
         texts["registered results of %s" % mode] = json.dumps(results[mode])
-    if with_gate:
-        reports = sorted(junit_dir.glob("*.xml"))
-        assert len(reports) == len(MODES), "the gate wrote no JUnit report"
-        for report in reports:
-            texts["JUnit %s" % report.name] = report.read_text()
+    reports = sorted(junit_dir.glob("*.xml"))
+    assert len(reports) == len(MODES), "the gate wrote no JUnit report"
+    for report in reports:
+        texts["JUnit %s" % report.name] = report.read_text()
     leaks = occurrences(texts, secrets, allowed_line=CORE_DEBUG_ARGS_LINE)
     assert leaks == [], "secrets leaked:\n" + "\n".join("%s: %s in ...%s..." % leak for leak in leaks)
     # The one exception is ansible-core's ANSIBLE_DEBUG line with the raw module arguments: make sure it is only
@@ -280,8 +277,6 @@ def test_no_secret_in_any_output_log_result_or_report_at_vvvv(mixed_emulator, tm
         )
         == []
     )
-    if not with_gate:
-        pytest.skip("roles/backend_gate is not there yet: the JUnit report was not scanned (everything else was)")
 
 
 ENV_PLAYBOOK = """---
@@ -474,8 +469,6 @@ def _signer():
     return sign
 
 
-def test_the_gate_role_is_there_for_the_junit_scan():
-    """Say clearly when the JUnit part of the scan could not run."""
-    if not (GATE_ROLE / "tasks" / "main.yml").exists():
-        pytest.skip("roles/backend_gate does not exist yet; the JUnit report scan is skipped")
+def test_the_gate_role_writes_the_junit_report_the_scan_reads():
+    """The scan above reads the reports the gate role writes to backend_gate_junit_path: that option must exist."""
     assert "backend_gate_junit_path" in (GATE_ROLE / "defaults" / "main.yml").read_text()

@@ -8,20 +8,18 @@ test_bad_input_through_ansible_playbook repeats a handful through a real
 ansible-playbook run.
 """
 
-import contextlib
-import io
 import json
 import re
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.hwcloud.apig.plugins.modules import backend_connectivity
 from tests.emulator import presets
 from tests.emulator.server import Emulator
 from tests.integration.test_load import run_hosts
+from tests.module_runner import run_module as run_in_process
 
 HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -48,20 +46,54 @@ def valid_args(emu):
 
 
 def run_module(args):
-    """The module's JSON answer for these arguments (it always exits)."""
-    out = io.StringIO()
-    with patch_module_args(args), contextlib.redirect_stdout(out):
-        with pytest.raises(SystemExit):
-            backend_connectivity.main()
-    return json.loads(out.getvalue())
+    """The module's JSON answer for these arguments (it always exits, and prints no traceback)."""
+    return run_in_process(backend_connectivity.main, args).result
 
 
-def assert_refused(emu, args, option):
+def echoes(value):
+    """Every form in which a refusal may quote ``value`` (and the parts of a list or a mapping)."""
+    forms = {
+        str(value),
+        repr(value),
+        json.dumps(value, default=str),
+        json.dumps(value, default=str, ensure_ascii=False),
+    }
+    if isinstance(value, dict):
+        for key, item in value.items():
+            forms |= echoes(key) | echoes(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            forms |= echoes(item)
+    return {form for form in forms if form}
+
+
+def names_outside_the_echo(msg, word, value):
+    """True when ``word`` occurs in ``msg`` somewhere other than inside a quotation of ``value``.
+
+    A refusal quotes the value it refuses; a value that happens to contain the option's name (or the word
+    "unexpected") must not make a wrong refusal look right.
+    """
+    quoted = [(match.start(), match.end()) for form in echoes(value) for match in re.finditer(re.escape(form), msg)]
+    return any(
+        not any(start <= match.start() and match.end() <= end for start, end in quoted)
+        for match in re.finditer(re.escape(word), msg)
+    )
+
+
+def is_within(named, option):
+    """The ``option`` field names ``option`` itself or one of its suboptions (``local_probe.timeout``)."""
+    return named == option or named.startswith((option + ".", option + "["))
+
+
+def assert_refused(emu, args, option, value):
+    """Refused before any request, naming ``option`` - by the ``option`` field or outside the quoted ``value``."""
     emu.clear_requests()
     result = run_module(args)
     assert result.get("failed") is True, (args, result)
-    assert option in result["msg"], (option, result["msg"])
-    assert "unexpected" not in result["msg"], result["msg"]
+    assert is_within(result.get("option", option), option), (option, result)
+    assert names_outside_the_echo(result["msg"], option, value), (option, result["msg"])
+    assert not result["msg"].startswith("unexpected "), result["msg"]
+    assert "exception" not in result, result
     assert "check_result" not in result
     assert emu.requests == [], "bad input sent a request: %r" % emu.requests
 
@@ -122,7 +154,7 @@ secretish = st.text(min_size=1, max_size=30).filter(lambda text: text.strip() ==
 @SETTINGS
 @given(address=bad_addresses)
 def test_odd_backend_addresses_are_refused(emulator, address):
-    assert_refused(emulator, dict(valid_args(emulator), backend_address=address), "backend_address")
+    assert_refused(emulator, dict(valid_args(emulator), backend_address=address), "backend_address", address)
 
 
 @SETTINGS
@@ -134,7 +166,7 @@ def test_ids_that_are_not_32_hex_characters_are_refused(emulator, key, value):
         del args["backend_address"]
     else:
         args["instance_id"] = value
-    assert_refused(emulator, args, key)
+    assert_refused(emulator, args, key, value)
 
 
 LOCAL_PROBE_KEYS = (
@@ -200,7 +232,7 @@ bad_options = st.one_of(
 @given(case=bad_options)
 def test_wrong_types_and_out_of_range_values_are_refused(emulator, case):
     option, value = case
-    assert_refused(emulator, dict(valid_args(emulator), **{option: value}), option)
+    assert_refused(emulator, dict(valid_args(emulator), **{option: value}), option, value)
 
 
 @SETTINGS
@@ -217,7 +249,7 @@ def test_wrong_types_and_out_of_range_values_are_refused(emulator, case):
     )
 )
 def test_bad_endpoints_are_refused(emulator, endpoint):
-    assert_refused(emulator, dict(valid_args(emulator), endpoint=endpoint), "endpoint")
+    assert_refused(emulator, dict(valid_args(emulator), endpoint=endpoint), "endpoint", endpoint)
 
 
 @SETTINGS
@@ -235,7 +267,10 @@ def test_credentials_that_cannot_travel_in_a_header_are_refused_without_quoting_
     args[option] = value
     emulator.clear_requests()
     result = run_module(args)
-    assert result.get("failed") is True and option in result["msg"], result
+    assert result.get("failed") is True, result
+    assert is_within(result.get("option", option), option), result
+    assert names_outside_the_echo(result["msg"], option, value), result
+    assert not result["msg"].startswith("unexpected "), result["msg"]
     assert value not in json.dumps(result, ensure_ascii=False), "the refusal quotes the secret"
     assert emulator.requests == []
 
@@ -267,6 +302,7 @@ def test_conflicting_or_incomplete_sign_in_is_refused(emulator, groups, partial)
     assert result.get("failed") is True, result
     assert any(name in result["msg"] for name in result_msg_must_name), result["msg"]
     assert "cannot be used together" in result["msg"] or "needs" in result["msg"], result["msg"]
+    assert not result["msg"].startswith("unexpected "), result["msg"]
     assert emulator.requests == []
 
 
@@ -284,8 +320,10 @@ def test_conflicting_or_incomplete_sign_in_is_refused(emulator, groups, partial)
         ),
     )
 )
+@example(value="unexpected:")  # its echo once matched a check for the word "unexpected"
+@example(value="project_id/..")
 def test_project_ids_that_could_change_the_path_are_refused(emulator, value):
-    assert_refused(emulator, dict(valid_args(emulator), project_id=value), "project_id")
+    assert_refused(emulator, dict(valid_args(emulator), project_id=value), "project_id", value)
 
 
 @SETTINGS
@@ -308,7 +346,7 @@ def test_batch_check_names_are_refused_when_unprintable_or_too_long(emulator, na
         "backend_type": args.pop("backend_type"),
         "backend_address": args.pop("backend_address"),
     }
-    assert_refused(emulator, dict(args, checks=[check]), "checks[0].name")
+    assert_refused(emulator, dict(args, checks=[check]), "checks[0].name", name)
 
 
 @pytest.mark.parametrize("key", ["instance_id", "vpc_channel_id", "checks[0].name"])
@@ -320,7 +358,7 @@ def test_id_or_name_with_trailing_newline_is_refused(emulator, key):
         args["checks"] = [dict(check, name="orders\n")]
     else:
         args[key] = args[key] + "\n"
-    assert_refused(emulator, args, key)
+    assert_refused(emulator, args, key, args.get(key) or "orders\n")
 
 
 # ---- the same through ansible-playbook ----------------------------------------------------------------------------

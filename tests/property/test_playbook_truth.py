@@ -91,7 +91,6 @@ def random_topology(rng):
 @given(seed=st.integers(0, 2**32 - 1))
 def test_real_playbook_runs_tell_the_truth_and_the_gate_agrees(pool, tmp_path_factory, seed):  # noqa: F811
     rng = random.Random(seed)
-    with_gate = (GATE_ROLE / "tasks" / "main.yml").exists()
     worlds, emulators, hosts = {}, {}, {}
     try:
         for number in range(HOSTS):
@@ -119,7 +118,7 @@ def test_real_playbook_runs_tell_the_truth_and_the_gate_agrees(pool, tmp_path_fa
             tmp_path_factory.mktemp("truth"),
             hosts,
             callback=SAVE_ALL_CALLBACK,
-            playbook=PLAYBOOK % (GATE_TASKS if with_gate else ""),
+            playbook=PLAYBOOK % GATE_TASKS,
         )
         assert "Traceback" not in run.output, run
         for name, world in worlds.items():
@@ -135,21 +134,17 @@ def test_real_playbook_runs_tell_the_truth_and_the_gate_agrees(pool, tmp_path_fa
                     where,
                     check,
                 )
-            if with_gate:
-                # the gate asks the gateway (probe remote) for every check
-                unreachable = sum(len(_remote_failures(world, check["name"])) for check in world.checks)
-                should_pass = unreachable <= hosts[name]["max_failures"]
-                passed = str(by_task["Gate verdict"]["msg"]).lower() == "true"
-                assert passed == should_pass, (
-                    where,
-                    "unreachable %d, max_failures %d, gate passed %s"
-                    % (unreachable, hosts[name]["max_failures"], passed),
-                )
+            # the gate asks the gateway (probe remote) for every check
+            unreachable = sum(len(_remote_failures(world, check["name"])) for check in world.checks)
+            should_pass = unreachable <= hosts[name]["max_failures"]
+            passed = str(by_task["Gate verdict"]["msg"]).lower() == "true"
+            assert passed == should_pass, (
+                where,
+                "unreachable %d, max_failures %d, gate passed %s" % (unreachable, hosts[name]["max_failures"], passed),
+            )
     finally:
         for emulator in emulators.values():
             emulator.stop()
-    if not with_gate:
-        pytest.skip("roles/backend_gate is not there yet: only the module's truth was checked")
 
 
 def _remote_failures(world, name):

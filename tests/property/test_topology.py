@@ -27,8 +27,8 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.client import ApigCli
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import ConnectionSettings
 from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import CheckRunner, local_prober
 from tests.emulator import presets
-from tests.emulator.backends import BlackholeListener, ClosedPort, OpenListener
 from tests.emulator.server import Emulator
+from tests.loopback.listeners import BlackholeListener, ClosedPort, OpenListener
 
 KINDS = ("up", "refused", "dropping")
 POOL_SIZE = {"up": 4, "refused": 3, "dropping": 2}

@@ -83,7 +83,7 @@ def iam_body(
     project_id=presets.PROJECT_ID,
     project_name=None,
 ):
-    """The contract's password-auth body, scoped by project id (or by name if given)."""
+    """IAM's password-auth body ("Obtaining a User Token Through Password Authentication"), scoped by project id (or name)."""
     scope = {"project": {"name": project_name}} if project_name else {"project": {"id": project_id}}
     return {
         "auth": {

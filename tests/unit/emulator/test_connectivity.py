@@ -8,6 +8,7 @@ import pytest
 from tests.emulator import presets
 from tests.emulator.errors import INVALID_PARAMETER
 from tests.emulator.reachability import ReachabilityChecker
+from tests.loopback.fixtures import needs_ipv6
 from tests.unit.emulator.helpers import check, check_path
 
 
@@ -76,12 +77,10 @@ def test_empty_channel_is_failed(emu):
     assert check_channel(emu, presets.EMPTY_CHANNEL_ID).json() == {"check_result": "FAILED", "failures": []}
 
 
+@needs_ipv6
 def test_ipv6_failures_are_bracketed(emu):
     probe = socket.socket(socket.AF_INET6)
-    try:
-        probe.bind(("::1", 0))
-    except OSError:
-        pytest.skip("no IPv6 loopback here")
+    probe.bind(("::1", 0))
     port = probe.getsockname()[1]
     try:
         assert check_address(emu, "[::1]:%d" % port).json() == {

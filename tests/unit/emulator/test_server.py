@@ -10,6 +10,7 @@ import requests
 
 from tests.emulator import presets
 from tests.emulator.server import Emulator
+from tests.loopback.fixtures import needs_ipv6
 from tests.unit.emulator.helpers import TIMEOUT, check, members
 
 BODY = {"backend_type": "backend_address", "backend_address": "127.0.0.1:1"}
@@ -38,12 +39,10 @@ def test_start_once_and_loopback_only():
         emu.stop()  # idempotent
 
 
+@needs_ipv6
 def test_ipv6_loopback_bind():
     emu = Emulator(presets.default_config())
-    try:
-        emu.start(host="::1")
-    except OSError:
-        pytest.skip("no IPv6 loopback here")
+    emu.start(host="::1")
     try:
         assert emu.url.startswith("http://[::1]:")
         assert requests.get(emu.url + "/_emulator/health", timeout=TIMEOUT).status_code == 200

@@ -169,7 +169,7 @@ def test_malformed_authorization(value):
         parse_authorization(value)
 
 
-def test_canonical_forms_follow_the_contract():
+def test_canonical_forms_follow_the_signing_guide():
     assert signature.canonical_uri("/v2/a%20b/c") == "/v2/a%20b/c/"
     assert signature.canonical_uri("/v2/x/") == "/v2/x/"
     assert signature.canonical_uri("/a~b/c d") == "/a~b/c%20d/"

@@ -8,7 +8,7 @@ import yaml
 from ansible_collections.hwcloud.apig.plugins.module_utils import client as client_module
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError
 from tests.emulator import presets
-from tests.unit.plugins.module_utils.apig_helpers import client_for
+from tests.unit.plugins.module_utils.emulator_client import client_for
 
 CHECK = r"/backend/connectivity/check$"
 CHANNEL_BODY = {"backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID}

@@ -119,7 +119,7 @@ def test_secrets_are_no_log_and_repr_hides_them():
     assert "SKVALUE" not in repr(settings) and "AKVALUE" not in repr(settings)
 
 
-def test_env_fallbacks_follow_the_contract():
+def test_env_fallbacks_are_terraforms_and_the_sdks_names():
     spec = connection_argument_spec()
     assert spec["project_id"]["fallback"][1] == ["HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"]
     assert spec["iam_endpoint"]["fallback"][1] == ["HW_AUTH_URL"]

@@ -1,56 +1,32 @@
-"""hwcloud.apig.backend_connectivity as Ansible runs it: arguments in, JSON out, exit code — no traceback, no secret."""
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""hwcloud.apig.backend_connectivity as Ansible runs it: arguments in, JSON out, exit code - no traceback, no secret."""
 
 import json
 
-import pytest
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.hwcloud.apig.plugins.module_utils import client as client_module
-from ansible_collections.hwcloud.apig.plugins.modules import backend_connectivity, vpc_channel_member_info
+from ansible_collections.hwcloud.apig.plugins.modules import backend_connectivity
 from tests.emulator import presets
+from tests.module_runner import run_module
 
-SECRET = "tok-valid"
-
-
-def run_module(capsys, module, args):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as caught:
-            module.main()
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.out + captured.err
-    return caught.value.code, json.loads(captured.out), captured.out + captured.err
-
-
-@pytest.fixture
-def emulator(emulator_factory, backend_servers):
-    members = [
-        {"host": "127.0.0.1", "port": backend_servers.open().port},
-        {"host": "127.0.0.1", "port": backend_servers.closed().port},
-    ]
-    return emulator_factory(presets.default_config(members=members))
+SECRET = presets.TOKEN_VALID
 
 
 def args_for(emulator, **extra):
-    args = {
-        "endpoint": emulator.url,
-        "project_id": presets.PROJECT_ID,
-        "auth_token": SECRET,
-        "instance_id": presets.INSTANCE_ID,
-        "backend_type": "vpc_channel",
-        "vpc_channel_id": presets.CHANNEL_ID,
-    }
-    args.update(extra)
-    return args
+    """A token sign-in and a check of the emulator's one channel."""
+    check = {"instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID}
+    return dict(presets.module_auth("token", emulator.url), **dict(check, **extra))
 
 
-def test_failed_check_returns_facts_and_is_not_a_failed_task(capsys, emulator):
-    code, result, _output = run_module(capsys, backend_connectivity, args_for(emulator))
+def test_failed_check_returns_facts_and_is_not_a_failed_task(emulator):
+    code, result, _output = run_module(backend_connectivity.main, args_for(emulator))
     assert code == 0 and result["changed"] is False
     assert result["check_result"] == "FAILED" and len(result["failures"]) == 1
     assert result["ansible_facts"]["apig_backend_connectivity"]["failures"] == result["failures"]
 
 
-def test_batch_with_an_unmade_check_fails_the_task_but_keeps_every_result(capsys, emulator):
+def test_batch_with_an_unmade_check_fails_the_task_but_keeps_every_result(emulator):
     checks = [
         {
             "name": "orders",
@@ -63,14 +39,14 @@ def test_batch_with_an_unmade_check_fails_the_task_but_keeps_every_result(capsys
     args = args_for(emulator, checks=checks)
     for key in ("instance_id", "backend_type", "vpc_channel_id"):
         del args[key]
-    code, result, _output = run_module(capsys, backend_connectivity, args)
+    code, result, _output = run_module(backend_connectivity.main, args)
     assert code == 1 and result["failed"] is True
     assert result["msg"].startswith("1 of 2 checks could not be made: ghost: ")
     assert [check["check_result"] for check in result["checks"]] == ["FAILED", "ERROR"]
     assert result["checks"][1]["error_code"] == "APIG.3030"
 
 
-def test_duplicate_check_names_are_refused(capsys, emulator):
+def test_duplicate_check_names_are_refused(emulator):
     entry = {
         "name": "same",
         "instance_id": presets.INSTANCE_ID,
@@ -80,60 +56,23 @@ def test_duplicate_check_names_are_refused(capsys, emulator):
     args = dict(args_for(emulator), checks=[entry, dict(entry)])
     for key in ("instance_id", "backend_type", "vpc_channel_id"):
         del args[key]
-    code, result, _output = run_module(capsys, backend_connectivity, args)
+    code, result, _output = run_module(backend_connectivity.main, args)
     assert code == 1 and "check names must be unique" in result["msg"]
     assert emulator.requests == []
 
 
-def test_unexpected_exception_is_a_clean_failure_without_the_secret(capsys, emulator, monkeypatch):
+def test_unexpected_exception_is_a_clean_failure_without_the_secret(emulator, monkeypatch):
     def explode(self, instance_id, body):
         raise RuntimeError("boom while holding %s" % SECRET)
 
     monkeypatch.setattr(client_module.ApigClient, "check_backend_connectivity", explode)
-    code, result, output = run_module(capsys, backend_connectivity, args_for(emulator))
+    code, result, output = run_module(backend_connectivity.main, args_for(emulator))
     assert code == 1
     assert result["msg"].startswith("unexpected RuntimeError: boom while holding ")
     assert SECRET not in output
 
 
-def test_validate_certs_false_warns(capsys, emulator):
-    code, result, _output = run_module(capsys, backend_connectivity, args_for(emulator, validate_certs=False))
+def test_validate_certs_false_warns(emulator):
+    code, result, _output = run_module(backend_connectivity.main, args_for(emulator, validate_certs=False))
     assert code == 0
     assert "validate_certs is false" in json.dumps(result["warnings"])
-
-
-def test_member_info_lists_members(capsys, emulator):
-    args = args_for(emulator)
-    del args["backend_type"]
-    code, result, _output = run_module(capsys, vpc_channel_member_info, args)
-    assert code == 0 and result["changed"] is False and result["total"] == 2
-    assert set(result["members"][0]) >= {
-        "id",
-        "host",
-        "port",
-        "weight",
-        "is_backup",
-        "status",
-        "health_status",
-        "vpc_channel_id",
-        "create_time",
-    }
-
-
-def test_member_info_refuses_bad_channel_id(capsys, emulator):
-    args = args_for(emulator, vpc_channel_id="not-hex")
-    del args["backend_type"]
-    code, result, _output = run_module(capsys, vpc_channel_member_info, args)
-    assert code == 1 and "vpc_channel_id" in result["msg"]
-    assert emulator.requests == []
-
-
-def test_member_info_of_an_unknown_channel_fails_with_huaweis_error_fields(capsys, emulator):
-    args = {key: value for key, value in args_for(emulator).items() if key != "backend_type"}
-    args["vpc_channel_id"] = "f" * 32
-    code, result, output = run_module(capsys, vpc_channel_member_info, args)
-    assert code == 1 and result["failed"] is True
-    assert result["error_code"] == "APIG.3023" and result["status"] == 404
-    assert result["request_id"] and "APIG.3023" in result["msg"]
-    assert "unexpected" not in result["msg"]
-    assert SECRET not in output

@@ -1,8 +1,11 @@
-# Copyright (c) hwcloud.apig developers
+# Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+"""status_codes.py: ``expected_status`` in APIG's "200,201" / "200-299" syntax, lists of ints, and mixes.
 
-"""expected_status: APIG's "200,201" / "200-299" syntax, lists of ints, and mixes."""
+The syntax is the one APIG's VPC channel health checks use for their HTTP codes, so users can copy it; a piece
+that is not a status code must be named in the refusal.
+"""
 
 import pytest
 from hypothesis import given

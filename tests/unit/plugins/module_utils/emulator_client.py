@@ -1,4 +1,7 @@
-"""Build a real ApigClient pointed at an in-process emulator (real HTTP on loopback)."""
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A real ApigClient pointed at an in-process emulator (real HTTP on loopback), in each way of signing in."""
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.client import ApigClient
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (
@@ -11,6 +14,11 @@ AUTH = {
     "token": {"auth_token": presets.TOKEN_VALID},
     "password": {"user_name": presets.USER_NAME, "password": presets.USER_PASSWORD, "domain_name": presets.USER_DOMAIN},
     "aksk": {"access_key": presets.AK, "secret_key": presets.SK},
+    "temporary_aksk": {
+        "access_key": presets.TEMP_AK,
+        "secret_key": presets.TEMP_SK,
+        "security_token": presets.SECURITY_TOKEN,
+    },
 }
 
 

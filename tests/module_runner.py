@@ -1,0 +1,50 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Run a module's ``main()`` in this process, the way Ansible runs it: arguments in, one JSON answer out.
+
+``patch_module_args`` (ansible-core 2.19+) hands the arguments to AnsibleModule; the answer is read from stdout,
+so hundreds of argument sets take seconds instead of one ansible-playbook run each. A traceback anywhere in the
+output is a failure of the module, whatever it answered.
+
+AnsibleModule keeps warnings and deprecations in globals of the process (a real module run has a process of its
+own); they are emptied before each run here, so a warning is only ever seen by the run that gave it.
+"""
+
+import contextlib
+import io
+import json
+
+import pytest
+from ansible.module_utils.common import warnings as ansible_warnings
+from ansible.module_utils.testing import patch_module_args
+
+
+class ModuleRun:
+    """What one run left: ``code`` (exit status), ``result`` (the JSON answer) and ``output`` (all it printed)."""
+
+    def __init__(self, code, result, output):
+        self.code = code
+        self.result = result
+        self.output = output
+
+    def __iter__(self):
+        return iter((self.code, self.result, self.output))
+
+
+def run_module(main, args):
+    """Run ``main`` (a module's ``main`` function) with ``args``; it must exit, and print no traceback."""
+    ansible_warnings._global_warnings.clear()  # pylint: disable=protected-access
+    ansible_warnings._global_deprecations.clear()  # pylint: disable=protected-access
+    out, err = io.StringIO(), io.StringIO()
+    with patch_module_args(args), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with pytest.raises(SystemExit) as caught:
+            main()
+    output = out.getvalue() + err.getvalue()
+    assert "Traceback" not in output, output
+    return ModuleRun(caught.value.code, json.loads(out.getvalue()), output)
+
+
+def warning_texts(result):
+    """The warnings of a result as text (ansible-core 2.19 returns them as summaries, older versions as text)."""
+    return [warning if isinstance(warning, str) else warning["event"]["msg"] for warning in result.get("warnings", [])]

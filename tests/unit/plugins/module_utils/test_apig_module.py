@@ -1,0 +1,329 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""apig_module.py: the one place where errors become task results, and where secrets are scrubbed from them.
+
+Each test runs a tiny ApigModule subclass, defined here, in-process as Ansible would (``patch_module_args``),
+against the emulator when it needs a real HTTP answer. What is checked is what a user sees: bad input fails naming
+the option before anything is sent; a check that could not be made fails with Huawei's own error fields; anything
+unexpected fails as ``unexpected <Type>: ...``, never as a traceback; no secret - given as an option, read from
+the environment, or issued by IAM during the run, nor its JSON- or repr()-escaped form - reaches the output.
+
+AnsibleModule itself masks the values of ``no_log`` options, but only as they were given: the escaped forms, the
+environment's credentials and IAM's tokens are masked by ``ApigModule.scrub`` alone, which is what these tests
+would catch going missing.
+"""
+
+import json
+
+import pytest
+
+from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import MASK, ApigModule
+from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from tests.emulator import presets
+from tests.module_runner import run_module, warning_texts
+
+UNKNOWN_CHANNEL = "f" * 32
+# A password whose JSON and repr() forms differ from itself: a quote, a backslash and non-ASCII characters.
+ODD_PASSWORD = 'pa"ss\\w\u00f6rd-\u20ac-1'
+ODD_USER = "dora"
+# A token (printable ASCII, no spaces: it travels in a header) with a quote and a backslash.
+ODD_TOKEN = 'env"tok\\en-0001'
+
+
+def escaped_forms(secret):
+    """The secret as given, as it appears inside a JSON string, and as it appears inside a repr()."""
+    return {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1]}
+
+
+def strings_in(value):
+    """Every string in a decoded result, keys included."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def assert_no_secret(run, secret):
+    """No form of ``secret`` in any string of the result, nor in the raw output."""
+    forms = escaped_forms(secret)
+    leaked = [(form, text) for text in strings_in(run.result) for form in forms if form in text]
+    assert not leaked, leaked
+    assert not [form for form in forms | {json.dumps(secret)[1:-1]} if form in run.output]
+
+
+def scripted(run=None, validate=None, uses_api=True, **options):
+    """The ``main`` of a throw-away ApigModule whose ``validate`` and ``run`` are these functions."""
+    attrs = {
+        "argument_spec": dict({"note": dict(type="str"), "fact_name": dict(type="str", default="scripted")}, **options),
+        "uses_api": uses_api,
+        "run": lambda self, client: (run or (lambda module, client: {}))(self, client),
+    }
+    if validate is not None:
+        attrs["validate"] = lambda self: validate(self)
+    module_class = type("ScriptedModule", (ApigModule,), attrs)
+    return lambda: module_class()()
+
+
+@pytest.fixture
+def emulator(emulator_factory, backend_servers):
+    config = presets.default_config(members=[{"host": "127.0.0.1", "port": backend_servers.open().port}])
+    config["users"].append({"name": ODD_USER, "password": ODD_PASSWORD, "domain": presets.USER_DOMAIN})
+    return emulator_factory(config)
+
+
+def token_args(emulator, **extra):
+    return dict(presets.module_auth("token", emulator.url, retries=0), **extra)
+
+
+def password_args(emulator, **extra):
+    return dict(presets.module_auth("password", emulator.url, retries=0), **extra)
+
+
+def list_members(client, channel=presets.CHANNEL_ID):
+    return client.list_vpc_channel_members(presets.INSTANCE_ID, channel)
+
+
+# ---- results -----------------------------------------------------------------------------------------------------
+
+
+def test_a_run_returns_its_result_unchanged_and_never_changed(emulator):
+    main = scripted(run=lambda module, client: {"members": list_members(client), "changed": True})
+    code, result, _output = run_module(main, token_args(emulator))
+    assert code == 0 and result["changed"] is False
+    assert len(result["members"]) == 1 and "failed" not in result
+
+
+def test_input_error_fails_naming_the_option_with_its_details_and_sends_nothing(emulator):
+    ran = []
+
+    def validate(module):
+        raise InputError("note", "note must not be %r" % module.params["note"], invalid_targets=["x", "y"])
+
+    main = scripted(run=lambda module, client: ran.append(client) or {}, validate=validate)
+    code, result, _output = run_module(main, token_args(emulator, note="wrong"))
+    assert code == 1 and result["failed"] is True
+    assert result["msg"] == "note must not be 'wrong'"
+    assert result["option"] == "note" and result["invalid_targets"] == ["x", "y"]
+    assert "exception" not in result
+    assert ran == [] and emulator.requests == []
+
+
+def test_bad_connection_options_fail_naming_the_option_before_anything_is_sent(emulator):
+    args = token_args(emulator)
+    del args["auth_token"]
+    code, result, _output = run_module(scripted(), args)
+    assert code == 1 and result["option"] == "auth_token"
+    assert result["msg"].startswith("no credentials: ")
+    assert emulator.requests == []
+
+
+def test_an_apig_error_fails_with_huaweis_fields_and_no_traceback(emulator):
+    main = scripted(run=lambda module, client: {"members": list_members(client, UNKNOWN_CHANNEL)})
+    code, result, output = run_module(main, token_args(emulator))
+    (request,) = emulator.requests
+    assert code == 1 and result["failed"] is True
+    assert (result["status"], result["error_code"]) == (404, "APIG.3023")
+    assert result["error_msg"] and result["error_msg"] in result["msg"]
+    assert result["request_id"] == request["request_id"]
+    assert result["msg"].startswith("APIG refused the request: HTTP 404 APIG.3023: ")
+    assert "exception" not in result and "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    "error, msg",
+    [
+        (RuntimeError("boom"), "unexpected RuntimeError: boom"),
+        (KeyError("members"), "unexpected KeyError: 'members'"),
+        (ZeroDivisionError("division by zero"), "unexpected ZeroDivisionError: division by zero"),
+    ],
+)
+def test_an_unexpected_exception_fails_with_its_type_and_message_only(emulator, error, msg):
+    def run(module, client):
+        raise error
+
+    code, result, output = run_module(scripted(run=run), token_args(emulator))
+    assert code == 1 and result["failed"] is True
+    assert result["msg"] == msg
+    assert "exception" not in result and "Traceback" not in output
+
+
+# ---- secrets -----------------------------------------------------------------------------------------------------
+
+
+def test_a_given_password_is_scrubbed_in_every_form_from_nested_results(emulator):
+    def run(module, client):
+        list_members(client)  # signs in with the odd password for real
+        return {
+            "nested": {"as_given": [ODD_PASSWORD], "in_json": json.dumps({"password": ODD_PASSWORD})},
+            "deep": [{"repr": "password=%r" % ODD_PASSWORD}, {"ascii_json": json.dumps(ODD_PASSWORD)}],
+        }
+
+    args = password_args(emulator, user_name=ODD_USER, password=ODD_PASSWORD)
+    run = run_module(scripted(run=run), args)
+    assert run.code == 0, run.result
+    assert_no_secret(run, ODD_PASSWORD)
+    assert run.result["deep"][0]["repr"] == "password='%s'" % MASK
+    assert run.result["nested"]["in_json"] == json.dumps({"password": MASK})
+
+
+def test_a_given_password_is_scrubbed_from_an_error_message(emulator):
+    def run(module, client):
+        raise ValueError("IAM refused %s" % json.dumps({"password": ODD_PASSWORD}))
+
+    run = run_module(scripted(run=run), password_args(emulator, user_name=ODD_USER, password=ODD_PASSWORD))
+    assert run.code == 1
+    assert run.result["msg"] == 'unexpected ValueError: IAM refused {"password": "%s"}' % MASK
+    assert_no_secret(run, ODD_PASSWORD)
+
+
+def test_a_token_from_the_environment_is_scrubbed(emulator, monkeypatch):
+    monkeypatch.setenv("HW_AUTH_TOKEN", ODD_TOKEN)
+    args = token_args(emulator)
+    del args["auth_token"]
+
+    def run(module, client):
+        return {"raw": ODD_TOKEN, "deep": [{"json": json.dumps({"X-Auth-Token": ODD_TOKEN})}], "repr": repr(ODD_TOKEN)}
+
+    run = run_module(scripted(run=run), args)
+    assert run.code == 0, run.result
+    assert_no_secret(run, ODD_TOKEN)
+    assert run.result["repr"] == "'%s'" % MASK
+
+
+def test_a_token_from_the_environment_is_scrubbed_from_an_error_message(emulator, monkeypatch):
+    monkeypatch.setenv("HW_AUTH_TOKEN", ODD_TOKEN)
+    args = token_args(emulator)
+    del args["auth_token"]
+
+    def run(module, client):
+        raise RuntimeError("sent %s" % json.dumps({"X-Auth-Token": ODD_TOKEN}))
+
+    run = run_module(scripted(run=run), args)
+    assert run.result["msg"] == 'unexpected RuntimeError: sent {"X-Auth-Token": "%s"}' % MASK
+    assert_no_secret(run, ODD_TOKEN)
+
+
+def test_a_token_iam_issued_during_the_run_is_scrubbed_from_nested_results(emulator):
+    issued = []
+
+    def run(module, client):
+        list_members(client)
+        issued.extend(client.issued_tokens)
+        return {"deep": [{"header": "X-Auth-Token: %s" % issued[0]}], "token": issued[0]}
+
+    run = run_module(scripted(run=run), password_args(emulator))
+    assert run.code == 0, run.result
+    assert len(issued) == 1 and len(issued[0]) > 20
+    assert_no_secret(run, issued[0])
+    assert run.result["deep"][0]["header"] == "X-Auth-Token: %s" % MASK
+
+
+def test_a_token_iam_issued_during_the_run_is_scrubbed_from_an_error(emulator):
+    issued = []
+
+    def run(module, client):
+        list_members(client)
+        issued.extend(client.issued_tokens)
+        raise RuntimeError("the token %s was refused" % issued[0])
+
+    run = run_module(scripted(run=run), password_args(emulator))
+    assert run.result["msg"] == "unexpected RuntimeError: the token %s was refused" % MASK
+    assert_no_secret(run, issued[0])
+
+
+def test_fail_task_scrubs_msg_and_fields(emulator):
+    def run(module, client):
+        list_members(client)
+        token = client.issued_tokens[0]
+        module.fail_task(msg="gate failed with %s" % token, checks=[{"why": [token]}], status=None)
+
+    run = run_module(scripted(run=run), password_args(emulator))
+    assert run.code == 1 and run.result["msg"] == "gate failed with %s" % MASK
+    assert run.result["checks"] == [{"why": [MASK]}] and run.result["status"] is None
+
+
+# ---- modules that do not talk to APIG ------------------------------------------------------------------------------
+
+
+def test_a_module_without_the_api_gets_no_connection_options():
+    code, result, _output = run_module(scripted(uses_api=False), {"note": "x", "auth_token": "t"})
+    assert code == 1 and "auth_token" in result["msg"] and result["msg"].startswith("Unsupported parameters")
+
+
+def test_a_module_without_the_api_runs_without_a_client():
+    clients = []
+    main = scripted(
+        run=lambda module, client: clients.append(client) or {"note": module.params["note"]}, uses_api=False
+    )
+    code, result, _output = run_module(main, {"note": "hello"})
+    assert code == 0 and result == {"note": "hello", "changed": False, "invocation": result.get("invocation")}
+    assert clients == [None]
+
+
+def test_a_module_without_the_api_turns_errors_into_results_the_same_way():
+    def run(module, client):
+        raise OSError("disk full")
+
+    code, result, _output = run_module(scripted(run=run, uses_api=False), {})
+    assert code == 1 and result["msg"] == "unexpected OSError: disk full" and "exception" not in result
+
+
+# ---- fact names ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["gate", "_private", "gate_probe_2", "Ansible_is_not_ansible_"])
+def test_plain_variable_names_are_good_fact_names(name):
+    main = scripted(run=lambda module, client: {"fact": module.check_fact_name()}, uses_api=False)
+    code, result, _output = run_module(main, {"fact_name": name})
+    assert code == 0 and result["fact"] == name
+
+
+@pytest.mark.parametrize("name", ["", "1st", "with space", "dash-ed", "ansible_facts", "ansible_x", "x.y", "ünï"])
+def test_other_fact_names_are_refused_naming_the_option(name):
+    main = scripted(validate=lambda module: module.check_fact_name(), uses_api=False)
+    code, result, _output = run_module(main, {"fact_name": name})
+    assert code == 1 and result["option"] == "fact_name"
+    assert result["msg"] == "fact_name must be a valid variable name not starting with ansible_, got %r" % name
+
+
+# ---- transport warnings --------------------------------------------------------------------------------------------
+
+
+def test_no_warning_for_verified_or_loopback_transport(emulator):
+    code, result, _output = run_module(scripted(), token_args(emulator))
+    assert code == 0 and warning_texts(result) == []
+
+
+def test_validate_certs_false_warns(emulator):
+    _code, result, _output = run_module(scripted(), token_args(emulator, validate_certs=False))
+    (warning,) = warning_texts(result)
+    assert warning.startswith("validate_certs is false: the identity of APIG and IAM is not verified")
+
+
+def test_plain_http_to_another_host_warns_for_each_endpoint():
+    # The run sends nothing, so the names (reserved, .invalid) are never resolved.
+    args = {
+        "endpoint": "http://apig.example.invalid",
+        "iam_endpoint": "http://iam.example.invalid:8080/v3",
+        "region": presets.PROJECT_NAME,
+        "user_name": "u",
+        "password": "p-secret",
+        "domain_name": "d",
+    }
+    _code, result, _output = run_module(scripted(), args)
+    assert warning_texts(result) == [
+        "apig.example.invalid is plain HTTP: credentials and answers travel unencrypted.",
+        "iam.example.invalid:8080 is plain HTTP: credentials and answers travel unencrypted.",
+    ]
+
+
+def test_https_to_another_host_does_not_warn():
+    args = {"endpoint": "https://apig.example.invalid", "project_id": presets.PROJECT_ID, "auth_token": "tok-1234"}
+    code, result, _output = run_module(scripted(), args)
+    assert code == 0 and warning_texts(result) == []
