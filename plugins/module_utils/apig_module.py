@@ -17,6 +17,7 @@ This is the only module_utils file that knows AnsibleModule; the logic it drives
 
 import copy
 import json
+import os
 import re
 from urllib.parse import urlsplit
 
@@ -24,9 +25,10 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.client import ApigClient
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (
-    LOOPBACK_HOSTS,
     ConnectionSettings,
     connection_argument_spec,
+    is_loopback_host,
+    secrets_in_reach,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import error_record
@@ -65,6 +67,10 @@ class ApigModule:
         return 10
 
     def __call__(self):
+        if self.uses_api:
+            # Before anything can fail: a refusal of bad input, and the invocation Ansible echoes, are masked too.
+            self._secrets = secrets_in_reach(self.params, os.environ)
+            self.ansible.no_log_values.update(self._secrets)
         try:
             self.validate()
             if self.uses_api:
@@ -82,7 +88,7 @@ class ApigModule:
 
     def _run_with_client(self):
         settings = ConnectionSettings.from_params(self.params)
-        self._secrets = settings.secrets
+        self._secrets = sorted(set(self._secrets) | set(settings.secrets))
         # Credentials read from the environment are in no option, so AnsibleModule does not know to mask them.
         self.ansible.no_log_values.update(secret for secret in settings.secrets if secret)
         self._warn_about_transport(settings)
@@ -111,7 +117,7 @@ class ApigModule:
                 "middle could read the credentials. Use ca_path instead outside of tests."
             )
         for url in (settings.endpoint, settings.iam_endpoint):
-            if url and urlsplit(url).scheme == "http" and urlsplit(url).hostname not in LOOPBACK_HOSTS:
+            if url and urlsplit(url).scheme == "http" and not is_loopback_host(urlsplit(url).hostname):
                 self.ansible.warn(
                     "%s is plain HTTP: credentials and answers travel unencrypted." % urlsplit(url).netloc
                 )

@@ -6,8 +6,9 @@
 Each sign-in turns an outgoing request into the headers that authenticate it:
 a token is sent as ``X-Auth-Token``; IAM user/password is exchanged for a token
 once per module run (never once per request); AK/SK signs every request with
-``SDK-HMAC-SHA256``.  ``refresh`` lets the client recover from an expired token
-(APIG.1001) when, and only when, a fresh one can be had.
+``SDK-HMAC-SHA256``.  ``refresh`` lets the client recover from a token APIG
+refuses as expired or invalid when, and only when, a fresh one can be had: once
+per run, shared by every request that saw the same refusal.
 """
 
 import threading
@@ -26,7 +27,8 @@ class TokenAuth:
         """The headers to send: the given ones plus the token."""
         return dict(headers, **{"X-Auth-Token": self._token})
 
-    def refresh(self, client):  # pylint: disable=unused-argument
+    def refresh(self, client, used_token=None):  # pylint: disable=unused-argument
+        """A given token cannot be renewed here."""
         return False
 
 
@@ -82,11 +84,18 @@ class PasswordAuth:
         """The headers to send: the given ones plus this run's token."""
         return dict(headers, **{"X-Auth-Token": self._ensure_token(client)})
 
-    def refresh(self, client):
-        """Get a new token once; concurrent callers that saw the same expiry share the new token."""
+    def refresh(self, client, used_token=None):
+        """Whether a request refused with ``used_token`` may be sent again, with a newer token.
+
+        True when the token was already replaced since that request was signed (concurrent callers that saw the
+        same refusal share one new token), or when it is replaced now: at most once per run, so a token that keeps
+        being refused fails the call instead of looping through sign-ins.
+        """
         with self._lock:
-            if self._refreshed:
+            if used_token is not None and self._token is not None and used_token != self._token:
                 return True
+            if self._refreshed:
+                return False
             self._refreshed = True
             self._token = None
         self._ensure_token(client)
@@ -111,7 +120,8 @@ class AkSkAuth:
             headers["X-Security-Token"] = self._security_token
         return sign_request(method, url, headers, body, self._access_key, self._secret_key)
 
-    def refresh(self, client):  # pylint: disable=unused-argument
+    def refresh(self, client, used_token=None):  # pylint: disable=unused-argument
+        """Signed requests have no token to renew."""
         return False
 
 

@@ -54,10 +54,11 @@ def _segment(value):
 class _Response:
     """What the client keeps of an HTTP answer: status, headers, capped body."""
 
-    def __init__(self, status, headers, body):
+    def __init__(self, status, headers, body, sent_token=None):
         self.status = status
         self.headers = headers
         self.body = body
+        self.sent_token = sent_token  # the X-Auth-Token the request carried, for refresh()
 
     @property
     def request_id(self):
@@ -259,7 +260,7 @@ class ApigClient:
         if (
             response.status == 401
             and huawei_error_fields(self._safe_json(response))[0] in TOKEN_REFUSED_CODES
-            and self.auth.refresh(self)
+            and self.auth.refresh(self, response.sent_token)
         ):
             response = self._send_with_retries(method, url, headers, payload, sign=True, what="APIG")
         if response.status not in expected:
@@ -339,7 +340,7 @@ class ApigClient:
         with self._session.request(
             method, url, headers=headers, data=body, timeout=self.settings.timeout, allow_redirects=False, stream=True
         ) as raw:
-            return _Response(raw.status_code, raw.headers, _read_capped(raw, url))
+            return _Response(raw.status_code, raw.headers, _read_capped(raw, url), headers.get("X-Auth-Token"))
 
 
 def _read_capped(raw, url):

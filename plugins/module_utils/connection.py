@@ -10,6 +10,7 @@ unambiguous description of *where* to send requests and *which* of the three
 sign-in modes to use, raising ``InputError`` before anything is sent.
 """
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from typing import Optional
@@ -22,8 +23,6 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputEr
 AUTH_TOKEN = "token"
 AUTH_PASSWORD = "password"
 AUTH_AKSK = "aksk"
-
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 # Credentials that travel in HTTP headers (X-Auth-Token, Authorization, X-Security-Token): HTTP sends header
 # values as Latin-1 and Huawei's are printable ASCII, so anything else is a typo to refuse up front, not an
@@ -57,6 +56,31 @@ def credentials_from(params, environ):
     for name, variables in CREDENTIAL_ENV:
         found[name] = next((environ[variable] for variable in variables if environ.get(variable)), None)
     return found
+
+
+SECRET_OPTIONS = ("auth_token", "access_key", "secret_key", "security_token", "password")
+
+
+def secrets_in_reach(params, environ):
+    """Every secret value an option or the environment holds, whether or not this run ends up using it.
+
+    Known before any validation, so that even a refusal of bad input can be scrubbed of them.
+    """
+    found = [params.get(name) for name in SECRET_OPTIONS]
+    found.extend(
+        environ.get(variable) for name, variables in CREDENTIAL_ENV if name in SECRET_OPTIONS for variable in variables
+    )
+    return [value for value in found if isinstance(value, str) and value]
+
+
+def is_loopback_host(host):
+    """``localhost`` or an IP literal in 127.0.0.0/8 or ::1: traffic that never leaves the machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def connection_argument_spec():

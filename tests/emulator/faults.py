@@ -28,6 +28,7 @@ _KEYS = (
     "pass",
     "repeat",
     "times",
+    "retry_after_date_in",
 )
 
 
@@ -65,6 +66,10 @@ class FaultResponse:
         self.body = self._text(where, data, "body")
         self.content_type = self._text(where, data, "content_type")
         self.headers = self._headers(where, data.get("headers"))
+        # Retry-After as an HTTP-date this many seconds after the request arrives (set when it is answered, so a
+        # slow client start can never make the date pass before the first request).
+        in_seconds = data.get("retry_after_date_in")
+        self.retry_after_date_in = None if in_seconds is None else _int(where + ".retry_after_date_in", in_seconds, 1)
         delay = data.get("delay_ms", 0)
         if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
             raise FaultError("%s.delay_ms must be a number >= 0" % where)

@@ -13,6 +13,7 @@ Every answer carries its request id (32 hex) - ``X-Request-Id`` from APIG, ``X-I
 real services name it - and ``Server: api-gateway``.
 """
 
+import email.utils
 import json
 import logging
 import os
@@ -175,6 +176,10 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         if fault is not None:
             emulator.log.complete(self._entry, fault=fault.describe())
             self._extra_headers = dict(fault.headers)
+            if fault.retry_after_date_in is not None:
+                self._extra_headers["Retry-After"] = email.utils.formatdate(
+                    int(arrival) + fault.retry_after_date_in, usegmt=True
+                )
             if fault.delay and emulator.stop_event.wait(fault.delay):
                 self.close_connection = True
                 return

@@ -209,6 +209,18 @@ def test_a_token_from_the_environment_is_scrubbed_from_an_error_message(emulator
     assert_no_secret(run, ODD_TOKEN)
 
 
+def test_a_secret_from_the_environment_is_scrubbed_from_a_refusal_of_bad_input(emulator, monkeypatch):
+    """A refusal can come before the sign-in is known (here: the secret pasted into project_id by mistake)."""
+    monkeypatch.setenv("HW_AUTH_TOKEN", ODD_TOKEN)
+    args = token_args(emulator, project_id=ODD_TOKEN)
+    del args["auth_token"]
+    run = run_module(scripted(), args)
+    assert run.code == 1 and run.result["option"] == "project_id"
+    assert run.result["msg"].startswith("project_id may contain only")
+    assert_no_secret(run, ODD_TOKEN)
+    assert emulator.requests == []
+
+
 def test_a_token_iam_issued_during_the_run_is_scrubbed_from_nested_results(emulator):
     issued = []
 
@@ -321,6 +333,13 @@ def test_plain_http_to_another_host_warns_for_each_endpoint():
         "apig.example.invalid is plain HTTP: credentials and answers travel unencrypted.",
         "iam.example.invalid:8080 is plain HTTP: credentials and answers travel unencrypted.",
     ]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.2", "[::1]", "localhost"])
+def test_plain_http_to_any_loopback_address_does_not_warn(host):
+    args = {"endpoint": "http://%s:1" % host, "project_id": presets.PROJECT_ID, "auth_token": "tok-1234"}
+    _code, result, _output = run_module(scripted(), args)
+    assert warning_texts(result) == []
 
 
 def test_https_to_another_host_does_not_warn():

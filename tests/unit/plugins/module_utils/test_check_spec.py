@@ -191,4 +191,5 @@ def test_the_declaration_requires_the_identity_only_inside_checks():
     top, entry = check_option_spec(), check_option_spec(required=True)
     assert {name for name, option in entry.items() if option.get("required")} == {"instance_id", "backend_type"}
     assert not any(option.get("required") for option in top.values())
-    assert top["local_probe"]["options"] == probe_option_spec()
+    # local_probe leaves what a channel's health check can supply without a default (set or not set is told apart)
+    assert top["local_probe"]["options"] == probe_option_spec(mirror_health_check=True)
