@@ -59,7 +59,11 @@ def check_huawei_id(option, value):
 
 @dataclass
 class CheckSpec:
-    """A validated check: what to ask the gateway and how to probe its backends from this host."""
+    """A validated check: what to ask the gateway and how to probe its backends from this host.
+
+    A discovered check also names the ``apis`` behind it; one whose ``problem`` is already known (an API whose
+    backend could not be found) cannot be made, and is an ERROR without any request.
+    """
 
     name: str
     instance_id: str
@@ -70,6 +74,8 @@ class CheckSpec:
     probe_options: dict = field(default_factory=dict)
     probe_all_members: bool = False
     backend: Optional[BackendAddress] = None
+    apis: Optional[list] = None
+    problem: Optional[str] = None
 
     def __post_init__(self):
         self.probe_spec = ProbeSpec.from_params(self.probe_options)
@@ -112,6 +118,8 @@ class CheckSpec:
             info["backend_address"] = self.backend_address
         else:
             info["vpc_channel_id"] = self.vpc_channel_id
+        if self.apis is not None:
+            info["apis"] = list(self.apis)
         return info
 
 

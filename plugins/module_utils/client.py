@@ -32,11 +32,11 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigErr
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import MADE, SUCCESS
 from ansible_collections.hwcloud.apig.plugins.module_utils.retries import is_retryable_status, retry_delay
 
-COLLECTION_VERSION = "0.1.0"  # kept equal to galaxy.yml by tests/unit/plugins/module_utils/test_client.py
+COLLECTION_VERSION = "0.2.0"  # kept equal to galaxy.yml by tests/unit/plugins/module_utils/test_client.py
 USER_AGENT = "hwcloud.apig/%s" % COLLECTION_VERSION
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
-MEMBERS_PAGE_LIMIT = 500
-MAX_MEMBER_PAGES = 1000
+PAGE_LIMIT = 500  # the most APIG lists per page (a higher limit is clamped to it)
+MAX_PAGES = 1000
 # How APIG says that a token is no longer good: expired (APIG.1001), "must be updated" (APIG.0307), or failing
 # verification (APIG.0301, also the code of a bad AK/SK signature, which no sign-in re-issues).
 TOKEN_REFUSED_CODES = ("APIG.1001", "APIG.0307", "APIG.0301")
@@ -188,41 +188,70 @@ class ApigClient:
 
         Huawei Cloud APIG API reference, "Querying VPC Channel Details".
         """
-        path = "/v2/%s/apigw/instances/%s/vpc-channels/%s" % (
-            _segment(self.project_id()),
-            _segment(instance_id),
-            _segment(vpc_channel_id),
-        )
+        path = self._instance_path(instance_id, "/vpc-channels/%s" % _segment(vpc_channel_id))
         return self._apig_call("GET", path, expected=(200,)).json("APIG")
 
     def list_vpc_channel_members(self, instance_id, vpc_channel_id):
-        """Every member of a VPC channel, paging with offset/limit until ``total``.
+        """Every member of a VPC channel.
 
         Huawei Cloud APIG API reference, "Querying Backend Servers of a VPC Channel".
         """
-        path = "/v2/%s/apigw/instances/%s/vpc-channels/%s/members" % (
-            _segment(self.project_id()),
-            _segment(instance_id),
-            _segment(vpc_channel_id),
-        )
-        members, offset = [], 0
-        for _page in range(MAX_MEMBER_PAGES):
-            response = self._apig_call(
-                "GET", path, query={"offset": offset, "limit": MEMBERS_PAGE_LIMIT}, expected=(200,)
-            )
+        return self._all_pages(instance_id, "/vpc-channels/%s/members" % _segment(vpc_channel_id), "members")
+
+    # ---- what the gateway routes to (discovery) --------------------------------------------------------------
+
+    def list_api_groups(self, instance_id, name=None):
+        """API groups (``ListApiGroupsV2``), those named ``name`` when given."""
+        return self._all_pages(instance_id, "/api-groups", "groups", name=name)
+
+    def list_environments(self, instance_id, name=None):
+        """Environments (``ListEnvironmentsV2``); RELEASE is the one every instance has."""
+        return self._all_pages(instance_id, "/envs", "envs", name=name)
+
+    def list_environment_variables(self, instance_id, group_id, env_id):
+        """The variables of a group in an environment (``ListEnvironmentVariablesV2``)."""
+        return self._all_pages(instance_id, "/env-variables", "variables", group_id=group_id, env_id=env_id)
+
+    def list_apis(self, instance_id, group_id=None, env_id=None):
+        """The APIs of a group (and published in an environment): identities, no backends (``ListApisV2``)."""
+        return self._all_pages(instance_id, "/apis", "apis", group_id=group_id, env_id=env_id)
+
+    def show_api(self, instance_id, api_id):
+        """An API's draft definition, its backends included (``ShowDetailsOfApiV2``)."""
+        return self._apig_call("GET", self._instance_path(instance_id, "/apis/%s" % _segment(api_id))).json("APIG")
+
+    def list_api_versions(self, instance_id, api_id, env_id):
+        """The versions of an API published in an environment (``ListApiVersionsV2``)."""
+        return self._all_pages(instance_id, "/apis/publish/%s" % _segment(api_id), "api_versions", env_id=env_id)
+
+    def show_api_version(self, instance_id, version_id):
+        """An API as a version published it, its backends included (``ListApiVersionDetailV2``)."""
+        path = self._instance_path(instance_id, "/apis/versions/%s" % _segment(version_id))
+        return self._apig_call("GET", path).json("APIG")
+
+    def _instance_path(self, instance_id, rest):
+        return "/v2/%s/apigw/instances/%s%s" % (_segment(self.project_id()), _segment(instance_id), rest)
+
+    def _all_pages(self, instance_id, rest, key, **filters):
+        """Every item of a list APIG pages with offset/limit (500 at most per page) until ``total``."""
+        path = self._instance_path(instance_id, rest)
+        query = {name: value for name, value in filters.items() if value is not None}
+        items, offset = [], 0
+        for _page in range(MAX_PAGES):
+            response = self._apig_call("GET", path, query=dict(query, offset=offset, limit=PAGE_LIMIT), expected=(200,))
             data = response.json("APIG")
-            page, total = data.get("members"), data.get("total")
+            page, total = data.get(key), data.get("total")
             if not isinstance(page, list) or not isinstance(total, int) or isinstance(total, bool):
                 raise ApigError(
-                    "APIG's member list has no 'members' list or no integer 'total'",
+                    "APIG's answer to GET %s has no %r list or no integer 'total'" % (rest, key),
                     status=response.status,
                     request_id=response.request_id,
                 )
-            members.extend(page)
+            items.extend(page)
             offset += len(page)
             if offset >= total or not page:
-                return members
-        raise ApigError("APIG's member list did not end after %d pages" % MAX_MEMBER_PAGES)
+                return items
+        raise ApigError("APIG's answer to GET %s did not end after %d pages" % (rest, MAX_PAGES))
 
     def issue_iam_token(self, body):
         """POST {iam}/v3/auth/tokens; returns (token, project id of its scope)."""

@@ -101,6 +101,9 @@ class CheckRunner:
         could not be asked, the check is an ERROR that still shows what this host found.
         """
         record = check_record(spec.describe())
+        if spec.problem is not None:
+            record["msg"] = spec.problem
+            return record
         remote_box, remote_thread, local_error = {}, None, None
         try:
             if spec.probe == BOTH:

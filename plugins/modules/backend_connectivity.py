@@ -56,6 +56,23 @@ options:
     type: str
     choices: [remote, local, both]
     default: remote
+  discover:
+    description:
+      - Check every backend the gateway routes to, found from its own configuration (as
+        M(hwcloud.apig.api_backend_info) finds them) - the main backend and every policy's backend of each API, as
+        published in the environment, C(#name#) variables resolved - each distinct backend once, named by the APIs
+        (and policies) behind it.
+      - A dictionary with the keys C(instance_id) (required), C(group) (name or ID; without it, every group),
+        C(environment) (name or ID, for example C(RELEASE); without it, the draft definitions) and C(apis) (names or
+        IDs; without it, every API), or a list of such dictionaries.
+      - The discovered checks run with O(probe), O(local_probe) and O(probe_all_members), together with O(checks)
+        (a backend that an entry of O(checks) already covers is not checked twice).
+      - What discovery cannot find for an API (a variable without a value in the environment, an API not published
+        there) becomes a check that could not be made, named by the API. A group or environment that does not exist
+        fails the task before any check; so does a discovery that finds no backend at all (nothing checked is not a
+        pass).
+      - Mutually exclusive with O(instance_id), O(backend_type), O(backend_address) and O(vpc_channel_id).
+    type: raw
   probe_all_members:
     description:
       - Also probe, from this host, the members of a VPC channel that the gateway sends no traffic to
@@ -222,6 +239,14 @@ checks:
   returned: when O(checks) is given (also when the task fails because a check could not be made)
   type: list
   elements: dict
+discovered:
+  description:
+    - With O(discover), what each discovery found - its C(instance_id), C(group), C(environment), C(apis) - with every
+      API as M(hwcloud.apig.api_backend_info) returns it (C(id), C(name), C(group), C(backends), C(skipped),
+      C(problem)). Each discovered check in C(checks) also names the C(apis) behind it.
+  returned: when O(discover) is given
+  type: list
+  elements: dict
 errors:
   description: How many checks of O(checks) could not be made.
   returned: when O(checks) is given
@@ -260,6 +285,13 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
     check_spec_from_params,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import CheckRunner, local_prober
+from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
+    Discovery,
+    checks_from,
+    describe_discovered,
+    discovered_specs,
+    discovery_specs_from,
+)
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import probe_option_spec
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import ERROR
@@ -277,14 +309,15 @@ class BackendConnectivityModule(ApigModule):
         local_probe=dict(type="dict", options=probe_option_spec(mirror_health_check=True), default={}),
         probe_all_members=dict(type="bool", default=False),
         checks=dict(type="list", elements="dict", options=check_option_spec(required=True)),
+        discover=dict(type="raw"),
         concurrency=dict(type="int", default=20),
         wait_timeout=dict(type="float", default=0),
         wait_interval=dict(type="float", default=5),
         fact_name=dict(type="str", default="apig_backend_connectivity"),
     )
     module_kwargs = dict(
-        mutually_exclusive=[("checks", key) for key in CHECK_KEYS],
-        required_one_of=[("checks", "instance_id")],
+        mutually_exclusive=[(batch, key) for batch in ("checks", "discover") for key in CHECK_KEYS],
+        required_one_of=[("checks", "instance_id", "discover")],
         required_together=[("instance_id", "backend_type")],
         required_if=[
             ("backend_type", "backend_address", ["backend_address"]),
@@ -301,16 +334,17 @@ class BackendConnectivityModule(ApigModule):
             raise InputError("wait_timeout", "wait_timeout must be between 0 and 3600 seconds")
         if not 0 < params["wait_interval"] <= 600:
             raise InputError("wait_interval", "wait_interval must be more than 0 and at most 600 seconds")
-        defaults = {key: params[key] for key in ("probe", "local_probe", "probe_all_members")}
-        if params["checks"] is None:
-            self.specs = [check_spec_from_params(dict(defaults, **{key: params[key] for key in CHECK_KEYS}))]
+        self.defaults = {key: params[key] for key in ("probe", "local_probe", "probe_all_members")}
+        self.discoveries = discovery_specs_from(params["discover"])
+        if params["checks"] is None and not self.discoveries:
+            self.specs = [check_spec_from_params(dict(self.defaults, **{key: params[key] for key in CHECK_KEYS}))]
             return
-        if not params["checks"]:
+        if params["checks"] is not None and not params["checks"]:
             raise InputError("checks", "checks must list at least one check")
         self.specs = []
-        for index, entry in enumerate(params["checks"]):
+        for index, entry in enumerate(params["checks"] or []):
             options = {key: value for key, value in entry.items() if value is not None}
-            self.specs.append(check_spec_from_params(dict(defaults, **options), where="checks[%d]." % index))
+            self.specs.append(check_spec_from_params(dict(self.defaults, **options), where="checks[%d]." % index))
         names = [spec.name for spec in self.specs]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -320,9 +354,22 @@ class BackendConnectivityModule(ApigModule):
         return self.params["concurrency"]
 
     def run(self, client):
+        specs, discovered = list(self.specs), []
+        discoverer = Discovery(client, self.params["concurrency"])
+        for discovery in self.discoveries:
+            apis = discoverer.run(discovery)
+            discovered.append(dict(discovery.describe(), apis=[api.describe() for api in apis]))
+            specs.extend(discovered_specs(checks_from(discovery.instance_id, apis), self.defaults, specs))
+        if not specs:
+            # Nothing to check is not a pass: the gate behind this fails closed.
+            self.fail_task(
+                msg="discovery found no backend to check: %s" % describe_discovered(discovered), discovered=discovered
+            )
         runner = CheckRunner(client, local_prober, concurrency=self.params["concurrency"])
-        batch = runner.run_checks(self.specs, self.params["wait_timeout"], self.params["wait_interval"])
-        if self.params["checks"] is None:
+        batch = runner.run_checks(specs, self.params["wait_timeout"], self.params["wait_interval"])
+        if self.discoveries:
+            batch["discovered"] = discovered
+        if self.params["checks"] is None and not self.discoveries:
             return self._single(batch["checks"][0])
         if batch["errors"]:
             failed = [check for check in batch["checks"] if check["check_result"] == ERROR]

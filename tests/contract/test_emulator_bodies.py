@@ -55,11 +55,27 @@ CHANNELS = [
     {"id": LEGACY_CHANNEL, "legacy_type": True, "members": [{"host": "127.0.0.1", "port": 9}]},
 ]
 ALL_CHANNELS = [presets.CHANNEL_ID, presets.EMPTY_CHANNEL_ID] + [channel["id"] for channel in CHANNELS]
+CATALOG = {
+    "groups": [{"name": "orders"}, {"name": "billing", "remark": "payments"}],
+    "environments": [{"name": "staging"}],
+    "variables": [{"group": "orders", "environment": "RELEASE", "name": "ORDERS_HOST", "value": "127.0.0.1:9"}],
+    "apis": [
+        {
+            "name": "get-order",
+            "group": "orders",
+            "backend": {"vpc_channel": presets.CHANNEL_ID, "req_protocol": "HTTPS", "req_uri": "/orders/{id}"},
+            "policies": [{"name": "gray", "backend": {"url_domain": "#ORDERS_HOST#"}}],
+            "published": {"RELEASE": {}, "staging": {"backend": {"url_domain": "127.0.0.1:10"}, "policies": []}},
+        },
+        {"name": "events", "group": "orders", "backend_type": "FUNCTION", "published": {"RELEASE": {}}},
+        {"name": "stub", "group": "billing", "backend_type": "MOCK"},
+    ],
+}
 
 
 @pytest.fixture(scope="module")
 def emulator():
-    config = presets.default_config(members=[{"host": "127.0.0.1", "port": 9}], channels=CHANNELS)
+    config = presets.default_config(members=[{"host": "127.0.0.1", "port": 9}], channels=CHANNELS, catalog=CATALOG)
     emu = Emulator(config).start()
     yield emu
     emu.stop()
@@ -99,6 +115,49 @@ def test_the_detail_carries_every_shape_the_collection_reads(emulator):
     micro = get(emulator, "/vpc-channels/%s" % MICROSERVICE_CHANNEL)
     assert (micro["vpc_channel_type"], micro["type"], micro["members"]) == ("microservice", 3, [])
     assert get(emulator, "/vpc-channels/%s" % ECS_CHANNEL)["members"][0]["host"] is None
+
+
+def test_groups_environments_and_variables_read_as_their_list_responses(emulator):
+    groups = get(emulator, "/api-groups", limit=500)
+    assert_reads_as(groups, "ListApiGroupsV2Response")
+    assert [group["name"] for group in groups["groups"]] == ["orders", "billing"]
+    envs = get(emulator, "/envs")
+    assert_reads_as(envs, "ListEnvironmentsV2Response")
+    assert [env["name"] for env in envs["envs"]] == ["RELEASE", "staging"]
+    variables = get(emulator, "/env-variables", group_id=groups["groups"][0]["id"])
+    assert_reads_as(variables, "ListEnvironmentVariablesV2Response")
+    assert variables["variables"][0]["variable_name"] == "ORDERS_HOST"
+
+
+def test_every_api_list_detail_version_list_and_version_detail_reads_as_its_response(emulator):
+    listed = get(emulator, "/apis", limit=500)
+    assert_reads_as(listed, "ListApisV2Response")
+    assert sorted(api["backend_type"] for api in listed["apis"]) == ["FUNCTION", "HTTP", "MOCK"]
+    assert "backend_api" not in listed["apis"][0], "ListApisV2 items carry no backend details"
+    versions_seen = 0
+    for api in listed["apis"]:
+        assert_reads_as(get(emulator, "/apis/%s" % api["id"]), "ShowDetailsOfApiV2Response")
+        versions = get(emulator, "/apis/publish/%s" % api["id"])
+        assert_reads_as(versions, "ListApiVersionsV2Response")
+        for version in versions["api_versions"]:
+            detail = get(emulator, "/apis/versions/%s" % version["version_id"])
+            assert_reads_as(detail, "ListApiVersionDetailV2Response")
+            versions_seen += 1
+    assert versions_seen == 3
+
+
+def test_the_api_bodies_carry_every_shape_discovery_reads(emulator):
+    """Not only valid, but exercised: a channel and a policy backend, a published version unlike its draft."""
+    (api,) = get(emulator, "/apis", name="get-order")["apis"]
+    draft = get(emulator, "/apis/%s" % api["id"])
+    assert draft["backend_api"]["vpc_channel_status"] == 1
+    assert draft["backend_api"]["vpc_channel_info"]["vpc_channel_id"] == presets.CHANNEL_ID
+    assert [(policy["name"], policy["url_domain"]) for policy in draft["policy_https"]] == [("gray", "#ORDERS_HOST#")]
+    staging = get(emulator, "/envs", name="staging")["envs"][0]["id"]
+    (version,) = get(emulator, "/apis/publish/%s" % api["id"], env_id=staging)["api_versions"]
+    published = get(emulator, "/apis/versions/%s" % version["version_id"])
+    assert (published["backend_api"]["url_domain"], published["policy_https"]) == ("127.0.0.1:10", [])
+    assert api["run_env_name"] == "RELEASE|staging"
 
 
 def read_with_sdk_that_has_the_check(body):

@@ -16,7 +16,7 @@ import json
 import re
 from urllib.parse import unquote
 
-from tests.emulator import errors
+from tests.emulator import discovery, errors
 from tests.emulator.addresses import has_variable, parse_backend_address
 from tests.emulator.config import LEGACY_TYPES
 
@@ -38,6 +38,7 @@ ROUTES = (
             r"/vpc-channels/(?P<vpc_channel_id>[^/]+)/members/?$"
         ),
     ),
+    *discovery.ROUTES,
     (
         "channel",
         ("GET",),
@@ -80,6 +81,8 @@ def answer(name, config, checker, request, params):
         return check_connectivity(config, checker, params, request.body)
     if name == "members":
         return list_members(config, params, request.query)
+    if name in discovery.NAMES:
+        return discovery.answer(name, _instance(config, params), params, request.query)
     return show_channel(config, params)
 
 

@@ -8,11 +8,26 @@ turns into a default would make a test pass for the wrong reason.
 import copy
 import datetime
 import hashlib
-import re
 
 import yaml
 
 from tests.emulator.addresses import is_ip_literal, parse_backend_address
+from tests.emulator.catalog import Catalog
+from tests.emulator.validation import (
+    ID_RE,
+    NAME_RE,
+    ConfigError,
+    boolean,
+    check_keys,
+    choice,
+    integer,
+    mapping,
+    number,
+    optional_string,
+    sequence,
+    string,
+    token_value,
+)
 
 HEALTH_STATUSES = ("healthy", "unhealthy", "unknown", None)  # None: answered as null, as real gateways often do
 CHANNEL_TYPES = ("builtin", "microservice", "reference")
@@ -38,90 +53,6 @@ BACKEND_KINDS = ("open", "http", "closed", "blackhole")
 DEFAULT_CHECK_TIMEOUT = 2.0
 DEFAULT_TOKEN_TTL = 86400
 DEFAULT_HOSTS = {"localhost": ["127.0.0.1"]}
-
-_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
-_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
-
-
-class ConfigError(ValueError):
-    """The configuration is malformed; the message names the offending key."""
-
-
-def _mapping(where, value):
-    if not isinstance(value, dict):
-        raise ConfigError("%s must be a mapping, got %s" % (where, type(value).__name__))
-    return value
-
-
-def _sequence(where, value):
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ConfigError("%s must be a list, got %s" % (where, type(value).__name__))
-    return value
-
-
-def _check_keys(where, data, allowed, required=()):
-    _mapping(where, data)
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise ConfigError(
-            "%s: unknown key(s) %s (allowed: %s)" % (where, ", ".join(map(str, unknown)), ", ".join(sorted(allowed)))
-        )
-    missing = [key for key in required if key not in data]
-    if missing:
-        raise ConfigError("%s: missing required key(s) %s" % (where, ", ".join(missing)))
-
-
-def _string(where, value, pattern=None):
-    if not isinstance(value, str) or not value:
-        raise ConfigError("%s must be a non-empty string" % where)
-    if pattern is not None and not pattern.match(value):
-        raise ConfigError("%s %r contains characters that cannot appear in an URL path segment" % (where, value))
-    return value
-
-
-def _optional_string(where, value, default=""):
-    if value is None:
-        return default
-    if not isinstance(value, str):
-        raise ConfigError("%s must be a string" % where)
-    return value
-
-
-def _bool(where, value, default):
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise ConfigError("%s must be true or false" % where)
-    return value
-
-
-def _int(where, value, default, minimum=None, maximum=None):
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError("%s must be an integer" % where)
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise ConfigError("%s must be within %s-%s" % (where, minimum, maximum if maximum is not None else "..."))
-    return value
-
-
-def _number(where, value, default, minimum=0.0, exclusive=False):
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError("%s must be a number" % where)
-    if value < minimum or (exclusive and value == minimum):
-        raise ConfigError("%s must be %s %s" % (where, ">" if exclusive else ">=", minimum))
-    return float(value)
-
-
-def _token_value(where, value):
-    _string(where, value)
-    if any(ch.isspace() or ord(ch) < 32 for ch in value):
-        raise ConfigError("%s must not contain blanks or control characters (it travels in an HTTP header)" % where)
-    return value
 
 
 def utc_timestamp(moment=None):
@@ -155,10 +86,10 @@ class Member:
     )
 
     def __init__(self, where, data, channel_id, index, created):
-        _check_keys(where, data, (*self.FIELDS, "backend"))
+        check_keys(where, data, (*self.FIELDS, "backend"))
         self.backend = data.get("backend")
         if self.backend is not None:
-            _string(where + ".backend", self.backend)
+            string(where + ".backend", self.backend)
             if "host" in data or "port" in data:
                 raise ConfigError("%s: give either backend or host/port, not both" % where)
             self.host = None
@@ -166,21 +97,21 @@ class Member:
         else:
             if "host" not in data or "port" not in data:
                 raise ConfigError("%s: host and port are required (or backend: <name>)" % where)
-            self.host = None if data["host"] is None else _token_value(where + ".host", data["host"])
-            self.port = _int(where + ".port", data["port"], None, 0, 65535)
+            self.host = None if data["host"] is None else token_value(where + ".host", data["host"])
+            self.port = integer(where + ".port", data["port"], None, 0, 65535)
         generated = hashlib.sha256(("%s/%d" % (channel_id, index)).encode("utf-8")).hexdigest()[:32]
-        self.id = _string(where + ".id", data.get("id", generated), _ID_RE)
-        self.weight = _int(where + ".weight", data.get("weight"), 1, 0, 10000)
-        self.is_backup = _bool(where + ".is_backup", data.get("is_backup"), False)
-        self.status = _int(where + ".status", data.get("status"), 1, 1, 2)
+        self.id = string(where + ".id", data.get("id", generated), ID_RE)
+        self.weight = integer(where + ".weight", data.get("weight"), 1, 0, 10000)
+        self.is_backup = boolean(where + ".is_backup", data.get("is_backup"), False)
+        self.status = integer(where + ".status", data.get("status"), 1, 1, 2)
         self.health_status = data["health_status"] if "health_status" in data else "healthy"
         if self.health_status not in HEALTH_STATUSES:
             raise ConfigError("%s.health_status must be one of healthy, unhealthy, unknown or null" % where)
-        self.member_group_name = _optional_string(where + ".member_group_name", data.get("member_group_name"))
-        self.member_group_id = _optional_string(where + ".member_group_id", data.get("member_group_id"))
-        self.ecs_id = _optional_string(where + ".ecs_id", data.get("ecs_id"))
-        self.ecs_name = _optional_string(where + ".ecs_name", data.get("ecs_name"))
-        self.create_time = _optional_string(where + ".create_time", data.get("create_time"), created)
+        self.member_group_name = optional_string(where + ".member_group_name", data.get("member_group_name"))
+        self.member_group_id = optional_string(where + ".member_group_id", data.get("member_group_id"))
+        self.ecs_id = optional_string(where + ".ecs_id", data.get("ecs_id"))
+        self.ecs_name = optional_string(where + ".ecs_name", data.get("ecs_name"))
+        self.create_time = optional_string(where + ".create_time", data.get("create_time"), created)
         self.channel_id = channel_id
 
     def to_api(self):
@@ -225,24 +156,24 @@ class VpcChannel:
     )
 
     def __init__(self, where, data, created):
-        _check_keys(where, data, self.KEYS, ("id",))
-        self.id = _string(where + ".id", data["id"], _ID_RE)
-        self.name = _optional_string(where + ".name", data.get("name"), self.id)
-        self.port = _int(where + ".port", data.get("port"), 80, 1, 65535)
-        self.member_type = _choice(where + ".member_type", data.get("member_type"), MEMBER_TYPES, "ip")
-        self.kind = _choice(where + ".vpc_channel_type", data.get("vpc_channel_type"), CHANNEL_TYPES, "builtin")
-        self.legacy_type = _bool(where + ".legacy_type", data.get("legacy_type"), False)
-        self.balance_strategy = _int(where + ".balance_strategy", data.get("balance_strategy"), 1, 1, 4)
-        self.status = _int(where + ".status", data.get("status"), 1, 1, 2)
+        check_keys(where, data, self.KEYS, ("id",))
+        self.id = string(where + ".id", data["id"], ID_RE)
+        self.name = optional_string(where + ".name", data.get("name"), self.id)
+        self.port = integer(where + ".port", data.get("port"), 80, 1, 65535)
+        self.member_type = choice(where + ".member_type", data.get("member_type"), MEMBER_TYPES, "ip")
+        self.kind = choice(where + ".vpc_channel_type", data.get("vpc_channel_type"), CHANNEL_TYPES, "builtin")
+        self.legacy_type = boolean(where + ".legacy_type", data.get("legacy_type"), False)
+        self.balance_strategy = integer(where + ".balance_strategy", data.get("balance_strategy"), 1, 1, 4)
+        self.status = integer(where + ".status", data.get("status"), 1, 1, 2)
         self.health_check = _health_check(where + ".health_check", data.get("health_check"))
         self.created = created
         self.members = [
             Member("%s.members[%d]" % (where, i), m, self.id, i, created)
-            for i, m in enumerate(_sequence(where + ".members", data.get("members")))
+            for i, m in enumerate(sequence(where + ".members", data.get("members")))
         ]
         self.instances = [
             Member("%s.instances[%d]" % (where, i), m, self.id, 1000 + i, created)
-            for i, m in enumerate(_sequence(where + ".instances", data.get("instances")))
+            for i, m in enumerate(sequence(where + ".instances", data.get("instances")))
         ]
         if self.kind != "builtin" and self.members:
             raise ConfigError("%s: a %s channel lists no members; give its instances" % (where, self.kind))
@@ -256,48 +187,41 @@ class VpcChannel:
         return [(server.host, server.port or self.port) for server in servers if server.host]
 
 
-def _choice(where, value, allowed, default):
-    if value is None:
-        return default
-    if value not in allowed:
-        raise ConfigError("%s must be one of %s" % (where, ", ".join(allowed)))
-    return value
-
-
 def _health_check(where, data):
     """A channel's ``vpc_health_config`` as the config gives it (None: the channel has none)."""
     if data is None:
         return None
-    _check_keys(where, data, HEALTH_CHECK_KEYS, ("protocol",))
+    check_keys(where, data, HEALTH_CHECK_KEYS, ("protocol",))
     if data["protocol"] not in ("TCP", "HTTP", "HTTPS"):
         raise ConfigError("%s.protocol must be TCP, HTTP or HTTPS" % where)
     return dict(data)
 
 
 class Instance:
-    """A dedicated gateway instance and the VPC channels it holds."""
+    """A dedicated gateway instance: its VPC channels, and what it publishes (``catalog``: groups, APIs, ...)."""
 
     def __init__(self, where, data, created):
-        _check_keys(where, data, ("id", "name", "vpc_channels"), ("id",))
-        self.id = _string(where + ".id", data["id"], _ID_RE)
-        self.name = _optional_string(where + ".name", data.get("name"), "apig-" + self.id[:8])
+        check_keys(where, data, ("id", "name", "vpc_channels", "groups", "environments", "variables", "apis"), ("id",))
+        self.id = string(where + ".id", data["id"], ID_RE)
+        self.name = optional_string(where + ".name", data.get("name"), "apig-" + self.id[:8])
         self.vpc_channels = {}
-        for i, item in enumerate(_sequence(where + ".vpc_channels", data.get("vpc_channels"))):
+        for i, item in enumerate(sequence(where + ".vpc_channels", data.get("vpc_channels"))):
             channel = VpcChannel("%s.vpc_channels[%d]" % (where, i), item, created)
             if channel.id in self.vpc_channels:
                 raise ConfigError("%s: duplicate VPC channel id %s" % (where, channel.id))
             self.vpc_channels[channel.id] = channel
+        self.catalog = Catalog(where, data, self.vpc_channels, created)
 
 
 class Project:
     """A project (IAM scope); its name is the region name, as on Huawei Cloud."""
 
     def __init__(self, where, data, created):
-        _check_keys(where, data, ("id", "name", "instances"), ("id",))
-        self.id = _string(where + ".id", data["id"], _ID_RE)
-        self.name = _optional_string(where + ".name", data.get("name"), self.id)
+        check_keys(where, data, ("id", "name", "instances"), ("id",))
+        self.id = string(where + ".id", data["id"], ID_RE)
+        self.name = optional_string(where + ".name", data.get("name"), self.id)
         self.instances = {}
-        for i, item in enumerate(_sequence(where + ".instances", data.get("instances"))):
+        for i, item in enumerate(sequence(where + ".instances", data.get("instances"))):
             instance = Instance("%s.instances[%d]" % (where, i), item, created)
             if instance.id in self.instances:
                 raise ConfigError("%s: duplicate instance id %s" % (where, instance.id))
@@ -308,28 +232,28 @@ class TokenSpec:
     """A token handed out before the test starts (as if from an earlier IAM call)."""
 
     def __init__(self, where, data, default_project):
-        _check_keys(where, data, ("value", "project_id", "permitted", "expired"), ("value",))
-        self.value = _token_value(where + ".value", data["value"])
+        check_keys(where, data, ("value", "project_id", "permitted", "expired"), ("value",))
+        self.value = token_value(where + ".value", data["value"])
         project_id = data.get("project_id", default_project)
         if project_id is None:
             raise ConfigError("%s.project_id is required when the config has more than one project" % where)
-        self.project_id = _string(where + ".project_id", project_id)
-        self.permitted = _bool(where + ".permitted", data.get("permitted"), True)
-        self.expired = _bool(where + ".expired", data.get("expired"), False)
+        self.project_id = string(where + ".project_id", project_id)
+        self.permitted = boolean(where + ".permitted", data.get("permitted"), True)
+        self.expired = boolean(where + ".expired", data.get("expired"), False)
 
 
 class UserSpec:
     """An IAM user who can get a token with a password (IAM API reference, "Obtaining a User Token Through Password Authentication")."""
 
     def __init__(self, where, data):
-        _check_keys(where, data, ("name", "password", "domain", "permitted", "token_ttl_seconds"), ("name", "password"))
-        self.name = _string(where + ".name", data["name"])
-        self.password = _string(where + ".password", data["password"])
+        check_keys(where, data, ("name", "password", "domain", "permitted", "token_ttl_seconds"), ("name", "password"))
+        self.name = string(where + ".name", data["name"])
+        self.password = string(where + ".password", data["password"])
         self.domain = data.get("domain")
         if self.domain is not None:
-            _string(where + ".domain", self.domain)
-        self.permitted = _bool(where + ".permitted", data.get("permitted"), True)
-        self.token_ttl_seconds = _number(
+            string(where + ".domain", self.domain)
+        self.permitted = boolean(where + ".permitted", data.get("permitted"), True)
+        self.token_ttl_seconds = number(
             where + ".token_ttl_seconds", data.get("token_ttl_seconds"), float(DEFAULT_TOKEN_TTL)
         )
 
@@ -338,19 +262,19 @@ class AkSkSpec:
     """An access key pair; with ``security_token`` it is a temporary credential."""
 
     def __init__(self, where, data):
-        _check_keys(where, data, ("ak", "sk", "security_token", "permitted", "project_ids"), ("ak", "sk"))
-        self.ak = _token_value(where + ".ak", data["ak"])
-        self.sk = _string(where + ".sk", data["sk"])
+        check_keys(where, data, ("ak", "sk", "security_token", "permitted", "project_ids"), ("ak", "sk"))
+        self.ak = token_value(where + ".ak", data["ak"])
+        self.sk = string(where + ".sk", data["sk"])
         self.security_token = data.get("security_token")
         if self.security_token is not None:
-            _token_value(where + ".security_token", self.security_token)
-        self.permitted = _bool(where + ".permitted", data.get("permitted"), True)
+            token_value(where + ".security_token", self.security_token)
+        self.permitted = boolean(where + ".permitted", data.get("permitted"), True)
         project_ids = data.get("project_ids")
         self.project_ids = None
         if project_ids is not None:
             self.project_ids = [
-                _string("%s.project_ids[%d]" % (where, i), p)
-                for i, p in enumerate(_sequence(where + ".project_ids", project_ids))
+                string("%s.project_ids[%d]" % (where, i), p)
+                for i, p in enumerate(sequence(where + ".project_ids", project_ids))
             ]
 
 
@@ -358,26 +282,26 @@ class ThrottleSpec:
     """Flow control: at most ``max_requests_per_second`` APIG requests in any 1 s window."""
 
     def __init__(self, where, data):
-        _check_keys(where, data, ("max_requests_per_second", "retry_after"), ("max_requests_per_second",))
-        self.max_requests_per_second = _int(
+        check_keys(where, data, ("max_requests_per_second", "retry_after"), ("max_requests_per_second",))
+        self.max_requests_per_second = integer(
             where + ".max_requests_per_second", data["max_requests_per_second"], None, 1
         )
-        self.retry_after = _int(where + ".retry_after", data.get("retry_after"), None, 0)
+        self.retry_after = integer(where + ".retry_after", data.get("retry_after"), None, 0)
 
 
 class BackendSpec:
     """A loopback helper backend the emulator starts itself (``open``, ``http``, ``closed``, ``blackhole``)."""
 
     def __init__(self, where, name, data):
-        _string(where, name, _NAME_RE)
+        string(where, name, NAME_RE)
         if isinstance(data, str):
             data = {"kind": data}
-        _check_keys(where, data, ("kind", "port"), ("kind",))
+        check_keys(where, data, ("kind", "port"), ("kind",))
         self.name = name
         self.kind = data["kind"]
         if self.kind not in BACKEND_KINDS:
             raise ConfigError("%s.kind must be one of %s" % (where, ", ".join(BACKEND_KINDS)))
-        self.port = _int(where + ".port", data.get("port"), 0, 0, 65535)
+        self.port = integer(where + ".port", data.get("port"), 0, 0, 65535)
 
 
 class EmulatorConfig:
@@ -397,22 +321,25 @@ class EmulatorConfig:
         "connectivity_check",
         "error_style",
         "token_expired_code",
+        "latency_ms",
     )
 
     def __init__(self, data):
-        _check_keys("config", data, self.TOP_LEVEL, ("projects",))
+        check_keys("config", data, self.TOP_LEVEL, ("projects",))
         # How this gateway answers: the check's success status (201 in Huawei's reference, 200 in another SDK),
         # whether it offers the check at all (a gateway without it answers 404 APIG.0101), the form of its error
         # bodies, and the code an expired token gets (APIG.1001, or APIG.0307 / APIG.0301 as gateways also say).
-        self.check_status = _choice("check_status", data.get("check_status"), CHECK_STATUSES, 201)
-        self.connectivity_check = _bool("connectivity_check", data.get("connectivity_check"), True)
-        self.error_style = _choice("error_style", data.get("error_style"), ERROR_STYLES, "apig")
-        self.token_expired_code = _choice(
+        self.check_status = choice("check_status", data.get("check_status"), CHECK_STATUSES, 201)
+        self.connectivity_check = boolean("connectivity_check", data.get("connectivity_check"), True)
+        self.error_style = choice("error_style", data.get("error_style"), ERROR_STYLES, "apig")
+        # Every APIG and IAM answer waits this long first, as a far-away region would (benchmarks).
+        self.latency = number("latency_ms", data.get("latency_ms"), 0.0) / 1000.0
+        self.token_expired_code = choice(
             "token_expired_code", data.get("token_expired_code"), TOKEN_EXPIRED_CODES, "APIG.1001"
         )
         created = utc_timestamp()
         self.projects = {}
-        for i, item in enumerate(_sequence("projects", data["projects"])):
+        for i, item in enumerate(sequence("projects", data["projects"])):
             project = Project("projects[%d]" % i, item, created)
             if project.id in self.projects:
                 raise ConfigError("projects[%d]: duplicate project id %s" % (i, project.id))
@@ -422,30 +349,30 @@ class EmulatorConfig:
         default_project = next(iter(self.projects)) if len(self.projects) == 1 else None
         self.tokens = [
             TokenSpec("tokens[%d]" % i, t, default_project)
-            for i, t in enumerate(_sequence("tokens", data.get("tokens")))
+            for i, t in enumerate(sequence("tokens", data.get("tokens")))
         ]
         self.users = {}
-        for i, item in enumerate(_sequence("users", data.get("users"))):
+        for i, item in enumerate(sequence("users", data.get("users"))):
             user = UserSpec("users[%d]" % i, item)
             self.users[user.name] = user
         self.aksk = {}
-        for i, item in enumerate(_sequence("aksk", data.get("aksk"))):
+        for i, item in enumerate(sequence("aksk", data.get("aksk"))):
             pair = AkSkSpec("aksk[%d]" % i, item)
             self.aksk[pair.ak] = pair
         self.throttle = ThrottleSpec("throttle", data["throttle"]) if data.get("throttle") is not None else None
-        self.check_timeout = _number(
+        self.check_timeout = number(
             "check_timeout", data.get("check_timeout"), DEFAULT_CHECK_TIMEOUT, 0.0, exclusive=True
         )
         self.hosts = self._hosts(data.get("hosts"))
         self.blocked_from_gateway = []
-        for i, text in enumerate(_sequence("blocked_from_gateway", data.get("blocked_from_gateway"))):
+        for i, text in enumerate(sequence("blocked_from_gateway", data.get("blocked_from_gateway"))):
             try:
                 parse_backend_address(text)
             except ValueError as exc:
                 raise ConfigError("blocked_from_gateway[%d]: %s" % (i, exc)) from None
             self.blocked_from_gateway.append(text)
         self.backends = {}
-        for name, item in _mapping("backends", data.get("backends") or {}).items():
+        for name, item in mapping("backends", data.get("backends") or {}).items():
             self.backends[name] = BackendSpec("backends.%s" % name, name, item)
         for member in self.members():
             if member.backend is not None and member.backend not in self.backends:
@@ -456,10 +383,10 @@ class EmulatorConfig:
     @staticmethod
     def _hosts(data):
         hosts = {name: list(addrs) for name, addrs in DEFAULT_HOSTS.items()}
-        for name, value in _mapping("hosts", data or {}).items():
+        for name, value in mapping("hosts", data or {}).items():
             where = "hosts.%s" % name
-            _string(where, name)
-            addrs = [value] if isinstance(value, str) else _sequence(where, value)
+            string(where, name)
+            addrs = [value] if isinstance(value, str) else sequence(where, value)
             for addr in addrs:
                 if not isinstance(addr, str) or not is_ip_literal(addr):
                     raise ConfigError("%s: %r is not an IP address" % (where, addr))

@@ -105,6 +105,11 @@ def vpc_channel_not_found(channel_id):
     return ApigError(404, "APIG.3023", "The VPC channel does not exist;id:%s" % channel_id)
 
 
+def api_definition_not_found(api_id):
+    """404 APIG.3002 for an unknown API (or API version)."""
+    return ApigError(404, "APIG.3002", "The API does not exist;id:%s" % api_id)
+
+
 def throttled(limit, retry_after=None):
     """429 APIG.0308, worded like the gateway's own flow-control answer."""
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}

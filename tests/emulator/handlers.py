@@ -189,6 +189,10 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         self._answer(request, is_iam)
 
     def _answer(self, request, is_iam):
+        latency = self.server.emulator.config.latency
+        if latency and self.server.emulator.stop_event.wait(latency):
+            self.close_connection = True
+            return
         try:
             status, payload, headers = self._iam(request) if is_iam else self._apig(request)
         except (errors.ApigError, errors.IamError) as exc:

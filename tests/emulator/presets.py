@@ -37,12 +37,14 @@ NOPERM_AK = "EMULATORNOPERMAK0001"
 NOPERM_SK = "emulator-noperm-secret-00000000000000001"
 
 
-def default_config(members=None, channels=None, **extra):
+def default_config(members=None, channels=None, catalog=None, **extra):
     """A config with one project/instance/channel and one identity of each kind.
 
     ``members``: the members of ``CHANNEL_ID`` (list of dicts, default none);
-    ``channels``: further channel dicts for the instance; ``extra``: top-level
-    keys to add or replace (``throttle``, ``check_timeout``, ``backends``...).
+    ``channels``: further channel dicts for the instance; ``catalog``: what the
+    instance publishes (``groups``, ``environments``, ``variables``, ``apis``);
+    ``extra``: top-level keys to add or replace (``throttle``, ``check_timeout``,
+    ``backends``...).
     """
     config = {
         "projects": [
@@ -57,6 +59,7 @@ def default_config(members=None, channels=None, **extra):
                             {"id": EMPTY_CHANNEL_ID, "name": "empty", "members": []},
                             *copy.deepcopy(channels or []),
                         ],
+                        **copy.deepcopy(catalog or {}),
                     },
                 ],
             },

@@ -1,0 +1,161 @@
+#!/usr/bin/python
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+module: api_backend_info
+short_description: Find every backend a Huawei Cloud APIG gateway routes an API group's traffic to
+version_added: 0.2.0
+description:
+  - Reads the gateway's own configuration - the APIs of an API group, as published in an environment (or as
+    drafted), with their main backend and the backend of every policy (C(policy_https)) - and returns each API with
+    its backends and a de-duplicated list of C(checks) ready for M(hwcloud.apig.backend_connectivity).
+  - Backend addresses are returned with their C(#name#) environment variables resolved with the environment's
+    values, and with their port (80 for HTTP, 443 for HTTPS when APIG gives none).
+  - FUNCTION and MOCK APIs send no traffic to a backend; they are listed with C(skipped) saying so.
+  - What cannot be found for one API (a variable without a value in the environment, an API not published there)
+    is that API's C(problem) and is left out of C(checks) (listed in C(problems)); it never fails the task. The
+    O(hwcloud.apig.backend_connectivity#module:discover) option of M(hwcloud.apig.backend_connectivity) turns such
+    problems into checks that could not be made, so a gate fails closed on them.
+  - A group or environment that does not exist fails the task, naming what there is.
+author:
+  - hwcloud.apig developers (@hwcloud-apig)
+extends_documentation_fragment:
+  - hwcloud.apig.connection
+  - hwcloud.apig.connection.attributes
+options:
+  instance_id:
+    description: ID of the APIG gateway instance (32 hexadecimal characters).
+    type: str
+    required: true
+  group:
+    description:
+      - The API group, by name or ID. Without it, every API of the instance.
+    type: str
+  environment:
+    description:
+      - The environment, by name or ID (C(RELEASE) is the one every instance has). Its published versions are read,
+        which can differ from the drafts, and its variables resolve C(#name#) in backend addresses.
+      - Without it, the draft definitions are read and their variables are left unresolved.
+    type: str
+  apis:
+    description:
+      - Only these APIs, by name or ID. One that is not found (or not published in O(environment)) is listed with
+        its C(problem).
+    type: list
+    elements: str
+  concurrency:
+    description: How many APIs are read at once (at most two calls each).
+    type: int
+    default: 20
+seealso:
+  - module: hwcloud.apig.backend_connectivity
+  - name: APIG API reference
+    description: >-
+      Huawei Cloud's API reference of the calls this module makes (ListApiGroupsV2, ListEnvironmentsV2, ListApisV2,
+      ShowDetailsOfApiV2, ListApiVersionsV2, ListApiVersionDetailV2, ListEnvironmentVariablesV2).
+    link: https://support.huaweicloud.com/intl/en-us/api-apig/
+"""
+
+EXAMPLES = r"""
+- name: What does group orders route to in RELEASE?
+  hwcloud.apig.api_backend_info:
+    instance_id: eddc4d25480b4cd6b512f270a1b8b341
+    group: orders
+    environment: RELEASE
+  register: routed
+
+- name: Check every one of those backends, from the gateway
+  hwcloud.apig.backend_connectivity:
+    checks: "{{ routed.checks }}"
+  when: routed.problems | length == 0
+"""
+
+RETURN = r"""
+apis:
+  description: Every API found, in the order APIG lists them.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: API ID.
+      type: str
+    name:
+      description: API name.
+      type: str
+    group:
+      description: The API group (C(id), C(name)).
+      type: dict
+    backends:
+      description:
+        - The main backend (C(kind) V(main)) and each policy's (C(kind) V(policy), with its C(policy) name), each
+          with C(backend_type) (V(backend_address) or V(vpc_channel)), C(backend_address) (resolved, with its port)
+          or C(vpc_channel_id), C(url_domain) as APIG holds it, and C(problem) when it cannot be checked.
+      type: list
+      elements: dict
+    skipped:
+      description: Why the API has no backend to check (a FUNCTION or MOCK API), or null.
+      type: str
+    problem:
+      description: Why this API's backends could not be found (not published in the environment, ...), or null.
+      type: str
+checks:
+  description:
+    - One entry per distinct backend, as the O(hwcloud.apig.backend_connectivity#module:checks) option takes it
+      (C(name), C(instance_id), C(backend_type), C(backend_address) or C(vpc_channel_id)), named by the APIs (and
+      policies) that use it.
+  returned: success
+  type: list
+  elements: dict
+problems:
+  description: What could not be found, one line per API or backend (left out of C(checks)).
+  returned: success
+  type: list
+  elements: str
+"""
+
+from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import ApigModule
+from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
+    Discovery,
+    DiscoverySpec,
+    checks_from,
+    discovery_option_spec,
+)
+from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+
+
+class ApiBackendInfoModule(ApigModule):
+    argument_spec = dict(discovery_option_spec(), concurrency=dict(type="int", default=20))
+
+    def validate(self):
+        if not 1 <= self.params["concurrency"] <= 200:
+            raise InputError(
+                "concurrency", "concurrency must be between 1 and 200, got %d" % self.params["concurrency"]
+            )
+        self.spec = DiscoverySpec.from_params(self.params)
+
+    def client_pool_size(self):
+        return self.params["concurrency"]
+
+    def run(self, client):
+        apis = Discovery(client, self.params["concurrency"]).run(self.spec)
+        checks = checks_from(self.spec.instance_id, apis)
+        return {
+            "apis": [api.describe() for api in apis],
+            "checks": [
+                {key: value for key, value in check.items() if key != "apis"}
+                for check in checks
+                if "problem" not in check
+            ],
+            "problems": [check["problem"] for check in checks if "problem" in check],
+        }
+
+
+def main():
+    ApiBackendInfoModule()()
+
+
+if __name__ == "__main__":
+    main()
