@@ -6,6 +6,8 @@
 
 class ModuleDocFragment:
     DOCUMENTATION = r"""
+author:
+  - hwcloud.apig developers (@hwcloud-apig)
 options:
   region:
     description:
@@ -101,9 +103,6 @@ notes:
     O(access_key) and O(secret_key) is not affected by E(HW_USER_NAME) exported in its environment. Giving the parts
     of two ways to sign in at once is an error rather than a guess.
   - Secrets are never logged or returned.
-"""
-
-    ATTRIBUTES = r"""
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -117,4 +116,12 @@ attributes:
     support: full
     membership:
       - hwcloud.apig.apig
+"""
+
+    INSTANCE = r"""
+options:
+  instance_id:
+    description: ID of the APIG gateway instance (32 lowercase hexadecimal characters).
+    type: str
+    required: true
 """

@@ -19,16 +19,10 @@ description:
     O(hwcloud.apig.backend_connectivity#module:discover) option of M(hwcloud.apig.backend_connectivity) turns such
     problems into checks that could not be made, so a gate fails closed on them.
   - A group or environment that does not exist fails the task, naming what there is.
-author:
-  - hwcloud.apig developers (@hwcloud-apig)
 extends_documentation_fragment:
   - hwcloud.apig.connection
-  - hwcloud.apig.connection.attributes
+  - hwcloud.apig.connection.instance
 options:
-  instance_id:
-    description: ID of the APIG gateway instance (32 hexadecimal characters).
-    type: str
-    required: true
   group:
     description:
       - The API group, by name or ID. Without it, every API of the instance.

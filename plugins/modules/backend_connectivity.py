@@ -16,11 +16,8 @@ description:
   - A FAILED answer does not fail the task; the P(hwcloud.apig.backend_gate#role) role turns it into a failed play.
     A check that could not be made at all (API error, bad credentials, timeout) fails the task.
   - With O(checks), many checks run concurrently in one module run, through one HTTP session and one sign-in.
-author:
-  - hwcloud.apig developers (@hwcloud-apig)
 extends_documentation_fragment:
   - hwcloud.apig.connection
-  - hwcloud.apig.connection.attributes
   - hwcloud.apig.probe.local_probe
 options:
   instance_id:

@@ -12,16 +12,10 @@ description:
   - Reads a VPC channel's detail (type, port, member type, health check) and every member of it, paging through
     C(GET /v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}/members) until C(total).
   - These are the backends that local probes target for O(hwcloud.apig.backend_connectivity#module:backend_type=vpc_channel).
-author:
-  - hwcloud.apig developers (@hwcloud-apig)
 extends_documentation_fragment:
   - hwcloud.apig.connection
-  - hwcloud.apig.connection.attributes
+  - hwcloud.apig.connection.instance
 options:
-  instance_id:
-    description: ID of the APIG gateway instance (32 hexadecimal characters).
-    type: str
-    required: true
   vpc_channel_id:
     description: ID of the VPC channel (32 hexadecimal characters).
     type: str

@@ -30,8 +30,8 @@ def run_check(emulator, tmp_path, auth=None, **check_args):
     return run_playbook("run_check.yml", tmp_path, {"apig_auth": auth or auth_for(emulator), "check_args": args})
 
 
-def channel_check(**extra):
-    return dict({"backend_type": "vpc_channel", "vpc_channel_id": CHANNEL}, **extra)
+def channel_check(channel=CHANNEL, **extra):
+    return dict(extra, backend_type="vpc_channel", vpc_channel_id=channel)
 
 
 def checks_made(emulator):
@@ -199,9 +199,7 @@ def test_apig_0307_reissues_the_token_exactly_once(emulator_factory, backend_ser
     emulator.add_fault(
         CHECK_PATH, [{"status": 401, "error_code": "APIG.0307", "error_msg": "The token must be updated"}]
     )
-    run = run_check(
-        emulator, tmp_path, auth=auth_for(emulator, "password"), **channel_check(vpc_channel_id=presets.CHANNEL_ID)
-    )
+    run = run_check(emulator, tmp_path, auth=auth_for(emulator, "password"), **channel_check(presets.CHANNEL_ID))
     assert run.result["check"]["check_result"] == "SUCCESS", run
     assert [entry["path"] for entry in emulator.requests].count("/v3/auth/tokens") == 2
 
@@ -209,7 +207,7 @@ def test_apig_0307_reissues_the_token_exactly_once(emulator_factory, backend_ser
 @pytest.mark.parametrize("style", ["camel", "code", "nested"])
 def test_other_error_body_forms_are_read(emulator_factory, tmp_path, style):
     emulator = emulator_factory(presets.default_config(error_style=style))
-    run = run_check(emulator, tmp_path, **channel_check(vpc_channel_id="f" * 32))
+    run = run_check(emulator, tmp_path, **channel_check("f" * 32))
     check = run.result["check"]
     assert check["failed"] is True, run
     assert (check["status"], check["error_code"]) == (404, "APIG.3023")
