@@ -20,6 +20,7 @@ from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import ProxyConfigError, ProxySettings
 
 AUTH_TOKEN = "token"
 AUTH_PASSWORD = "password"
@@ -81,6 +82,8 @@ def connection_argument_spec():
         ca_path=dict(type="path"),
         timeout=dict(type="float", default=30),
         retries=dict(type="int", default=3),
+        # No fallback: without the option, proxies.py reads HTTPS_PROXY / HTTP_PROXY / NO_PROXY itself.
+        proxy=dict(type="str"),
     )
 
 
@@ -134,7 +137,7 @@ class ConnectionSettings(object):
     """Validated connection and sign-in settings; never printed (it holds secrets)."""
 
     def __init__(self, endpoint, iam_endpoint, project_id, region, auth_mode, credentials,
-                 validate_certs, ca_path, timeout, retries):
+                 validate_certs, ca_path, timeout, retries, proxy=None):
         self.endpoint = endpoint
         self.iam_endpoint = iam_endpoint
         self.project_id = project_id
@@ -145,14 +148,15 @@ class ConnectionSettings(object):
         self.ca_path = ca_path
         self.timeout = timeout
         self.retries = retries
+        self.proxy = proxy if proxy is not None else ProxySettings()
 
     def __repr__(self):
         return "ConnectionSettings(endpoint=%r, auth_mode=%r, project_id=%r)" % (self.endpoint, self.auth_mode, self.project_id)
 
     @property
     def secrets(self):
-        """Every secret value in use, so callers can scrub them from any text they emit."""
-        return [value for value in self.credentials.values() if value]
+        """Every secret value in use (proxy credentials too), so callers can scrub them from any text they emit."""
+        return [value for value in self.credentials.values() if value] + self.proxy.secrets
 
     @classmethod
     def from_params(cls, params, environ=None):
@@ -203,8 +207,13 @@ class ConnectionSettings(object):
             raise InputError("ca_path", "ca_path must not be empty")
         if ca_path is not None and not os.path.exists(ca_path):
             raise InputError("ca_path", "ca_path %r does not exist (give a PEM CA bundle file or a hashed CA directory)" % ca_path)
+        proxy_option = _check_text("proxy", params.get("proxy"))
+        try:
+            proxy = ProxySettings.from_option_or_environment(proxy_option, os.environ if environ is None else environ)
+        except ProxyConfigError as exc:
+            raise InputError("proxy", str(exc))
         return cls(endpoint, iam_endpoint, project_id, region, auth_mode, credentials,
-                   bool(params.get("validate_certs", True)), ca_path, float(timeout), int(retries))
+                   bool(params.get("validate_certs", True)), ca_path, float(timeout), int(retries), proxy)
 
 
 def _is_safe_path_segment(value):
