@@ -225,10 +225,12 @@ class ApigClient(object):
                                     urlsplit(url).netloc, self._proxy.describe(url), _reason(exc)))
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                     requests.exceptions.ChunkedEncodingError) as exc:
-                if last and isinstance(exc, requests.exceptions.ProxyError):
+                proxy_failed = isinstance(exc, requests.exceptions.ProxyError)
+                # a proxy that answered CONNECT with a refusal (403, 407) says the same when asked again
+                if proxy_failed and (last or "Tunnel connection failed" in str(exc)):
                     raise ApigError("the proxy %s (from %s) did not take the request to %s at %s after %d attempt(s): %s" % (
                         masked(self._proxy.proxy_for(url)), self._proxy.sources.get(urlsplit(url).scheme),
-                        what, urlsplit(url).netloc, attempts, _reason(exc)))
+                        what, urlsplit(url).netloc, attempt + 1, _reason(exc)))
                 if last:
                     raise ApigError("could not get an answer from %s at %s%s after %d attempt(s): %s" % (
                         what, urlsplit(url).netloc, self._proxy.describe(url), attempts, _reason(exc)))
@@ -293,6 +295,8 @@ def _reason(exc):
     for marker in ("Caused by ", "NewConnectionError(", "ReadTimeoutError(", "ProtocolError("):
         if marker in text:
             text = text.split(marker, 1)[1]
+    if "Tunnel connection failed: " in text:  # the proxy's own answer to CONNECT, e.g. 403 or 407
+        text = "it answered CONNECT with " + text.split("Tunnel connection failed: ", 1)[1]
     return text.strip("()'\" ")[:300] or exc.__class__.__name__
 
 
