@@ -172,6 +172,17 @@ def test_the_client_sends_through_the_proxy_of_the_environment(emulator):
     assert "not JSON" in caught.value.msg
 
 
+def test_a_plain_http_proxy_asking_for_credentials_is_explained(emulator):
+    with OpenListener(http=True, body=b"<html>Proxy Authentication Required</html>", status=407) as proxy:
+        with client_with(emulator, {"HTTP_PROXY": "http://%s" % proxy.address}) as client:
+            with pytest.raises(ApigError) as caught:
+                client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+    assert caught.value.status == 407
+    assert caught.value.msg == ("APIG refused the request: HTTP 407: the proxy wants credentials it was not given or did "
+                                "not accept (give them in the proxy URL: http://user:password@host:port) through the "
+                                "proxy http://%s (from HTTP_PROXY)" % proxy.address)
+
+
 def test_no_proxy_sends_directly(emulator):
     with OpenListener(http=True, body=b"ok") as proxy:
         with client_with(emulator, {"HTTP_PROXY": "http://%s" % proxy.address, "NO_PROXY": "127.0.0.1"}) as client:
