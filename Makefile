@@ -20,13 +20,14 @@ export HWCLOUD_APIG_SDK_WITH_CHECK := $(SDK_WITH_CHECK)
 # Every gate `make test` runs, in this order: the one list of what CI checks (.ci/run calls `make test`).
 # The quality gates install their own pinned tools into .cache/quality/ (requirements-quality-*.txt).
 GATES := style unit integration sanity sanity-oldest sanity-newest build-check lint changelog-lint docs-lint role-doc \
-	galaxy-importer ee-check
+	galaxy-importer ee-check ee
 
 .PHONY: help venv test $(GATES) sanity-matrix demo bench clean
 
 help:
 	@echo "make demo   - start the APIG emulator and loopback backends, run the examples, clean up"
-	@echo "make test   - every test: unit, integration playbooks, ansible-test sanity, build + ansible-doc"
+	@echo "make test   - every test: unit, integration playbooks, ansible-test sanity, build + ansible-doc, EE image"
+	@echo "make ee     - build the execution environment image (podman) and run the gate in it"
 	@echo "make bench  - the benchmarks, printing ratios"
 
 venv: $(VENV)/.installed $(LINK)
@@ -89,6 +90,11 @@ galaxy-importer: venv
 
 ee-check: venv
 	.ci/quality/ee-check.sh
+
+# Build the execution environment image with ansible-builder and podman and run the gate in it (podman run and
+# ansible-runner); "ee: skipped: <reason>" where podman cannot be used, unless HWCLOUD_APIG_REQUIRE_TOOLS=1.
+ee: venv
+	.ci/ee/ee.sh
 
 demo: venv
 	$(BIN)/python -m examples.demo

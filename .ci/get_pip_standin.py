@@ -1,5 +1,6 @@
 # Copyright: hwcloud.apig contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A stand-in for the get-pip.py that ansible-test downloads from a host this machine cannot reach.
 
 ansible-test runs the cached bootstrap script with pip's install arguments

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Issue 4's figures: 50 checks in one backend_connectivity run (`checks`) against the same 50 as a loop of tasks.
 
 The emulator delays every connectivity check by 200 ms (a fault with ``delay_ms: 200``), so 50 checks made one

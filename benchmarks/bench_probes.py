@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Issue 3's figures: backend_probe against ansible.builtin.wait_for, and how it scales.
 
 Everything runs on loopback.  Each figure is a whole `ansible-playbook` run

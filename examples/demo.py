@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`make demo`: the collection at work against the APIG emulator and real loopback backends.
 
 Starts the emulator (APIG + IAM on 127.0.0.1) and a few backend servers on

@@ -18,3 +18,21 @@ pytest_plugins = ["tests.emulator.fixtures", "tests.loopback.fixtures"]
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
 settings.register_profile("dev", derandomize=False, max_examples=1000, print_blob=True, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The proxy variables of the machine that runs the tests must not route their loopback requests: every test that
+# wants a proxy sets one itself (tests/unit/plugins/module_utils/test_proxies.py, tests/integration/test_proxy.py).
+PROXY_VARIABLES = (
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+)
+
+
+def pytest_configure(config):  # pylint: disable=unused-argument
+    for name in PROXY_VARIABLES:
+        os.environ.pop(name, None)

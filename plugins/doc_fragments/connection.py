@@ -97,6 +97,19 @@ options:
         C(Retry-After). Other client errors are never retried.
     type: int
     default: 3
+  proxy:
+    description:
+      - URL of the HTTP proxy for every request to APIG and IAM, for example C(http://proxy.example.com:3128) or
+        C(http://user:password@proxy.example.com:3128). HTTPS endpoints are reached through it with C(CONNECT).
+      - If not set then E(https_proxy) / E(HTTPS_PROXY) is used for C(https://) endpoints and E(http_proxy) /
+        E(HTTP_PROXY) for C(http://) ones, except for the hosts listed in E(no_proxy) / E(NO_PROXY) (names, which
+        cover their sub-domains, IP addresses or CIDR blocks, optionally with C(:port), or C(*)). When set, these
+        variables are not read.
+      - Nothing else is taken from the environment for these requests (no C(~/.netrc) credentials, no
+        E(REQUESTS_CA_BUNDLE)), and local probes never go through a proxy.
+      - The password in the URL is never logged or returned; messages show the URL with the password masked.
+    type: str
+    version_added: 0.2.0
 notes:
   - Sign-in is chosen by what is given. Credentials come from the options when any credential option is given,
     otherwise from the environment variables named above; the two are never mixed, so a play that passes

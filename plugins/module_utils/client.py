@@ -29,6 +29,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.auth import auth_from_settings
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError
+from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import masked
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import MADE, SUCCESS
 from ansible_collections.hwcloud.apig.plugins.module_utils.retries import is_retryable_status, retry_delay
 
@@ -118,7 +119,10 @@ class ApigClient:
         self.auth = auth_from_settings(settings)
         self._sleep = sleep
         self._session = requests.Session()
-        self._session.trust_env = False  # no proxy or netrc credentials picked up behind the user's back
+        # No netrc credentials or foreign CA bundle picked up behind the user's back; the proxy comes from
+        # proxies.py, which reads the proxy variables (or the proxy option) and nothing else.
+        self._session.trust_env = False
+        self._proxy = settings.proxy
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(1, pool_size), max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
@@ -265,7 +269,7 @@ class ApigClient:
             what="IAM",
         )
         if response.status != 201:
-            raise self._error_from(response, "IAM refused the sign-in")
+            raise self._error_from(response, "IAM refused the sign-in", url)
         token = response.headers.get("X-Subject-Token")
         if not token:
             raise ApigError(
@@ -293,7 +297,7 @@ class ApigClient:
         ):
             response = self._send_with_retries(method, url, headers, payload, sign=True, what="APIG")
         if response.status not in expected:
-            raise self._error_from(response, "APIG refused the request")
+            raise self._error_from(response, "APIG refused the request", url)
         return response
 
     @staticmethod
@@ -303,7 +307,7 @@ class ApigClient:
         except (ValueError, UnicodeDecodeError):
             return None
 
-    def _error_from(self, response, prefix):
+    def _error_from(self, response, prefix, url):
         error_code, error_msg = huawei_error_fields(self._safe_json(response))
         if error_code is None and error_msg is None:
             snippet = response.body[:120].decode("utf-8", "replace").replace("\n", " ").strip()
@@ -312,6 +316,12 @@ class ApigClient:
             detail = "HTTP %s: %s" % (response.status, error_msg)
         else:
             detail = "HTTP %s %s: %s" % (response.status, error_code, error_msg)
+        if response.status == 407:
+            detail = (
+                "HTTP 407: the proxy wants credentials it was not given or did not accept "
+                "(give them in the proxy URL: http://user:password@host:port)"
+            )
+        detail += self._proxy.describe(url)
         if 300 <= response.status < 400:
             location = _host_of(response.headers.get("Location")) or "an unnamed location"
             detail = "HTTP %s redirect to %s, which is not followed so that credentials stay with %s" % (
@@ -338,23 +348,41 @@ class ApigClient:
                 raise
             except requests.exceptions.SSLError as exc:
                 raise ApigError(
-                    "TLS verification of %s failed (%s); set ca_path to the CA that signed it, or "
-                    "validate_certs: false for a test endpoint" % (urlsplit(url).netloc, _reason(exc))
+                    "TLS verification of %s%s failed (%s); set ca_path to the CA that signed it, or "
+                    "validate_certs: false for a test endpoint"
+                    % (urlsplit(url).netloc, self._proxy.describe(url), _reason(exc))
                 ) from None
             except (
                 requests.exceptions.ConnectionError,
                 requests.exceptions.Timeout,
                 requests.exceptions.ChunkedEncodingError,
             ) as exc:
+                proxy_failed = isinstance(exc, requests.exceptions.ProxyError)
+                # a proxy that answered CONNECT with a refusal (403, 407) says the same when asked again
+                if proxy_failed and (last or "Tunnel connection failed" in str(exc)):
+                    raise ApigError(
+                        "the proxy %s (from %s) did not take the request to %s at %s after %d attempt(s): %s"
+                        % (
+                            masked(self._proxy.proxy_for(url)),
+                            self._proxy.sources.get(urlsplit(url).scheme),
+                            what,
+                            urlsplit(url).netloc,
+                            attempt + 1,
+                            _reason(exc),
+                        )
+                    ) from None
                 if last:
                     raise ApigError(
-                        "could not get an answer from %s at %s after %d attempt(s): %s"
-                        % (what, urlsplit(url).netloc, attempts, _reason(exc))
+                        "could not get an answer from %s at %s%s after %d attempt(s): %s"
+                        % (what, urlsplit(url).netloc, self._proxy.describe(url), attempts, _reason(exc))
                     ) from None
                 self._sleep(retry_delay(attempt))
                 continue
             except requests.exceptions.RequestException as exc:
-                raise ApigError("request to %s at %s failed: %s" % (what, urlsplit(url).netloc, _reason(exc))) from None
+                raise ApigError(
+                    "request to %s at %s%s failed: %s"
+                    % (what, urlsplit(url).netloc, self._proxy.describe(url), _reason(exc))
+                ) from None
             if is_retryable_status(response.status) and not last:
                 self._sleep(retry_delay(attempt, response.headers.get("Retry-After")))
                 continue
@@ -366,8 +394,17 @@ class ApigClient:
         headers = dict(headers, **{"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
         if sign:
             headers = self.auth.apply(self, method, url, headers, body)
+        proxy = self._proxy.proxy_for(url)
+        proxies = {urlsplit(url).scheme: proxy} if proxy else {}
         with self._session.request(
-            method, url, headers=headers, data=body, timeout=self.settings.timeout, allow_redirects=False, stream=True
+            method,
+            url,
+            headers=headers,
+            data=body,
+            timeout=self.settings.timeout,
+            allow_redirects=False,
+            stream=True,
+            proxies=proxies,
         ) as raw:
             return _Response(raw.status_code, raw.headers, _read_capped(raw, url), headers.get("X-Auth-Token"))
 
@@ -417,6 +454,8 @@ def _reason(exc):
     for marker in ("Caused by ", "NewConnectionError(", "ReadTimeoutError(", "ProtocolError("):
         if marker in text:
             text = text.split(marker, 1)[1]
+    if "Tunnel connection failed: " in text:  # the proxy's own answer to CONNECT, e.g. 403 or 407
+        text = "it answered CONNECT with " + text.split("Tunnel connection failed: ", 1)[1]
     return text.strip("()'\" ")[:300] or exc.__class__.__name__
 
 

@@ -12,13 +12,19 @@ sign-in modes to use, raising ``InputError`` before anything is sent.
 
 import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import (
+    PROXY_VARIABLES,
+    ProxyConfigError,
+    ProxySettings,
+    credential_forms,
+)
 
 AUTH_TOKEN = "token"
 AUTH_PASSWORD = "password"
@@ -70,6 +76,8 @@ def secrets_in_reach(params, environ):
     found.extend(
         environ.get(variable) for name, variables in CREDENTIAL_ENV if name in SECRET_OPTIONS for variable in variables
     )
+    found.extend(credential_forms(params.get("proxy")))
+    found.extend(form for names in PROXY_VARIABLES.values() for name in names for form in credential_forms(environ.get(name)))
     return [value for value in found if isinstance(value, str) and value]
 
 
@@ -103,6 +111,8 @@ def connection_argument_spec():
         ca_path=dict(type="path"),
         timeout=dict(type="float", default=30),
         retries=dict(type="int", default=3),
+        # No fallback: without the option, proxies.py reads HTTPS_PROXY / HTTP_PROXY / NO_PROXY itself.
+        proxy=dict(type="str"),
     )
 
 
@@ -166,6 +176,7 @@ class ConnectionSettings:
     ca_path: Optional[str] = None
     timeout: float = 30.0
     retries: int = 3
+    proxy: ProxySettings = field(default_factory=ProxySettings)
 
     def __repr__(self):
         return "ConnectionSettings(endpoint=%r, auth_mode=%r, project_id=%r)" % (
@@ -176,8 +187,8 @@ class ConnectionSettings:
 
     @property
     def secrets(self):
-        """Every secret value in use, so callers can scrub them from any text they emit."""
-        return [value for value in self.credentials.values() if value]
+        """Every secret value in use (proxy credentials too), so callers can scrub them from any text they emit."""
+        return [value for value in self.credentials.values() if value] + self.proxy.secrets
 
     @classmethod
     def from_params(cls, params, environ=None):
@@ -211,6 +222,7 @@ class ConnectionSettings:
             ca_path=_ca_path(params.get("ca_path")),
             timeout=timeout,
             retries=retries,
+            proxy=_proxy(params, os.environ if environ is None else environ),
         )
 
 
@@ -285,6 +297,14 @@ def _ca_path(ca_path):
             "ca_path", "ca_path %r does not exist (give a PEM CA bundle file or a hashed CA directory)" % ca_path
         )
     return ca_path
+
+
+def _proxy(params, environ):
+    """The proxy for APIG and IAM: the ``proxy`` option, or else the environment's HTTPS_PROXY/HTTP_PROXY/NO_PROXY."""
+    try:
+        return ProxySettings.from_option_or_environment(_check_text("proxy", params.get("proxy")), environ)
+    except ProxyConfigError as exc:
+        raise InputError("proxy", str(exc)) from None
 
 
 def _is_safe_path_segment(value):

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A stand-in for Huawei Cloud APIG and IAM, served on the loopback interface.
 
 The collection's modules, roles, integration playbooks and demo talk to this

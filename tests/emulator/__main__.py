@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Command line: run the emulator as its own process (integration playbooks, ``make demo``).
 
     python -m tests.emulator --config FILE [--port N] [--host 127.0.0.1] [--tls] [--state-file PATH]

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Backend addresses: parsing ``host:port`` the way APIG accepts it, and writing it back.
 
 APIG reports unreachable backends as ``host:port`` (``[v6]:port`` for IPv6)

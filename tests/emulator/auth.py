@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Who is calling APIG: token or AK/SK authentication, and the permission that follows.
 
 The order of checks is the real gateway's (APIG API reference, "Error Codes"): a missing credential (APIG.1000) before

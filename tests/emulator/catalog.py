@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What an emulated gateway instance publishes: API groups, environments and their variables, and APIs with their
 backends - as drafted, and as published in each environment, which can differ from the draft.
 

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The emulator's configuration: what the emulated cloud holds and who may call it.
 
 A config is a YAML file or a dict (format in README.md).  It is validated

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The APIG operations that say what a gateway routes to, as pure functions of an instance's catalog.
 
 Each answer's shape is the huaweicloudsdkapig v2 response model named with it (``tests/contract`` reads every one

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The APIG and IAM error answers, worded and shaped as the real services do.
 
 Every error the emulator produces goes through this module so that the HTTP

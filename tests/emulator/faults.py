@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fault injection: scripted answers that replace (or delay) the normal handling.
 
 A rule matches requests by path regex (and optionally method) and holds a list

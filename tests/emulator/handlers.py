@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The HTTP side of the emulator: one handler class for APIG, IAM and the admin endpoints.
 
 Order of work for each request, which tests rely on:

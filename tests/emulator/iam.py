@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The emulated IAM endpoint: ``POST /v3/auth/tokens`` with password credentials.
 
 IAM API reference, "Obtaining a User Token Through Password Authentication".

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Well-known identities and a ready-made config, shared by every test that uses the emulator.
 
 Unit tests, integration playbooks and the demo all need the same project,

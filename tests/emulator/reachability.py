@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The emulated gateway's view of a backend: a real TCP connect, bounded by a timeout.
 
 The emulator really connects, so a closed port is refused and a SYN-dropping

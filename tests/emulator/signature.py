@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """An independent verifier of ``SDK-HMAC-SHA256`` request signatures (Huawei Cloud "API Request Signing Guide").
 
 It is written from that guide, not from the collection's signer, on purpose:

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The tokens the emulated IAM knows: pre-issued ones from the config and those it issues.
 
 APIG and IAM share this store, as the real services share IAM: a token the

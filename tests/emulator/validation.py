@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Validation of the emulator's configuration: each helper checks one value and names it when it is wrong.
 
 Shared by config.py (projects, channels, identities) and catalog.py (APIs, groups, environments), so that

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Turn a module's EXAMPLES block into a playbook that runs against the emulator and loopback backends only.
 
 The EXAMPLES are copied verbatim, with three changes that are all checked:

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Run real ansible-playbook / ansible commands against the checkout, the way users do.
 
 The collection is loaded from the checkout through the ``.collections`` symlink

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Real ansible-playbook runs of the hwcloud.apig.backend_gate role against the emulator and loopback backends.
 
 Each role variable has its own playbook (tests/integration/playbooks/backend_gate/tests_*.yml, in the style of

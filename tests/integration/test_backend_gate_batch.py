@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Issue 4's batch acceptance, through a real ansible-playbook run of backend_connectivity with `checks`.
 
 One module run, six checks of every kind (address up, address down, a channel with two dead members, a local

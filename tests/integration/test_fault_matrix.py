@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The fault matrix: every way the network or the API can misbehave, through a real ansible-playbook run.
 
 Each row injects a fault into the emulator (tests/emulator/faults.py) and runs

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Under load: 20 hosts with --forks 20 against one throttled emulator, every host gets the right answer.
 
 The inventory is 20 hosts, all ``ansible_connection=local``; each runs one

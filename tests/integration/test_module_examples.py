@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every module's EXAMPLES block, run as a playbook against the emulator: the docs cannot rot.
 
 Each EXAMPLES block is parsed, its backend addresses rewritten to loopback

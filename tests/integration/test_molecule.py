@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The molecule scenarios of roles/backend_gate, run by real `molecule test` (default driver, unmanaged localhost).
 
 Each scenario's prepare starts the APIG emulator (``python -m tests.emulator``) with its loopback backends, and its

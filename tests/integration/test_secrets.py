@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Secrets never leave: no token, password, secret key or security token in anything a run leaves behind.
 
 For each way to sign in (token, IAM password, AK/SK, AK/SK + security token) one

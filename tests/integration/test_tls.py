@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """TLS: verification is on by default, a private CA is trusted only through ca_path, and turning it off warns.
 
 The emulator serves HTTPS with a certificate signed by its own, freshly made

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Bad input: every generated bad argument is refused with a message naming the option, and nothing is sent.
 
 The module runs in-process (``patch_module_args``, ansible-core 2.19), so

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The same truth through real ansible-playbook runs, and the gate role's verdict.
 
 A few random topologies (see test_topology.py), one local host each against

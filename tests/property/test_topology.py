@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Truth of the answer: for random topologies, check_result and failures equal the ground truth of real sockets.
 
 A topology is a few gateway instances holding VPC channels whose members are

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every option is declared once, in Python; every other place that states it must agree with that declaration.
 
 The probe options (``probe_spec.probe_option_spec``) and a check's options (``check_spec.check_option_spec``)

@@ -1,5 +1,6 @@
 # Copyright: hwcloud.apig contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Record every task's outcome as JSON, so a test can prove which tasks of a playbook really ran."""
 
 DOCUMENTATION = r"""

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Request builders shared by the emulator tests (token, SDK-signed AK/SK, IAM bodies)."""
 
 from urllib.parse import urlsplit

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Verdicts, hints, batches and waiting: connectivity.CheckRunner against the emulator and real loopback sockets.
 
 The gateway's vantage point differs from this host's only in the real cloud; to

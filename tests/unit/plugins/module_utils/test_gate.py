@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The gate's decision and JUnit report: fail closed, count every unreachable backend, say why in a table."""
 
 import datetime
