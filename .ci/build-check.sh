@@ -14,16 +14,18 @@ if tar tzf "$tarball" | grep -E '(^|/)(\.venv|\.collections|tests/output|__pycac
 fi
 ansible-galaxy collection install --force -p "$work/installed" "$tarball" >/dev/null
 export ANSIBLE_COLLECTIONS_PATH="$work/installed"
-modules=$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$//')
-for module in $modules; do
+modules=()
+for path in plugins/modules/*.py; do modules+=("$(basename "$path" .py)"); done
+for module in "${modules[@]}"; do
   ansible-doc "hwcloud.apig.$module" > "$work/doc.txt"
   grep -q "hwcloud.apig.$module" "$work/doc.txt" || { echo "FAIL: ansible-doc hwcloud.apig.$module" >&2; exit 1; }
   echo "ansible-doc hwcloud.apig.$module: $(wc -l < "$work/doc.txt") lines"
 done
 listed=$(ansible-doc -l hwcloud.apig | wc -l)
-[ "$listed" -ge "$(echo "$modules" | wc -w)" ] || { echo "FAIL: ansible-doc -l lists $listed modules" >&2; exit 1; }
+[ "$listed" -ge "${#modules[@]}" ] || { echo "FAIL: ansible-doc -l lists $listed modules" >&2; exit 1; }
 if [ -d roles ]; then
-  for role in $(ls roles); do
+  for path in roles/*/; do
+    role=$(basename "$path")
     ansible-doc -t role "hwcloud.apig.$role" > "$work/role.txt"
     echo "ansible-doc -t role hwcloud.apig.$role: $(wc -l < "$work/role.txt") lines"
   done

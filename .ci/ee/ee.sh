@@ -6,7 +6,7 @@
 # "ee: skipped: <reason>" and succeeds -- unless HWCLOUD_APIG_REQUIRE_TOOLS=1 (.ci/run sets it), which makes
 # that a failure: CI must build and run the image.
 source "$(dirname "$0")/../quality/lib.sh"
-cd "$REPO"
+cd "$REPO" || exit 1
 
 unusable() {
   command -v podman >/dev/null || { echo "podman is not installed (apt-get install podman runc; .ci/run does as root)"; return; }
