@@ -25,7 +25,7 @@ extends_documentation_fragment:
 options:
   instance_id:
     description:
-      - ID of the APIG gateway instance (32 hexadecimal characters).
+      - ID of the APIG gateway instance (32 lowercase hexadecimal characters).
       - Required unless O(checks) is given.
     type: str
   backend_type:
@@ -46,7 +46,7 @@ options:
     type: str
   vpc_channel_id:
     description:
-      - ID of the VPC channel (32 hexadecimal characters). Required when O(backend_type=vpc_channel).
+      - ID of the VPC channel (32 lowercase hexadecimal characters). Required when O(backend_type=vpc_channel).
     type: str
   probe:
     description:
@@ -144,6 +144,20 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+auth_mode:
+  description:
+    - How this run signed in - V(token) (an IAM token), V(password) (an IAM user's password, exchanged for a token)
+      or V(aksk) (AK/SK request signing, temporary credentials included). Never a credential itself.
+  returned: once the connection options are valid, on success and on failure
+  type: str
+  sample: aksk
+credentials_source:
+  description:
+    - Where the credentials came from - V(options) (the module's options, C(module_defaults) included) or
+      V(environment) (the E(HW_*) / E(HUAWEICLOUD_SDK_*) variables, read only when no credential option is given).
+  returned: once the connection options are valid, on success and on failure
+  type: str
+  sample: environment
 check_result:
   description: V(SUCCESS) when every backend was checked and reached, otherwise V(FAILED).
   returned: success

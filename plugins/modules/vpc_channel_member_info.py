@@ -19,11 +19,11 @@ extends_documentation_fragment:
   - hwcloud.apig.connection.attributes
 options:
   instance_id:
-    description: ID of the APIG gateway instance (32 hexadecimal characters).
+    description: ID of the APIG gateway instance (32 lowercase hexadecimal characters).
     type: str
     required: true
   vpc_channel_id:
-    description: ID of the VPC channel (32 hexadecimal characters).
+    description: ID of the VPC channel (32 lowercase hexadecimal characters).
     type: str
     required: true
 seealso:
@@ -46,6 +46,20 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+auth_mode:
+  description:
+    - How this run signed in - V(token) (an IAM token), V(password) (an IAM user's password, exchanged for a token)
+      or V(aksk) (AK/SK request signing, temporary credentials included). Never a credential itself.
+  returned: once the connection options are valid, on success and on failure
+  type: str
+  sample: aksk
+credentials_source:
+  description:
+    - Where the credentials came from - V(options) (the module's options, C(module_defaults) included) or
+      V(environment) (the E(HW_*) / E(HUAWEICLOUD_SDK_*) variables, read only when no credential option is given).
+  returned: once the connection options are valid, on success and on failure
+  type: str
+  sample: environment
 members:
   description: Every member of the channel, with the fields APIG returns.
   returned: success

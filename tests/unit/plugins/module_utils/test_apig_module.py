@@ -216,7 +216,7 @@ def test_a_secret_from_the_environment_is_scrubbed_from_a_refusal_of_bad_input(e
     del args["auth_token"]
     run = run_module(scripted(), args)
     assert run.code == 1 and run.result["option"] == "project_id"
-    assert run.result["msg"].startswith("project_id may contain only")
+    assert run.result["msg"].startswith("project_id must be 32 lowercase hexadecimal characters")
     assert_no_secret(run, ODD_TOKEN)
     assert emulator.requests == []
 
