@@ -9,7 +9,8 @@ Targets printed as ratios measured in this one run:
   * 60 listening targets: backend_probe >= 10x faster than a wait_for loop
   * 2,000 listening targets cost <= 1.5x what 10 cost
   * 200 SYN-dropping targets (timeout 1, every other option at its default) take <= 1.5 s more than 10 listening
-    targets: one timeout, because plain TCP connects are bounded by file descriptors, not by ``concurrency``
+    targets, as a whole playbook and as the module alone: one timeout, because plain TCP connects are bounded by
+    file descriptors, not by ``concurrency`` (it was two timeouts with the default concurrency of 100)
 """
 
 import json
@@ -207,11 +208,12 @@ def main():
     print(
         "200 SYN-dropping minus 10 listening:           %+6.2f s (target <= 1.5 s) %s" % (extra, verdict(extra <= 1.5))
     )
+    module_extra = md200 - m10
     print(
-        "module only, 200 SYN-dropping / timeout:       %6.2fx  (target <= 1.5x) %s"
-        % (md200 / 1.0, verdict(md200 <= 1.5))
+        "module only, 200 SYN-dropping minus 10 listening: %+6.2f s (target <= 1.5 s) %s"
+        % (module_extra, verdict(module_extra <= 1.5))
     )
-    ok = speedup >= 10 and scale <= 1.5 and extra <= 1.5 and md200 <= 1.5
+    ok = speedup >= 10 and scale <= 1.5 and extra <= 1.5 and module_extra <= 1.5
     return 0 if ok else 1
 
 
