@@ -54,7 +54,7 @@ class _AnsibleModule(AnsibleModule):
         super().__init__(*args, **kwargs)
         self._arguments_checked = True
 
-    def fail_json(self, msg, **kwargs):  # pylint: disable=arguments-differ
+    def fail_json(self, msg, **kwargs):  # pylint: disable=arguments-differ  # 2.21 adds a keyword-only exception
         result = getattr(self, "validation_result", None)
         if result is not None and not self._arguments_checked and result.errors.errors:
             msg = self._clearest_argument_error(result) or msg
