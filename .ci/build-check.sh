@@ -34,7 +34,7 @@ done
 echo "tarball: only what a user needs ($(wc -l < "$work/files.txt") files)"
 ansible-galaxy collection install --force -p "$work/installed" "$tarball" >/dev/null
 export ANSIBLE_COLLECTIONS_PATH="$work/installed"
-modules=$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$//')
+modules=$(for module in plugins/modules/*.py; do basename "$module" .py; done)
 for module in $modules; do
   ansible-doc "hwcloud.apig.$module" > "$work/doc.txt"
   grep -q "hwcloud.apig.$module" "$work/doc.txt" || { echo "FAIL: ansible-doc hwcloud.apig.$module" >&2; exit 1; }
@@ -47,7 +47,8 @@ echo "emulator: starts from the installed collection"
 listed=$(ansible-doc -l hwcloud.apig | wc -l)
 [ "$listed" -ge "$(echo "$modules" | wc -w)" ] || { echo "FAIL: ansible-doc -l lists $listed modules" >&2; exit 1; }
 if [ -d roles ]; then
-  for role in $(ls roles); do
+  for role in roles/*/; do
+    role=$(basename "$role")
     ansible-doc -t role "hwcloud.apig.$role" > "$work/role.txt"
     echo "ansible-doc -t role hwcloud.apig.$role: $(wc -l < "$work/role.txt") lines"
   done

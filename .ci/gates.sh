@@ -3,7 +3,7 @@
 # The list itself lives in one place: GATES in the Makefile, which `make test` (and so CI) passes here.
 # Every gate runs even after one fails, so one CI run shows every problem; the exit status is 1 if any failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 mkdir -p .cache
 timings=.cache/gate-timings.txt
 : > "$timings"

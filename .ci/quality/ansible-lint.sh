@@ -6,6 +6,6 @@ source "$(dirname "$0")/lib.sh"
 venv=$(quality_venv lint requirements-quality-lint.txt "$(find_python 3.11)")
 link=$REPO/.collections/ansible_collections/hwcloud/apig
 [ -e "$link" ] || { mkdir -p "$(dirname "$link")"; ln -sfn ../../.. "$link"; }
-cd "$REPO"
+cd "$REPO" || exit 1
 env -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH="$REPO/.collections" PATH="$venv/bin:$PATH" NO_COLOR=1 \
   ansible-lint --profile production --offline --nocolor "$@"

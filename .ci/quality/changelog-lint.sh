@@ -2,7 +2,7 @@
 # antsibull-changelog lint: every fragment under changelogs/fragments/ is valid (and, after a release, changelog.yaml).
 source "$(dirname "$0")/lib.sh"
 venv=$(quality_venv lint requirements-quality-lint.txt "$(find_python 3.11)")
-cd "$REPO"
+cd "$REPO" || exit 1
 "$venv/bin/antsibull-changelog" lint "$@"
 # A release summary must be waiting for the next `antsibull-changelog release`, unless the version is released.
 version=$(sed -n 's/^version: *//p' galaxy.yml)

@@ -3,7 +3,7 @@
 # O()/M()/P() reference resolves. Also checks that docs/ links point at files that exist.
 source "$(dirname "$0")/lib.sh"
 venv=$(quality_venv docs requirements-quality-docs.txt "$(find_python 3.11)")
-cd "$REPO"
+cd "$REPO" || exit 1
 env -u PYTHONPATH -u ANSIBLE_COLLECTIONS_PATH PATH="$venv/bin:$PATH" \
   antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all .
 # Relative links in the Markdown guides (and the README) must point at files of the checkout.

@@ -12,7 +12,7 @@ tarball=$(build_tarball "$work/definition" "$venv/bin/ansible-galaxy")
 name=$(basename "$tarball")
 # The example definition names the tarball of the current version: keep the two in step.
 sed "s/hwcloud-apig-[0-9][0-9.]*\.tar\.gz/$name/g" "$REPO/docs/examples/execution-environment.yml" > "$work/definition/execution-environment.yml"
-cd "$work/definition"
+cd "$work/definition" || exit 1
 ansible-builder create -f execution-environment.yml -c "$work/context" --output-filename Containerfile -v 2
 
 fail() { echo "ee-check: FAIL: $*" >&2; exit 1; }

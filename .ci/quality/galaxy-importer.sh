@@ -7,7 +7,7 @@ work=$QUALITY_CACHE/importer
 rm -rf "$work"; mkdir -p "$work/tmp"
 tarball=$(build_tarball "$work/dist" "$venv/bin/ansible-galaxy")
 log "galaxy-importer $(basename "$tarball")"
-cd "$work"
+cd "$work" || exit 1
 status=0
 env -u PYTHONPATH -u ANSIBLE_COLLECTIONS_PATH -u ANSIBLE_PYTHON_INTERPRETER PATH="$venv/bin:$PATH" \
   GALAXY_IMPORTER_CONFIG="$REPO/.ci/quality/galaxy-importer.cfg" ANSIBLE_LOCAL_TEMP="$work/tmp" \

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of the quality gates (sourced, not run).
 #   quality_venv NAME REQUIREMENTS [PYTHON]  -> prints the venv's directory
 # A venv lives in $QUALITY_CACHE/venvs/NAME and is rebuilt only when its requirements file or interpreter changes,

@@ -15,7 +15,8 @@ python=$(find_python "$pyver")
 venv=$(quality_venv "sanity-$release" "$requirements" "$python")
 # ansible-test bootstraps pip in each of its venvs with get-pip.py from a host outside reach here; every release names
 # its own pip version (2.16: 23.1.2, 2.19: 24.2, 2.20+: 25.2). Offer the stand-in under each name this release uses.
-for pip_version in $(grep -ho "pip='[0-9.]*'" "$venv"/lib/python*/site-packages/ansible_test/_internal/python_requirements.py | cut -d"'" -f2 | sort -u); do
+grep -ho "pip='[0-9.]*'" "$venv"/lib/python*/site-packages/ansible_test/_internal/python_requirements.py \
+  | cut -d"'" -f2 | sort -u | while read -r pip_version; do
   install -D -m 0644 "$REPO/.ci/get_pip_standin.py" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
 done
 log "ansible-test sanity: ansible-core $("$venv/bin/python" -c 'import ansible; print(ansible.__version__)') on Python $pyver"

@@ -31,7 +31,9 @@ def run_check(emulator, tmp_path, auth=None, **check_args):
 
 
 def channel_check(**extra):
-    return dict({"backend_type": "vpc_channel", "vpc_channel_id": CHANNEL}, **extra)
+    check = {"backend_type": "vpc_channel", "vpc_channel_id": CHANNEL}
+    check.update(extra)  # extra may replace vpc_channel_id
+    return check
 
 
 def checks_made(emulator):

@@ -62,12 +62,16 @@ def scripted(run=None, validate=None, uses_api=True, **options):
     attrs = {
         "argument_spec": dict({"note": dict(type="str"), "fact_name": dict(type="str", default="scripted")}, **options),
         "uses_api": uses_api,
-        "run": lambda self, client: (run or (lambda module, client: {}))(self, client),
+        "run": run or (lambda module, client: {}),  # functions as class attributes: called as module.run(client)
     }
     if validate is not None:
-        attrs["validate"] = lambda self: validate(self)
+        attrs["validate"] = validate
     module_class = type("ScriptedModule", (ApigModule,), attrs)
-    return lambda: module_class()()
+
+    def main():
+        module_class()()
+
+    return main
 
 
 @pytest.fixture

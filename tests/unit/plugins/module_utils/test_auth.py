@@ -62,8 +62,8 @@ def members_of(client, channel):
 )
 def test_each_mode_gets_its_sign_in(emulator, mode, kind):
     with client_for(emulator, mode) as client:
-        assert type(client.auth) is kind
-        assert type(auth_from_settings(client.settings)) is kind
+        assert type(client.auth) is kind  # pylint: disable=unidiomatic-typecheck  # exactly this class
+        assert type(auth_from_settings(client.settings)) is kind  # pylint: disable=unidiomatic-typecheck
 
 
 # ---- token -------------------------------------------------------------------------------------------------------

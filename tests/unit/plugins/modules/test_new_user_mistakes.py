@@ -79,7 +79,9 @@ def test_a_module_without_the_api_names_a_misspelled_option_too():
 
 def test_an_uppercase_instance_id_is_refused_saying_lowercase(emulator):
     upper = presets.INSTANCE_ID.upper()
-    result = refused(emulator, backend_connectivity.main, token(emulator, **dict(CHANNEL_CHECK, instance_id=upper)))
+    args = token(emulator, **CHANNEL_CHECK)
+    args["instance_id"] = upper
+    result = refused(emulator, backend_connectivity.main, args)
     assert result["option"] == "instance_id"
     assert result["msg"] == (
         "instance_id %r has uppercase letters: Huawei Cloud IDs are 32 lowercase hexadecimal characters, and APIG "
