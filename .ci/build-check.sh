@@ -12,6 +12,26 @@ echo "built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB, $(tar tzf
 if tar tzf "$tarball" | grep -E '(^|/)(\.venv|\.collections|tests/output|__pycache__)/' ; then
   echo "FAIL: the tarball contains build or cache directories" >&2; exit 1
 fi
+# Only what a user runs or reads (galaxy.yml build_ignore keeps the rest out): a dev-only file that slips back in
+# - a linter's config, a pytest file, a molecule scenario, a cache - fails the build check.
+allowed='^(MANIFEST\.json|FILES\.json|README\.md|CHANGELOG\.rst|SECURITY\.md|LICENSE|COPYING|bindep\.txt|requirements\.txt'
+allowed+='|meta/[^/]+\.yml|plugins/.+\.(py|yml)|docs/.+\.(md|yml)|examples/[^/]+\.yml|changelogs/(changelog|config)\.yaml'
+allowed+='|roles/[^/]+/(README\.md|(defaults|meta|tasks|handlers|templates|files|vars)/.+)'
+allowed+='|tests/__init__\.py|tests/(emulator|loopback)/[^/]+\.(py|yml|md))$'
+dev_only='(^|/)(conftest\.py|fixtures\.py|molecule|__pycache__|\.[^/]+)(/|$)'
+tar tzf "$tarball" | grep -v '/$' > "$work/files.txt"
+strays=$(awk -v allowed="$allowed" '$0 !~ allowed' "$work/files.txt")
+dev=$(awk -v dev="$dev_only" '$0 ~ dev' "$work/files.txt")
+if [ -n "$strays$dev" ]; then
+  printf 'FAIL: the tarball ships files a user does not need (add them to build_ignore in galaxy.yml):\n%s\n' \
+    "$(printf '%s\n%s\n' "$strays" "$dev" | sort -u | sed '/^$/d')" >&2
+  exit 1
+fi
+for needed in tests/emulator/__main__.py tests/emulator/example-config.yml tests/loopback/listeners.py \
+    docs/quickstart.md docs/examples/first-gate.yml requirements.txt bindep.txt; do
+  grep -qxF "$needed" "$work/files.txt" || { echo "FAIL: the tarball lacks $needed" >&2; exit 1; }
+done
+echo "tarball: only what a user needs ($(wc -l < "$work/files.txt") files)"
 ansible-galaxy collection install --force -p "$work/installed" "$tarball" >/dev/null
 export ANSIBLE_COLLECTIONS_PATH="$work/installed"
 modules=()
@@ -21,6 +41,10 @@ for module in "${modules[@]}"; do
   grep -q "hwcloud.apig.$module" "$work/doc.txt" || { echo "FAIL: ansible-doc hwcloud.apig.$module" >&2; exit 1; }
   echo "ansible-doc hwcloud.apig.$module: $(wc -l < "$work/doc.txt") lines"
 done
+# The emulator runs from the installed collection, as docs/quickstart.md runs it.
+(cd "$work/installed/ansible_collections/hwcloud/apig" && env -u PYTHONPATH python -m tests.emulator --help >/dev/null) \
+  || { echo "FAIL: python -m tests.emulator does not start from the installed collection" >&2; exit 1; }
+echo "emulator: starts from the installed collection"
 listed=$(ansible-doc -l hwcloud.apig | wc -l)
 [ "$listed" -ge "${#modules[@]}" ] || { echo "FAIL: ansible-doc -l lists $listed modules" >&2; exit 1; }
 if [ -d roles ]; then

@@ -11,7 +11,9 @@ how its peak memory is read (ru_maxrss of the finished child).
 Targets printed as ratios measured in this one run:
   * 60 listening targets: backend_probe >= 10x faster than a wait_for loop
   * 2,000 listening targets cost <= 1.5x what 10 cost
-  * 200 SYN-dropping targets (timeout 1, concurrency 200) take <= 1.5 s more than 10 listening targets
+  * 200 SYN-dropping targets (timeout 1, every other option at its default) take <= 1.5 s more than 10 listening
+    targets, as a whole playbook and as the module alone: one timeout, because plain TCP connects are bounded by
+    file descriptors, not by ``concurrency`` (it was two timeouts with the default concurrency of 100)
 """
 
 import json
@@ -75,7 +77,7 @@ PROBE_PLAY = """
       hwcloud.apig.backend_probe:
         targets: "{{ targets }}"
         timeout: "{{ probe_timeout }}"
-        concurrency: "{{ concurrency }}"
+        concurrency: "{{ concurrency | default(omit) }}"
       register: probe
     - name: The answer must be the expected one
       ansible.builtin.assert:
@@ -129,12 +131,13 @@ sys.stdout.write(done.stdout)
 """
 
 
-def module_run(work, targets, timeout=2, concurrency=100):
+def module_run(work, targets, timeout=2, concurrency=None):
     """(seconds, peak RSS in MiB, result) of the module process alone, started as Ansible starts it."""
     args = work / "args.json"
-    args.write_text(
-        json.dumps({"ANSIBLE_MODULE_ARGS": {"targets": targets, "timeout": timeout, "concurrency": concurrency}})
-    )
+    options = {"targets": targets, "timeout": timeout}
+    if concurrency is not None:
+        options["concurrency"] = concurrency
+    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": options}))
     env = ansible_env(work, {"PYTHONPATH": str(REPO / ".collections")})
     completed = subprocess.run(
         [sys.executable, "-c", MEASURE, sys.executable, str(MODULE), str(args)],
@@ -167,12 +170,9 @@ def main():
         try:
 
             def probe_run(targets, timeout, concurrency, expected):
-                variables = {
-                    "targets": targets,
-                    "probe_timeout": timeout,
-                    "concurrency": concurrency,
-                    "expected": expected,
-                }
+                variables = {"targets": targets, "probe_timeout": timeout, "expected": expected}
+                if concurrency is not None:
+                    variables["concurrency"] = concurrency
                 return lambda: timed_playbook(work, PROBE_PLAY, variables)
 
             t10 = best_of(3, probe_run(farm.targets[:10], 2, 100, "SUCCESS"))
@@ -180,10 +180,10 @@ def main():
             w60 = timed_playbook(work, WAIT_FOR_PLAY, {"targets": farm.targets[:60]})
             t2000 = best_of(3, probe_run(farm.targets, 2, 100, "SUCCESS"))
             dropping = [listener.address for listener in blackholes]
-            t200drop = best_of(2, probe_run(dropping, 1, 200, "FAILED"))
+            t200drop = best_of(2, probe_run(dropping, 1, None, "FAILED"))  # defaults: concurrency 100
             m10, _rss10, _result = module_run(work, farm.targets[:10])
             m2000, rss2000, result2000 = module_run(work, farm.targets)
-            md200, _rssd, resultd = module_run(work, dropping, timeout=1, concurrency=200)
+            md200, _rssd, resultd = module_run(work, dropping, timeout=1)
         finally:
             farm.close()
             for listener in blackholes:
@@ -201,7 +201,7 @@ def main():
     print("whole playbook, 60 listening targets:          %6.2f s" % t60)
     print("whole playbook, wait_for loop over the 60:     %6.2f s" % w60)
     print("whole playbook, 2,000 listening targets:       %6.2f s" % t2000)
-    print("whole playbook, 200 SYN-dropping (timeout 1):  %6.2f s" % t200drop)
+    print("whole playbook, 200 SYN-dropping (timeout 1, defaults): %6.2f s" % t200drop)
     print("module only: 10 targets %.2f s, 2,000 targets %.2f s, 200 SYN-dropping %.2f s" % (m10, m2000, md200))
     print("module peak memory at 2,000 targets:           %6.1f MiB" % rss2000)
     print(
@@ -211,7 +211,12 @@ def main():
     print(
         "200 SYN-dropping minus 10 listening:           %+6.2f s (target <= 1.5 s) %s" % (extra, verdict(extra <= 1.5))
     )
-    ok = speedup >= 10 and scale <= 1.5 and extra <= 1.5
+    module_extra = md200 - m10
+    print(
+        "module only, 200 SYN-dropping minus 10 listening: %+6.2f s (target <= 1.5 s) %s"
+        % (module_extra, verdict(module_extra <= 1.5))
+    )
+    ok = speedup >= 10 and scale <= 1.5 and extra <= 1.5 and module_extra <= 1.5
     return 0 if ok else 1
 
 

@@ -18,15 +18,18 @@ options:
     type: str
   project_id:
     description:
-      - The project (tenant) that owns the APIG instance.
+      - The ID of the project (tenant) that owns the APIG instance - 32 lowercase hexadecimal characters, as the
+        console's My Credentials > API Credentials lists it for each region; not the project's name.
       - Required with O(auth_token) and with O(access_key); optional with password sign-in, where the project
         of the token scoped to O(region) is used.
       - If not set then the value of E(HW_PROJECT_ID) or E(HUAWEICLOUD_SDK_PROJECT_ID) is used, in that order.
     type: str
   endpoint:
     description:
-      - Base URL of the APIG API, for example C(https://apig.ap-southeast-1.myhuaweicloud.com).
-      - Defaults to C(https://apig.<region>.myhuaweicloud.com) (C(.myhuaweicloud.eu) for C(eu-west-101)).
+      - Base URL of the APIG API, for example C(https://apig.ap-southeast-1.myhuaweicloud.com), without a path (the
+        module adds C(/v2/{project_id}/apigw/...)).
+      - Defaults to C(https://apig.<region>.myhuaweicloud.com) (C(.myhuaweicloud.eu) for C(eu-west-101)). When that
+        name does not resolve (a misspelled O(region)), the task fails at once, naming the region and the host.
       - If not set then the value of E(HW_APIG_ENDPOINT) is used.
     type: str
   iam_endpoint:
@@ -116,6 +119,10 @@ notes:
     O(access_key) and O(secret_key) is not affected by E(HW_USER_NAME) exported in its environment. Giving the parts
     of two ways to sign in at once is an error rather than a guess.
   - Secrets are never logged or returned.
+  - Every result says how the run signed in, C(auth_mode) - V(token) (an IAM token), V(password) (an IAM user's
+    password, exchanged for a token) or V(aksk) (AK/SK request signing, temporary credentials included) - and where
+    the credentials came from, C(credentials_source) - V(options) (the module's options, C(module_defaults) included)
+    or V(environment) (the variables named above, read only when no credential option is given).
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.

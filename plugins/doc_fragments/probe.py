@@ -73,8 +73,12 @@ options:
     default: 5
   concurrency:
     description:
-      - How many targets are probed at the same time (1 to 10000). At most this many sockets are open at once.
-      - N targets that all time out take about ceil(N / concurrency) times C(timeout).
+      - How many probes that need a thread of their own run at the same time (1 to 10000) - those of host names (they
+        are resolved first), and V(tls), V(http) and V(https) probes. Each holds at most one socket; N of them that all
+        time out take about ceil(N / concurrency) times C(timeout).
+      - Plain V(tcp) connects to IP addresses need no thread - one selector loop makes them all, as many at once as the
+        limit on open files allows (its soft limit, less the descriptors in use and a headroom of 64), so N unreachable
+        IP targets take one C(timeout) as long as they fit.
     type: int
     default: 100
 """
@@ -133,7 +137,7 @@ options:
         type: float
         default: 5
       concurrency:
-        description: Targets probed at once; see O(hwcloud.apig.backend_probe#module:concurrency).
+        description: Probes that need a thread, run at once; see O(hwcloud.apig.backend_probe#module:concurrency).
         type: int
         default: 100
   checks:

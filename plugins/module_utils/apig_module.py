@@ -16,12 +16,14 @@ This is the only module_utils file that knows AnsibleModule; the logic it drives
 """
 
 import copy
+import difflib
 import json
 import os
 import re
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.errors import NoLogError, UnsupportedError
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.client import ApigClient
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (
@@ -37,6 +39,48 @@ MASK = "********"
 _FACT_NAME = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
+class _AnsibleModule(AnsibleModule):
+    """AnsibleModule whose refusal of the arguments names the option the user got wrong.
+
+    Ansible reports the first of the errors its validation collects, and it looks for unknown options last: a typo
+    (``vpc_channel`` for ``vpc_channel_id``) is reported as the ``required_if`` option it left missing, never by its
+    own name; a ``checks`` that is not a list of mappings first fails the scan for no_log values, whose message
+    names no option. Here an unknown option comes first, with the known options closest to it, and an error that
+    names no option comes last.
+    """
+
+    def __init__(self, *args, **kwargs):
+        self._arguments_checked = False
+        super().__init__(*args, **kwargs)
+        self._arguments_checked = True
+
+    def fail_json(self, msg, **kwargs):  # pylint: disable=arguments-differ  # 2.21 adds a keyword-only exception
+        result = getattr(self, "validation_result", None)
+        if result is not None and not self._arguments_checked and result.errors.errors:
+            msg = self._clearest_argument_error(result) or msg
+        super().fail_json(msg=msg, **kwargs)
+
+    def _clearest_argument_error(self, result):
+        errors = result.errors.errors
+        unsupported = [error for error in errors if isinstance(error, UnsupportedError)]
+        if unsupported and not getattr(self, "_ignore_unknown_opts", False):
+            hints = []
+            for item in sorted(result.unsupported_parameters, key=str):
+                name = item[-1] if isinstance(item, tuple) else item
+                known = (result._supported_parameters.get(item) or ((), {}))[0]  # pylint: disable=protected-access
+                close = difflib.get_close_matches(name, sorted(known), n=2, cutoff=0.6)
+                if close:
+                    where = ".".join(item) if isinstance(item, tuple) else item
+                    hints.append("%s: did you mean %s?" % (where, " or ".join(close)))
+            return "Unsupported parameters for (%s) module: %s%s" % (
+                self._name,
+                unsupported[0].msg,
+                (" " + " ".join(hints)) if hints else "",
+            )
+        named = [error for error in errors if not isinstance(error, NoLogError)]
+        return (named or errors)[0].msg
+
+
 class ApigModule:
     """Subclasses set ``argument_spec`` / ``module_kwargs`` and implement ``validate()`` and ``run(client)``."""
 
@@ -50,10 +94,11 @@ class ApigModule:
         spec.update(copy.deepcopy(self.argument_spec))
         kwargs = dict(supports_check_mode=True)
         kwargs.update(self.module_kwargs)
-        self.ansible = AnsibleModule(argument_spec=spec, **kwargs)
+        self.ansible = _AnsibleModule(argument_spec=spec, **kwargs)
         self.params = self.ansible.params
         self._secrets = []
         self._client = None
+        self._settings = None
 
     def validate(self):
         """Check the module's own options; raise InputError. Runs before anything is sent."""
@@ -78,16 +123,24 @@ class ApigModule:
             else:
                 result = self.run(None)
         except InputError as exc:
-            self.ansible.fail_json(msg=self.scrub(exc.msg), option=exc.option, **self.scrub_result(exc.details))
+            self.ansible.fail_json(
+                msg=self.scrub(exc.msg), option=exc.option, **self.scrub_result(dict(self.sign_in(), **exc.details))
+            )
         except ApigError as exc:
             self.fail_task(**error_record(exc))
         except Exception as exc:  # pylint: disable=broad-except  # the one place that stops a traceback reaching the user
-            self.ansible.fail_json(msg=self.scrub("unexpected %s: %s" % (type(exc).__name__, exc)))
+            self.ansible.fail_json(msg=self.scrub("unexpected %s: %s" % (type(exc).__name__, exc)), **self.sign_in())
         result["changed"] = False
-        self.ansible.exit_json(**self.scrub_result(result))
+        self.ansible.exit_json(**self.scrub_result(dict(self.sign_in(), **result)))
+
+    def sign_in(self):
+        """How this run signed in, once known: ``auth_mode`` and ``credentials_source`` - never a credential."""
+        if self._settings is None:
+            return {}
+        return {"auth_mode": self._settings.auth_mode, "credentials_source": self._settings.credentials_source}
 
     def _run_with_client(self):
-        settings = ConnectionSettings.from_params(self.params)
+        settings = self._settings = ConnectionSettings.from_params(self.params)
         self._secrets = sorted(set(self._secrets) | set(settings.secrets))
         # Credentials read from the environment are in no option, so AnsibleModule does not know to mask them.
         self.ansible.no_log_values.update(secret for secret in settings.secrets if secret)
@@ -99,7 +152,7 @@ class ApigModule:
     def fail_task(self, **fields):
         """Fail the task with these return values (``msg`` among them), every secret scrubbed."""
         msg = fields.pop("msg")
-        self.ansible.fail_json(msg=self.scrub(msg), **self.scrub_result(fields))
+        self.ansible.fail_json(msg=self.scrub(msg), **self.scrub_result(dict(self.sign_in(), **fields)))
 
     def check_fact_name(self, option="fact_name"):
         """A fact name must be a plain variable name, and not one of Ansible's own."""

@@ -32,7 +32,7 @@ BACKEND_TYPES = (BACKEND_ADDRESS, VPC_CHANNEL)
 REMOTE, LOCAL, BOTH = "remote", "local", "both"
 PROBE_MODES = (REMOTE, LOCAL, BOTH)
 
-_HUAWEI_ID = re.compile(r"\A[0-9a-fA-F]{32}\Z")
+_HUAWEI_ID = re.compile(r"\A[0-9a-f]{32}\Z")
 _CHECK_NAME = re.compile(r"\A[^\x00-\x1f\x7f]{1,128}\Z")
 
 
@@ -50,10 +50,19 @@ def check_option_spec(required=False):
     )
 
 
-def check_huawei_id(option, value):
-    """Instance and channel IDs are 32 hexadecimal characters; they are put into URL paths."""
+def check_huawei_id(option, value, what="the ID Huawei Cloud shows for it"):
+    """Huawei Cloud's IDs (project, instance, channel) are 32 lowercase hexadecimal characters, put into URL paths.
+
+    APIG does not match IDs case-insensitively: an uppercase ID is a 404 later, so it is refused here, saying so.
+    """
+    if isinstance(value, str) and value != value.lower() and _HUAWEI_ID.match(value.lower()):
+        raise InputError(
+            option,
+            "%s %r has uppercase letters: Huawei Cloud IDs are 32 lowercase hexadecimal characters, and APIG does "
+            "not find an ID in another case; write %s" % (option, value, value.lower()),
+        )
     if not isinstance(value, str) or not _HUAWEI_ID.match(value):
-        raise InputError(option, "%s must be 32 hexadecimal characters, got %r" % (option, value))
+        raise InputError(option, "%s must be 32 lowercase hexadecimal characters (%s), got %r" % (option, what, value))
     return value
 
 

@@ -12,6 +12,9 @@ never followed, so credentials cannot be carried to another host.
 """
 
 import json
+import re
+import socket
+import ssl
 import threading
 import time
 
@@ -175,7 +178,7 @@ class ApigClient:
                     "Check from a host inside the VPC instead (probe: local)"
                     % (
                         urlsplit(self.settings.endpoint).netloc,
-                        path,
+                        self.settings.endpoint + path,
                         " %s (%s)" % (exc.error_code, exc.error_msg) if exc.error_code else "",
                     ),
                     status=exc.status,
@@ -269,7 +272,7 @@ class ApigClient:
             what="IAM",
         )
         if response.status != 201:
-            raise self._error_from(response, "IAM refused the sign-in", url)
+            raise self._error_from(response, "IAM refused the sign-in", "POST", url)
         token = response.headers.get("X-Subject-Token")
         if not token:
             raise ApigError(
@@ -297,7 +300,7 @@ class ApigClient:
         ):
             response = self._send_with_retries(method, url, headers, payload, sign=True, what="APIG")
         if response.status not in expected:
-            raise self._error_from(response, "APIG refused the request", url)
+            raise self._error_from(response, "APIG refused the request", method, url)
         return response
 
     @staticmethod
@@ -307,7 +310,8 @@ class ApigClient:
         except (ValueError, UnicodeDecodeError):
             return None
 
-    def _error_from(self, response, prefix, url):
+    def _error_from(self, response, prefix, method, url):
+        """An ApigError for an answer that is not the expected one; the request is named on a 404, the proxy always."""
         error_code, error_msg = huawei_error_fields(self._safe_json(response))
         if error_code is None and error_msg is None:
             snippet = response.body[:120].decode("utf-8", "replace").replace("\n", " ").strip()
@@ -329,6 +333,15 @@ class ApigClient:
                 location,
                 urlsplit(self.settings.endpoint).netloc,
             )
+        elif response.status == 404:
+            # What was asked for is the first thing to check: a wrong endpoint or ID shows in the URL.
+            detail += " (%s %s)" % (method, url)
+        elif response.status == 403 and prefix.startswith("APIG") and self._project_id:
+            # APIG says "no permissions" too when the project is not the credentials' own: name both causes.
+            detail += (
+                ". Either these credentials may not use APIG in project %s, or that is not their project: project_id "
+                "must be the ID of the project (region) the token or access key belongs to" % self._project_id
+            )
         return ApigError(
             "%s: %s" % (prefix, detail),
             status=response.status,
@@ -347,11 +360,7 @@ class ApigClient:
             except ApigError:
                 raise
             except requests.exceptions.SSLError as exc:
-                raise ApigError(
-                    "TLS verification of %s%s failed (%s); set ca_path to the CA that signed it, or "
-                    "validate_certs: false for a test endpoint"
-                    % (urlsplit(url).netloc, self._proxy.describe(url), _reason(exc))
-                ) from None
+                raise ApigError(_tls_failure(urlsplit(url).netloc + self._proxy.describe(url), exc)) from None
             except (
                 requests.exceptions.ConnectionError,
                 requests.exceptions.Timeout,
@@ -371,6 +380,10 @@ class ApigClient:
                             _reason(exc),
                         )
                     ) from None
+                unresolved = self._unresolved_region_endpoint(url, exc)
+                if unresolved:
+                    # A name that does not resolve will not start resolving in a few seconds: no retries.
+                    raise ApigError(unresolved) from None
                 if last:
                     raise ApigError(
                         "could not get an answer from %s at %s%s after %d attempt(s): %s"
@@ -388,6 +401,24 @@ class ApigClient:
                 continue
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _unresolved_region_endpoint(self, url, exc):
+        """The message for a host that does not resolve when the region named it (no endpoint given), else None."""
+        resolver_error = next((cause for cause in _causes(exc) if isinstance(cause, socket.gaierror)), None)
+        if resolver_error is None:
+            return None
+        host = urlsplit(url).hostname
+        for base, from_region, option, variable, service in (
+            (self.settings.endpoint, self.settings.endpoint_from_region, "endpoint", "HW_APIG_ENDPOINT", "APIG"),
+            (self.settings.iam_endpoint, self.settings.iam_endpoint_from_region, "iam_endpoint", "HW_AUTH_URL", "IAM"),
+        ):
+            if from_region and base and urlsplit(base).hostname == host:
+                return (
+                    "region %r gives the %s endpoint %s, whose name does not resolve (%s): check the region name "
+                    "(for example ap-southeast-1; region or HW_REGION_NAME), or set %s (%s) to the endpoint to use"
+                    % (self.settings.region, service, host, _os_error_text(resolver_error), option, variable)
+                )
+        return None
 
     def _send_once(self, method, url, headers, body, sign):
         # identity: the size cap counts decoded bytes, so a compressed answer could inflate far past it first
@@ -446,17 +477,84 @@ def _host_of(url):
     return host if port is None else "%s:%d" % (host, port)
 
 
+def _causes(exc):
+    """``exc`` and every exception it wraps (requests wraps urllib3, which wraps the socket or TLS error), outermost
+    first: through ``args``, urllib3's ``reason``, and the ``__cause__`` / ``__context__`` chains."""
+    found, queue = [], [exc]
+    while queue:
+        current = queue.pop(0)
+        if not isinstance(current, BaseException) or any(current is seen for seen in found):
+            continue
+        found.append(current)
+        queue.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        queue.extend((getattr(current, "reason", None), current.__cause__, current.__context__))
+    return found
+
+
+def _os_error_text(exc):
+    """``[Errno N] text`` of a socket or TLS error, as Python prints it, whole."""
+    return str(exc) or exc.__class__.__name__
+
+
 def _reason(exc):
-    """A one-line cause for a requests exception, without the long urllib3 repr chain."""
-    while exc.args and isinstance(exc.args[0], BaseException):  # requests wraps urllib3 wraps the socket error
-        exc = exc.args[0]
-    text = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
-    for marker in ("Caused by ", "NewConnectionError(", "ReadTimeoutError(", "ProtocolError("):
-        if marker in text:
-            text = text.split(marker, 1)[1]
-    if "Tunnel connection failed: " in text:  # the proxy's own answer to CONNECT, e.g. 403 or 407
-        text = "it answered CONNECT with " + text.split("Tunnel connection failed: ", 1)[1]
-    return text.strip("()'\" ")[:300] or exc.__class__.__name__
+    """A one-line cause for a requests exception: the TLS or resolver error itself if there is one, else urllib3's
+    words without its object reprs - never a repr cut in the middle of its brackets."""
+    causes = _causes(exc)
+    for cause in causes:
+        if isinstance(cause, (ssl.SSLError, socket.gaierror)):
+            return _os_error_text(cause)[:300]
+    for cause in causes:
+        text = next((arg for arg in cause.args if isinstance(arg, str)), "")
+        if "Tunnel connection failed: " in text:  # the proxy's own answer to CONNECT, e.g. 403 or 407
+            return ("it answered CONNECT with " + text.split("Tunnel connection failed: ", 1)[1])[:300]
+    innermost = next((cause for cause in reversed(causes) if isinstance(cause, OSError) and str(cause)), None)
+    for cause in causes:
+        if type(cause).__module__.startswith("urllib3") and type(cause).__name__ != "MaxRetryError":
+            text = next((arg for arg in cause.args if isinstance(arg, str)), "")
+            # urllib3 prefixes "HTTPConnectionPool(host=..., port=...): " or "<...Connection object at 0x...>: "
+            text = re.sub(r"\A(?:\w+ConnectionPool\([^)]*\)|<[^>]*>): ", "", text).strip()
+            if text and innermost is not None and innermost is not cause:
+                inner = _os_error_text(innermost)
+                if inner and inner not in text:  # "Unable to connect to proxy" says less than its cause
+                    text = "%s: %s" % (text, inner)
+            if text:
+                return text[:300]
+    if innermost is not None:
+        return _os_error_text(innermost)[:300]
+    text = next((arg for arg in exc.args if isinstance(arg, str)), "")
+    return text.strip()[:300] or exc.__class__.__name__
+
+
+# What an SSL error says when the other end does not speak TLS at all (an https:// URL to a plain-HTTP port).
+_NOT_TLS_MARKERS = (
+    "WRONG_VERSION_NUMBER",
+    "wrong version number",
+    "RECORD_LAYER_FAILURE",
+    "record layer failure",
+    "PACKET_LENGTH_TOO_LONG",
+    "HTTP_REQUEST",
+    "UNKNOWN_PROTOCOL",
+)
+
+
+def _tls_failure(where, exc):
+    """What went wrong with TLS to ``where``, and the fix that fits: only a certificate problem needs ca_path."""
+    reason = _reason(exc)
+    causes = _causes(exc)
+    if (
+        any(isinstance(cause, ssl.SSLCertVerificationError) for cause in causes)
+        or "CERTIFICATE_VERIFY_FAILED" in reason
+    ):
+        return (
+            "TLS verification of %s failed (%s); set ca_path to the CA that signed it, or validate_certs: false for "
+            "a test endpoint" % (where, reason)
+        )
+    if any(marker in reason for marker in _NOT_TLS_MARKERS):
+        return (
+            "%s does not answer TLS (%s): it looks like a plain-HTTP port, so the URL should start with http://, "
+            "not https:// - or the port is wrong" % (where, reason)
+        )
+    return "the TLS handshake with %s failed (%s)" % (where, reason)
 
 
 def _validated_check_answer(data, response):

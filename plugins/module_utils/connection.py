@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_huawei_id
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import (
     PROXY_VARIABLES,
@@ -29,6 +30,9 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import (
 AUTH_TOKEN = "token"
 AUTH_PASSWORD = "password"
 AUTH_AKSK = "aksk"
+# Where the credentials in use came from (returned as credentials_source; the values never are).
+FROM_OPTIONS = "options"
+FROM_ENVIRONMENT = "environment"
 
 # Credentials that travel in HTTP headers (X-Auth-Token, Authorization, X-Security-Token): HTTP sends header
 # values as Latin-1 and Huawei's are printable ASCII, so anything else is a typo to refuse up front, not an
@@ -49,6 +53,11 @@ CREDENTIAL_ENV = (
 )
 
 
+def credentials_given_as_options(params):
+    """Whether any credential option is given: then the options, and only they, are the credentials."""
+    return any(params.get(name) is not None for name, _variables in CREDENTIAL_ENV)
+
+
 def credentials_from(params, environ):
     """The credential values to use: the options if any is given, otherwise the environment's.
 
@@ -56,7 +65,7 @@ def credentials_from(params, environ):
     turned into a conflict (or worse, a mix) by HW_USER_NAME exported in the CI job's environment.
     """
     names = [name for name, _variables in CREDENTIAL_ENV]
-    if any(params.get(name) is not None for name in names):
+    if credentials_given_as_options(params):
         return {name: params.get(name) for name in names}
     found = {}
     for name, variables in CREDENTIAL_ENV:
@@ -77,7 +86,9 @@ def secrets_in_reach(params, environ):
         environ.get(variable) for name, variables in CREDENTIAL_ENV if name in SECRET_OPTIONS for variable in variables
     )
     found.extend(credential_forms(params.get("proxy")))
-    found.extend(form for names in PROXY_VARIABLES.values() for name in names for form in credential_forms(environ.get(name)))
+    found.extend(
+        form for names in PROXY_VARIABLES.values() for name in names for form in credential_forms(environ.get(name))
+    )
     return [value for value in found if isinstance(value, str) and value]
 
 
@@ -128,8 +139,12 @@ def default_iam_endpoint(region):
     return "https://iam.%s.%s" % (region, domain)
 
 
-def _validated_base_url(option, value):
-    """A base URL without trailing slash; refuses anything that is not http(s)://host."""
+def _validated_base_url(option, value, paths=("",)):
+    """A base URL without trailing slash; refuses anything that is not http(s)://host[:port] (plus one of ``paths``).
+
+    The module adds the API's path itself: ``http://host:port/v2`` would become ``.../v2/v2/...``, whose 404 reads
+    like a missing API, so a path is refused here, before anything is sent.
+    """
     try:
         parts = urlsplit(value)
         _port = parts.port  # raises ValueError on a bad port
@@ -141,6 +156,12 @@ def _validated_base_url(option, value):
         raise InputError(option, "%s has port 0, which cannot be connected to" % option)
     if parts.query or parts.fragment or parts.username or parts.password:
         raise InputError(option, "%s must not contain credentials, a query or a fragment" % option)
+    if parts.path.rstrip("/") not in paths:
+        raise InputError(
+            option,
+            "%s must be a base URL without a path, got %r: the module adds the API path (/v2/{project_id}/apigw/..., "
+            "/v3/auth/tokens) itself; give %s://%s" % (option, value, parts.scheme, parts.netloc),
+        )
     return value.rstrip("/")
 
 
@@ -177,6 +198,9 @@ class ConnectionSettings:
     timeout: float = 30.0
     retries: int = 3
     proxy: ProxySettings = field(default_factory=ProxySettings)
+    credentials_source: str = FROM_OPTIONS
+    endpoint_from_region: bool = False  # no endpoint given: the region's default (a typo in it does not resolve)
+    iam_endpoint_from_region: bool = False
 
     def __repr__(self):
         return "ConnectionSettings(endpoint=%r, auth_mode=%r, project_id=%r)" % (
@@ -204,11 +228,13 @@ class ConnectionSettings:
         )
         iam_endpoint = None
         if auth_mode == AUTH_PASSWORD:
+            # Terraform users write HW_AUTH_URL ending in /v3: both forms are accepted.
             iam_endpoint = _endpoint(
                 "iam_endpoint",
                 values,
                 default_iam_endpoint,
                 "password sign-in needs iam_endpoint (HW_AUTH_URL) or region (HW_REGION_NAME)",
+                paths=("", "/v3"),
             )
             iam_endpoint = _strip_iam_version(iam_endpoint)
         return cls(
@@ -223,6 +249,9 @@ class ConnectionSettings:
             timeout=timeout,
             retries=retries,
             proxy=_proxy(params, os.environ if environ is None else environ),
+            credentials_source=FROM_OPTIONS if credentials_given_as_options(params) else FROM_ENVIRONMENT,
+            endpoint_from_region=values["endpoint"] is None,
+            iam_endpoint_from_region=auth_mode == AUTH_PASSWORD and values["iam_endpoint"] is None,
         )
 
 
@@ -266,14 +295,14 @@ def _limits(params):
     return float(timeout), int(retries)
 
 
-def _endpoint(option, values, default_for_region, missing):
+def _endpoint(option, values, default_for_region, missing, paths=("",)):
     """A base URL: the option's value, or the region's default endpoint (``missing`` says what to give)."""
     url = values[option]
     if url is None:
         if values["region"] is None:
             raise InputError(option, missing)
         url = default_for_region(values["region"])
-    return _validated_base_url(option, url)
+    return _validated_base_url(option, url, paths)
 
 
 def _project_id(values, auth_mode):
@@ -284,8 +313,14 @@ def _project_id(values, auth_mode):
             "" if auth_mode == AUTH_PASSWORD else " with %s sign-in" % ("token" if auth_mode == AUTH_TOKEN else "AK/SK")
         )
         raise InputError("project_id", "project_id (HW_PROJECT_ID) is required%s" % how)
-    if project_id is not None and not _is_safe_path_segment(project_id):
-        raise InputError("project_id", "project_id may contain only letters, digits, '-' and '_', got %r" % project_id)
+    if project_id is not None:
+        # A region or project *name* ("ap-southeast-1") is the usual mistake; APIG would answer it with a 403 that
+        # reads like a permission problem.
+        check_huawei_id(
+            "project_id",
+            project_id,
+            "the project's ID, as the console's My Credentials > API Credentials lists it per region, not its name",
+        )
     return project_id
 
 
@@ -305,11 +340,6 @@ def _proxy(params, environ):
         return ProxySettings.from_option_or_environment(_check_text("proxy", params.get("proxy")), environ)
     except ProxyConfigError as exc:
         raise InputError("proxy", str(exc)) from None
-
-
-def _is_safe_path_segment(value):
-    """IDs are interpolated into URL paths: refuse anything that could change the path."""
-    return len(value) <= 128 and all((char.isalnum() and char.isascii()) or char in "-_" for char in value)
 
 
 def _auth_mode(values):

@@ -21,9 +21,11 @@ Every key is always present (``None`` when it does not apply), so playbooks can 
 made by ``new_record`` and finished by ``finish_record`` whichever way the probe ran.
 
 Two ways to run, one result: plain TCP connects to IP addresses need no thread each, so one selector loop makes
-them all (a socket each, at most ``concurrency`` at once); anything that may block outside a socket (name
-resolution, TLS, HTTP) runs on a thread pool of ``min(concurrency, len(targets))`` workers, each holding at most
-one socket. Either way N targets cost at most about ``ceil(N / concurrency)`` timeouts.
+them all, a socket each - as many at once as file descriptors allow (the soft ``RLIMIT_NOFILE`` less the
+descriptors in use and ``FD_HEADROOM``), not ``concurrency``, so N unreachable targets cost one timeout while
+N fits; anything that may block outside a socket (name resolution, TLS, HTTP) runs on a thread pool of
+``min(concurrency, len(targets))`` workers, each holding at most one socket, and costs about
+``ceil(N / concurrency)`` timeouts.
 """
 
 import errno
@@ -31,11 +33,21 @@ import os
 import selectors
 import socket
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 
+try:
+    import resource
+except ImportError:  # pragma: no cover - not on Windows, where modules do not run
+    resource = None
+
 from ansible_collections.hwcloud.apig.plugins.module_utils.certificates import CertificateSetupError, make_tls_context
-from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import ProbeInputError, ProbeSpec, check_wait
+from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import (
+    MAX_CONCURRENCY,
+    ProbeInputError,
+    ProbeSpec,
+    check_wait,
+)
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_steps import (
     connect,
     failure_from,
@@ -71,6 +83,36 @@ RECORD_KEYS = (
     "tls_version",
 )
 _IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN)
+_OUT_OF_DESCRIPTORS = (errno.EMFILE, errno.ENFILE)
+# Descriptors the selector loop leaves to everything else the process does at the same time (the HTTP client's
+# connections, threaded probes of other checks, Ansible's own files).
+FD_HEADROOM = 64
+# The loop never has more connects in flight than this, however high the limit.
+MAX_CONNECTS_IN_FLIGHT = MAX_CONCURRENCY
+
+
+def open_descriptors():
+    """How many file descriptors this process has open, or None where that cannot be read."""
+    for directory in ("/proc/self/fd", "/dev/fd"):
+        try:
+            return len(os.listdir(directory)) - 1  # less the one listdir itself opened
+        except OSError:
+            continue
+    return None
+
+
+def connect_budget():
+    """How many TCP connects the selector loop may have in flight at once: one socket each, so the soft limit on
+    open files less the descriptors in use less ``FD_HEADROOM`` (at least 1, at most ``MAX_CONNECTS_IN_FLIGHT``)."""
+    if resource is None:
+        return 100
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTS_IN_FLIGHT
+    in_use = open_descriptors()
+    if in_use is None:
+        in_use = FD_HEADROOM  # a guess where the count cannot be read; running out is still handled (see below)
+    return max(1, min(MAX_CONNECTS_IN_FLIGHT, soft - in_use - FD_HEADROOM))
 
 
 def new_record(target_text):
@@ -130,15 +172,20 @@ def probe_once(target, spec, context=None):
 class _ConnectLoop:
     """TCP connects to IP-literal targets, all from one thread, finished by one selector.
 
-    Non-blocking connects are started until ``concurrency`` are in flight; a connect still pending at its
-    deadline is a timeout. With one timeout for every target, the oldest connect in flight is always the first
-    to expire, so deadlines are checked from the front of an ordered map.
+    Non-blocking connects are started until ``budget`` are in flight (``connect_budget()``: what the descriptor
+    limit leaves, not ``concurrency``, which bounds threads); a connect still pending at its deadline is a
+    timeout. With one timeout for every target, the oldest connect in flight is always the first to expire, so
+    deadlines are checked from the front of an ordered map. Should descriptors run out all the same (other threads
+    of the process took them), the target waits for a connect in flight to end instead of failing with EMFILE, and
+    the budget shrinks to what was in flight.
     """
 
-    def __init__(self, targets, spec):
+    def __init__(self, targets, spec, budget=None):
         self.spec = spec
+        self.budget = connect_budget() if budget is None else budget
+        self.peak = 0  # the most connects that were in flight at once
         self.records = [None] * len(targets)
-        self._upcoming = iter(enumerate(targets))
+        self._upcoming = deque(enumerate(targets))
         self._in_flight = OrderedDict()  # socket -> (index, started, connect_started, deadline, where)
         self._selector = selectors.DefaultSelector()
 
@@ -175,12 +222,9 @@ class _ConnectLoop:
         self._finish(index, started, connect_started, error, where)
 
     def _start_more(self):
-        """Start connects until ``concurrency`` are in flight or no target is left."""
-        while len(self._in_flight) < self.spec.concurrency:
-            try:
-                index, target = next(self._upcoming)
-            except StopIteration:
-                return
+        """Start connects until ``budget`` are in flight or no target is left."""
+        while len(self._in_flight) < self.budget and self._upcoming:
+            index, target = self._upcoming.popleft()
             record = self.records[index] = new_record(target.text)
             started = time.monotonic()
             try:
@@ -194,6 +238,11 @@ class _ConnectLoop:
             try:
                 sock = socket.socket(family, socktype, proto)
             except OSError as exc:
+                if exc.errno in _OUT_OF_DESCRIPTORS and self._in_flight:
+                    # Out of descriptors after all: this target waits for a connect in flight to end.
+                    self._upcoming.appendleft((index, target))
+                    self.budget = len(self._in_flight)
+                    return
                 self._finish(index, started, connect_started, exc, where)
                 continue
             sock.setblocking(False)
@@ -201,6 +250,7 @@ class _ConnectLoop:
             if code in _IN_PROGRESS:
                 self._selector.register(sock, selectors.EVENT_WRITE)
                 self._in_flight[sock] = (index, started, connect_started, connect_started + self.spec.timeout, where)
+                self.peak = max(self.peak, len(self._in_flight))
                 continue
             sock.close()
             self._finish(

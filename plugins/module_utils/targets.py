@@ -336,13 +336,26 @@ class BackendAddress:
         return parse_address(self.text, default_port=PROBE_DEFAULT_PORTS[protocol])
 
 
+def _address_in_url(text):
+    """The host:port an http(s) URL names (its scheme's port when it has none), as advice; "" if it names none."""
+    try:
+        parts = urlsplit(text)
+        scheme = parts.scheme.lower()
+        if scheme not in DEFAULT_PORTS or "@" in parts.netloc:
+            return ""
+        address = parse_address(parts.netloc, default_port=DEFAULT_PORTS[scheme])
+    except (AddressError, ValueError):
+        return ""
+    return ", without scheme or path: %s" % address.hostport
+
+
 def parse_backend_address(text):
     """A ``BackendAddress``: a domain or IP with an optional port, ``#name#`` variables allowed; else AddressError."""
     _check_text(text)
     if len(text) > MAX_BACKEND_ADDRESS:
         raise AddressError("is longer than the %d characters APIG accepts" % MAX_BACKEND_ADDRESS)
     if "://" in text:
-        raise AddressError("is a URL; give the address as host:port")
+        raise AddressError("is a URL; give the address as host:port%s" % _address_in_url(text))
     variables = _VARIABLE.findall(text)
     if "#" in _VARIABLE.sub("", text):
         raise AddressError(

@@ -22,7 +22,7 @@ extends_documentation_fragment:
 options:
   instance_id:
     description:
-      - ID of the APIG gateway instance (32 hexadecimal characters).
+      - ID of the APIG gateway instance (32 lowercase hexadecimal characters).
       - Required unless O(checks) is given.
     type: str
   backend_type:
@@ -43,7 +43,7 @@ options:
     type: str
   vpc_channel_id:
     description:
-      - ID of the VPC channel (32 hexadecimal characters). Required when O(backend_type=vpc_channel).
+      - ID of the VPC channel (32 lowercase hexadecimal characters). Required when O(backend_type=vpc_channel).
     type: str
   probe:
     description:
@@ -158,6 +158,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+auth_mode:
+  description: How this run signed in, V(token), V(password) or V(aksk) (see the notes); never a credential.
+  returned: once the connection options are valid, also on failure
+  type: str
 check_result:
   description: V(SUCCESS) when every backend was checked and reached, otherwise V(FAILED).
   returned: success
@@ -236,6 +240,10 @@ checks:
   returned: when O(checks) is given (also when the task fails because a check could not be made)
   type: list
   elements: dict
+credentials_source:
+  description: Where the credentials came from, V(options) or V(environment) (see the notes).
+  returned: once the connection options are valid, also on failure
+  type: str
 discovered:
   description:
     - With O(discover), what each discovery found - its C(instance_id), C(group), C(environment), C(apis) - with every

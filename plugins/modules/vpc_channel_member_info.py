@@ -17,7 +17,7 @@ extends_documentation_fragment:
   - hwcloud.apig.connection.instance
 options:
   vpc_channel_id:
-    description: ID of the VPC channel (32 hexadecimal characters).
+    description: ID of the VPC channel (32 lowercase hexadecimal characters).
     type: str
     required: true
 seealso:

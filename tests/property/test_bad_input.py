@@ -325,7 +325,9 @@ def test_conflicting_or_incomplete_sign_in_is_refused(emulator, groups, partial)
 )
 @example(value="unexpected:")  # its echo once matched a check for the word "unexpected"
 @example(value="project_id/..")
-def test_project_ids_that_could_change_the_path_are_refused(emulator, value):
+@example(value="ap-southeast-1")  # a project name where the ID belongs
+@example(value="0123456789ABCDEF0123456789ABCDEF")  # an ID in the wrong case
+def test_project_ids_that_are_not_huawei_ids_are_refused(emulator, value):
     assert_refused(emulator, dict(valid_args(emulator), project_id=value), "project_id", value)
 
 

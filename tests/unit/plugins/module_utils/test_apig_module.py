@@ -62,7 +62,7 @@ def scripted(run=None, validate=None, uses_api=True, **options):
     attrs = {
         "argument_spec": dict({"note": dict(type="str"), "fact_name": dict(type="str", default="scripted")}, **options),
         "uses_api": uses_api,
-        "run": run or (lambda module, client: {}),
+        "run": run or (lambda module, client: {}),  # functions as class attributes: called as module.run(client)
     }
     if validate is not None:
         attrs["validate"] = validate
@@ -220,7 +220,7 @@ def test_a_secret_from_the_environment_is_scrubbed_from_a_refusal_of_bad_input(e
     del args["auth_token"]
     run = run_module(scripted(), args)
     assert run.code == 1 and run.result["option"] == "project_id"
-    assert run.result["msg"].startswith("project_id may contain only")
+    assert run.result["msg"].startswith("project_id must be 32 lowercase hexadecimal characters")
     assert_no_secret(run, ODD_TOKEN)
     assert emulator.requests == []
 

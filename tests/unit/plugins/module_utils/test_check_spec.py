@@ -3,9 +3,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """check_spec.py: one connectivity check as the user writes it, validated before anything is sent.
 
-IDs go into URL paths (APIG API reference, "Verifying the Backend Connectivity"), so they must be 32 hexadecimal
-characters; ``backend_type`` decides which of ``backend_address`` and ``vpc_channel_id`` is required and which
-is refused; every refusal names the option, prefixed by where it is (``checks[3].``).
+IDs go into URL paths (APIG API reference, "Verifying the Backend Connectivity"), so they must be 32 lowercase
+hexadecimal characters, as Huawei Cloud writes them (APIG does not find an ID written in another case);
+``backend_type`` decides which of ``backend_address`` and ``vpc_channel_id`` is required and which is refused;
+every refusal names the option, prefixed by where it is (``checks[3].``).
 """
 
 import pytest
@@ -145,12 +146,30 @@ def test_a_backend_address_may_be_a_name_with_an_underscore(address):
     assert check_spec_from_params(address_check(address)).backend_address == address
 
 
-@pytest.mark.parametrize("address", ["http://127.0.0.1:8080", "https://my_host.internal/health"])
-def test_a_url_as_backend_address_is_refused_as_a_url(address):
+@pytest.mark.parametrize(
+    "address, inside",
+    [
+        ("http://127.0.0.1:8080", "127.0.0.1:8080"),
+        ("http://127.0.0.1:45715/", "127.0.0.1:45715"),
+        ("https://my_host.internal/health", "my_host.internal:443"),
+        ("HTTP://[::1]/x?y=1", "[::1]:80"),
+    ],
+)
+def test_a_url_as_backend_address_is_refused_naming_the_address_it_holds(address, inside):
     with pytest.raises(InputError) as caught:
         check_spec_from_params(address_check(address), where="checks[0].")
     assert caught.value.option == "checks[0].backend_address"
-    assert caught.value.msg == "checks[0].backend_address %r: is a URL; give the address as host:port" % address
+    assert caught.value.msg == (
+        "checks[0].backend_address %r: is a URL; give the address as host:port, without scheme or path: %s"
+        % (address, inside)
+    )
+
+
+@pytest.mark.parametrize("address", ["ftp://127.0.0.1:21", "http://user@127.0.0.1:80/", "http://:80/"])
+def test_a_url_without_a_usable_address_is_refused_without_a_suggestion(address):
+    with pytest.raises(InputError) as caught:
+        check_spec_from_params(address_check(address))
+    assert caught.value.msg == "backend_address %r: is a URL; give the address as host:port" % address
 
 
 def test_the_local_probe_settings_become_the_checks_probe_spec():
@@ -161,9 +180,21 @@ def test_the_local_probe_settings_become_the_checks_probe_spec():
     assert check_spec_from_params(channel_check()).probe_spec.protocol == "tcp"
 
 
-@pytest.mark.parametrize("value", ["A" * 32, "0123456789abcdefABCDEF0123456789"])
-def test_huawei_ids_are_32_hexadecimal_characters_in_either_case(value):
+@pytest.mark.parametrize("value", ["a" * 32, "0123456789abcdef0123456789abcdef", presets.INSTANCE_ID])
+def test_huawei_ids_are_32_lowercase_hexadecimal_characters(value):
     assert check_huawei_id("instance_id", value) == value
+
+
+@pytest.mark.parametrize("value", ["A" * 32, presets.INSTANCE_ID.upper(), "0123456789abcdefABCDEF0123456789"])
+def test_an_uppercase_id_is_refused_saying_lowercase_and_how_to_write_it(value):
+    """The 404 (APIG.3030) an uppercase ID would get reads like a missing instance: say what is wrong instead."""
+    with pytest.raises(InputError) as caught:
+        check_huawei_id("instance_id", value)
+    assert caught.value.option == "instance_id"
+    assert caught.value.msg == (
+        "instance_id %r has uppercase letters: Huawei Cloud IDs are 32 lowercase hexadecimal characters, and APIG "
+        "does not find an ID in another case; write %s" % (value, value.lower())
+    )
 
 
 @pytest.mark.parametrize("value", ["a" * 31, "a" * 33, "g" * 32, "a" * 31 + "\n", None, 42, "../" + "a" * 29])
@@ -171,7 +202,8 @@ def test_anything_else_is_not_a_huawei_id(value):
     with pytest.raises(InputError) as caught:
         check_huawei_id("vpc_channel_id", value)
     assert caught.value.option == "vpc_channel_id"
-    assert caught.value.msg.startswith("vpc_channel_id must be 32 hexadecimal characters, got ")
+    assert caught.value.msg.startswith("vpc_channel_id must be 32 lowercase hexadecimal characters (")
+    assert caught.value.msg.endswith("got %r" % (value,))
 
 
 @pytest.mark.parametrize("name", ["x" * 128, "orders (eu-west)", "名前"])

@@ -1,0 +1,221 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The mistakes a new user makes, run through the modules as Ansible runs them: each is refused before any
+request, by a message that names what is wrong; and every result says how the run signed in, never with what.
+
+(tests/integration/test_new_user_messages.py makes the same mistakes through real ansible-playbook runs.)
+"""
+
+import pytest
+
+from ansible_collections.hwcloud.apig.plugins.modules import (
+    backend_connectivity,
+    backend_probe,
+    vpc_channel_member_info,
+)
+from tests.emulator import presets
+from tests.module_runner import run_module
+
+CHANNEL_CHECK = {
+    "instance_id": presets.INSTANCE_ID,
+    "backend_type": "vpc_channel",
+    "vpc_channel_id": presets.CHANNEL_ID,
+}
+
+
+def refused(emulator, main, args):
+    """The failed result of a run that sent nothing."""
+    emulator.clear_requests()
+    run = run_module(main, args)
+    assert run.code == 1 and run.result["failed"] is True, run.result
+    assert emulator.requests == [], emulator.requests
+    return run.result
+
+
+def token(emulator, **extra):
+    return dict(presets.module_auth("token", emulator.url, retries=0), **extra)
+
+
+# ---- options Ansible refuses: the one the user got wrong is named first -----------------------------------------------
+
+
+def test_a_misspelled_option_is_named_with_the_option_it_resembles(emulator):
+    """``vpc_channel`` used to be reported as "vpc_channel_id is missing" (required_if is checked first)."""
+    args = token(emulator, instance_id=presets.INSTANCE_ID, backend_type="vpc_channel", vpc_channel=presets.CHANNEL_ID)
+    result = refused(emulator, backend_connectivity.main, args)
+    assert result["msg"].startswith("Unsupported parameters for (")
+    assert ") module: vpc_channel. Supported parameters include: " in result["msg"]
+    assert result["msg"].endswith("vpc_channel: did you mean vpc_channel_id?")
+    assert "missing" not in result["msg"]
+
+
+def test_a_misspelled_option_inside_checks_is_named_with_its_place(emulator):
+    entry = {"name": "orders", "instance_id": presets.INSTANCE_ID, "backend_type": "vpc_channel", "vpc_chanel_id": "x"}
+    result = refused(emulator, backend_connectivity.main, token(emulator, checks=[entry]))
+    assert "module: checks.vpc_chanel_id. Supported parameters include: " in result["msg"]
+    assert result["msg"].endswith("checks.vpc_chanel_id: did you mean vpc_channel_id?")
+
+
+def test_an_option_unlike_any_other_gets_no_guess(emulator):
+    result = refused(emulator, backend_connectivity.main, token(emulator, **CHANNEL_CHECK, zzz=1))
+    assert ") module: zzz. Supported parameters include: " in result["msg"] and "did you mean" not in result["msg"]
+
+
+@pytest.mark.parametrize("value", ["notalist", 42])
+def test_checks_that_is_not_a_list_of_checks_names_checks(emulator, value):
+    """It used to be "dictionary requested, could not parse JSON or key=value", naming no option."""
+    result = refused(emulator, backend_connectivity.main, token(emulator, checks=value))
+    assert result["msg"].startswith("Elements value for option 'checks' is of type "), result["msg"]
+
+
+def test_a_module_without_the_api_names_a_misspelled_option_too():
+    run = run_module(backend_probe.main, {"targets": ["127.0.0.1:1"], "protocl": "http"})
+    assert run.code == 1 and run.result["msg"].endswith("protocl: did you mean protocol?")
+
+
+# ---- IDs and endpoints -------------------------------------------------------------------------------------------------
+
+
+def test_an_uppercase_instance_id_is_refused_saying_lowercase(emulator):
+    upper = presets.INSTANCE_ID.upper()
+    args = token(emulator, **CHANNEL_CHECK)
+    args["instance_id"] = upper
+    result = refused(emulator, backend_connectivity.main, args)
+    assert result["option"] == "instance_id"
+    assert result["msg"] == (
+        "instance_id %r has uppercase letters: Huawei Cloud IDs are 32 lowercase hexadecimal characters, and APIG "
+        "does not find an ID in another case; write %s" % (upper, presets.INSTANCE_ID)
+    )
+
+
+def test_an_uppercase_channel_id_is_refused_by_the_member_listing_too(emulator):
+    args = token(emulator, instance_id=presets.INSTANCE_ID, vpc_channel_id=presets.CHANNEL_ID.upper())
+    result = refused(emulator, vpc_channel_member_info.main, args)
+    assert result["option"] == "vpc_channel_id" and "lowercase" in result["msg"]
+
+
+@pytest.mark.parametrize(
+    "project_id", ["ap-southeast-1", "my-project", "0123456789abcdef", presets.PROJECT_ID + "0", "g" * 32]
+)
+def test_a_project_id_that_is_not_a_project_id_is_refused_saying_what_one_is(emulator, project_id):
+    """A project name where the ID belongs used to reach APIG and come back as a 403 "no permissions"."""
+    result = refused(emulator, backend_connectivity.main, token(emulator, project_id=project_id, **CHANNEL_CHECK))
+    assert result["option"] == "project_id"
+    assert result["msg"] == (
+        "project_id must be 32 lowercase hexadecimal characters (the project's ID, as the console's My Credentials > "
+        "API Credentials lists it per region, not its name), got %r" % project_id
+    )
+
+
+def test_an_uppercase_project_id_is_refused_saying_lowercase(emulator):
+    args = token(emulator, project_id=presets.PROJECT_ID.upper(), **CHANNEL_CHECK)
+    result = refused(emulator, backend_connectivity.main, args)
+    assert result["msg"].endswith("write %s" % presets.PROJECT_ID)
+
+
+@pytest.mark.parametrize("path", ["/v2", "/v2/", "/apig", "/v2/" + presets.PROJECT_ID])
+def test_an_endpoint_with_a_path_is_refused_naming_the_base_url(emulator, path):
+    """The module adds /v2/...: a path in the endpoint was a 404 that looked like a gateway without the check."""
+    result = refused(
+        emulator, backend_connectivity.main, token(emulator, endpoint=emulator.url + path, **CHANNEL_CHECK)
+    )
+    assert result["option"] == "endpoint"
+    assert result["msg"] == (
+        "endpoint must be a base URL without a path, got %r: the module adds the API path (/v2/{project_id}/apigw/..., "
+        "/v3/auth/tokens) itself; give %s" % (emulator.url + path, emulator.url)
+    )
+
+
+@pytest.mark.parametrize("iam_path", ["", "/", "/v3", "/v3/"])
+def test_iam_endpoint_may_end_in_v3_as_terraform_writes_it(emulator, iam_path):
+    args = dict(presets.module_auth("password", emulator.url, retries=0), iam_endpoint=emulator.url + iam_path)
+    run = run_module(backend_connectivity.main, dict(args, **CHANNEL_CHECK))
+    assert run.code == 0, run.result
+
+
+def test_an_iam_endpoint_with_another_path_is_refused(emulator):
+    args = dict(presets.module_auth("password", emulator.url), iam_endpoint=emulator.url + "/v3/auth/tokens")
+    result = refused(emulator, backend_connectivity.main, dict(args, **CHANNEL_CHECK))
+    assert result["option"] == "iam_endpoint" and "without a path" in result["msg"]
+
+
+def test_a_url_as_backend_address_suggests_the_address_it_holds(emulator):
+    args = token(emulator, instance_id=presets.INSTANCE_ID, backend_type="backend_address")
+    result = refused(emulator, backend_connectivity.main, dict(args, backend_address="http://127.0.0.1:45715/"))
+    assert result["option"] == "backend_address"
+    assert result["msg"] == (
+        "backend_address 'http://127.0.0.1:45715/': is a URL; give the address as host:port, without scheme or path: "
+        "127.0.0.1:45715"
+    )
+    assert "IPv6" not in result["msg"]
+
+
+# ---- how the run signed in -------------------------------------------------------------------------------------------
+
+SECRETS = {
+    "token": [presets.TOKEN_VALID],
+    "password": [presets.USER_PASSWORD],
+    "aksk": [presets.AK, presets.SK],
+    "temporary_aksk": [presets.TEMP_AK, presets.TEMP_SK, presets.SECURITY_TOKEN],
+}
+MODES = {"token": "token", "password": "password", "aksk": "aksk", "temporary_aksk": "aksk"}
+ENVIRONMENT = {
+    "token": {"HW_AUTH_TOKEN": presets.TOKEN_VALID},
+    "password": {
+        "HW_USER_NAME": presets.USER_NAME,
+        "HW_USER_PASSWORD": presets.USER_PASSWORD,
+        "HW_DOMAIN_NAME": presets.USER_DOMAIN,
+    },
+    "aksk": {"HW_ACCESS_KEY": presets.AK, "HW_SECRET_KEY": presets.SK},
+    "temporary_aksk": {
+        "HUAWEICLOUD_SDK_AK": presets.TEMP_AK,
+        "HUAWEICLOUD_SDK_SK": presets.TEMP_SK,
+        "HUAWEICLOUD_SDK_SECURITY_TOKEN": presets.SECURITY_TOKEN,
+    },
+}
+
+
+def assert_names_the_sign_in_and_no_secret(run, mode, source):
+    assert (run.result["auth_mode"], run.result["credentials_source"]) == (MODES[mode], source), run.result
+    for secret in SECRETS[mode]:
+        assert secret not in run.output
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_a_result_names_the_sign_in_given_as_options(emulator, mode):
+    run = run_module(backend_connectivity.main, dict(presets.module_auth(mode, emulator.url), **CHANNEL_CHECK))
+    assert run.code == 0, run.result
+    assert_names_the_sign_in_and_no_secret(run, mode, "options")
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_a_result_names_the_sign_in_taken_from_the_environment(emulator, monkeypatch, mode):
+    for variable, value in ENVIRONMENT[mode].items():
+        monkeypatch.setenv(variable, value)
+    args = {key: value for key, value in presets.module_auth(mode, emulator.url).items() if key not in SECRET_OPTIONS}
+    run = run_module(
+        vpc_channel_member_info.main, dict(args, instance_id=presets.INSTANCE_ID, vpc_channel_id=presets.CHANNEL_ID)
+    )
+    assert run.code == 0, run.result
+    assert_names_the_sign_in_and_no_secret(run, mode, "environment")
+
+
+SECRET_OPTIONS = ("auth_token", "access_key", "secret_key", "security_token", "user_name", "password", "domain_name")
+
+
+def test_a_failed_sign_in_names_the_sign_in_too(emulator):
+    args = dict(presets.module_auth("token", emulator.url), auth_token=presets.TOKEN_EXPIRED, **CHANNEL_CHECK)
+    run = run_module(backend_connectivity.main, args)
+    assert run.code == 1 and run.result["error_code"] == "APIG.1001"
+    assert (run.result["auth_mode"], run.result["credentials_source"]) == ("token", "options")
+
+
+def test_a_refusal_before_the_sign_in_is_known_names_none(emulator):
+    result = refused(emulator, backend_connectivity.main, token(emulator, project_id="x", **CHANNEL_CHECK))
+    assert "auth_mode" not in result and "credentials_source" not in result
+
+
+def test_local_probes_sign_in_to_nothing_and_say_nothing_about_it():
+    run = run_module(backend_probe.main, {"targets": ["127.0.0.1:1"], "timeout": 1})
+    assert "auth_mode" not in run.result and "credentials_source" not in run.result
