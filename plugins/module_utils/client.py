@@ -503,9 +503,9 @@ def _reason(exc):
     for cause in causes:
         if isinstance(cause, (ssl.SSLError, socket.gaierror)):
             return _os_error_text(cause)[:300]
-    for cause in causes:
+    for cause in reversed(causes):  # innermost first: the proxy's own words, not a repr that quotes them
         text = next((arg for arg in cause.args if isinstance(arg, str)), "")
-        if "Tunnel connection failed: " in text:  # the proxy's own answer to CONNECT, e.g. 403 or 407
+        if text.startswith("Tunnel connection failed: "):  # the proxy's own answer to CONNECT, e.g. 403 or 407
             return ("it answered CONNECT with " + text.split("Tunnel connection failed: ", 1)[1])[:300]
     innermost = next((cause for cause in reversed(causes) if isinstance(cause, OSError) and str(cause)), None)
     for cause in causes:

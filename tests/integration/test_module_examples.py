@@ -58,7 +58,20 @@ class Lab:
             self.backends[address] = ClosedPort()
         self.members = [OpenListener(http=True, body=UP_BODY), OpenListener(http=True, body=UP_BODY)]
         self.password = secrets.token_urlsafe(16)
-        config = presets.default_config(members=[{"host": "127.0.0.1", "port": member.port} for member in self.members])
+        # api_backend_info: group orders publishes one API to RELEASE, through the channel of those members.
+        catalog = {
+            "groups": [{"name": "orders"}],
+            "apis": [
+                {
+                    "name": "get-order",
+                    "group": "orders",
+                    "backend": {"vpc_channel": presets.CHANNEL_ID},
+                    "published": {"RELEASE": {}},
+                }
+            ],
+        }
+        members = [{"host": "127.0.0.1", "port": member.port} for member in self.members]
+        config = presets.default_config(members=members, catalog=catalog)
         config["users"].append({"name": EXAMPLE_USER, "password": self.password, "domain": EXAMPLE_DOMAIN})
         self.emulator = emulator_factory(config)
         self.mapping = {address: backend.address for address, backend in self.backends.items()}
@@ -130,7 +143,7 @@ def ran(run):
 
 
 def test_every_module_has_examples_that_this_file_covers():
-    assert MODULES == ["backend_connectivity", "backend_probe", "vpc_channel_member_info"], (
+    assert MODULES == ["api_backend_info", "backend_connectivity", "backend_probe", "vpc_channel_member_info"], (
         "a module was added or removed: give its EXAMPLES a test here"
     )
     for module in MODULES:
@@ -214,6 +227,26 @@ def test_backend_probe_examples_with_a_backend_down(lab_factory):
     assert tls["result"]["check_result"] == "FAILED"
     assert warning["status"] == "skipped"
     assert ran(run) == set(tasks) - {tasks[4]}, "with the TLS backend down, only the expiry warning is skipped"
+
+
+def test_api_backend_info_examples(lab_factory):
+    lab = lab_factory()
+    run = lab.run("api_backend_info")
+    assert run.rc == 0, run
+    tasks = [task["name"] for task in run.original]
+    assert ran(run) == set(tasks), run.records
+    found, checked = (run.by_name[name]["result"] for name in tasks)
+    assert [api["name"] for api in found["apis"]] == ["get-order"] and found["problems"] == []
+    assert found["checks"] == [
+        {
+            "name": "get-order",
+            "instance_id": presets.INSTANCE_ID,
+            "backend_type": "vpc_channel",
+            "vpc_channel_id": presets.CHANNEL_ID,
+        }
+    ]
+    assert checked["check_result"] == "SUCCESS" and [check["name"] for check in checked["checks"]] == ["get-order"]
+    assert lab.checks_made() == [{"backend_type": "vpc_channel", "vpc_channel_id": presets.CHANNEL_ID}]
 
 
 def test_vpc_channel_member_info_examples(lab_factory):
