@@ -85,14 +85,26 @@ def _half(planned, mode):
     return [dict(item["entry"], probe=mode) for item in planned if item["probe"] in wanted]
 
 
+def _without_header_values(local_probe):
+    """Local probe options with only the names of the headers: their values may be credentials."""
+    if not isinstance(local_probe, dict) or not isinstance(local_probe.get("headers"), dict):
+        return local_probe or {}
+    return dict(local_probe, headers=sorted("%s" % name for name in local_probe["headers"]))
+
+
 def question_key(remote_checks, auth=None, local_probe=None, wait_timeout=0, wait_interval=5):
     """A digest of the remote half's question: two hosts with the same key may share one answer.
 
-    Secrets are left out (they say who asks, not what is asked), so the key is safe to keep as a fact.
+    Secrets are left out (credentials say who asks, not what is asked; the values of local probe headers are not
+    asked of the gateway at all), so the key is safe to show and keep.
     """
     spec = connection_argument_spec()
     public = {key: value for key, value in (auth or {}).items() if not spec.get(key, {}).get("no_log")}
-    question = [remote_checks, public, local_probe or {}, "%s" % wait_timeout, "%s" % wait_interval]
+    checks = [
+        dict(check, local_probe=_without_header_values(check.get("local_probe"))) if isinstance(check, dict) else check
+        for check in remote_checks
+    ]
+    question = [checks, public, _without_header_values(local_probe), "%s" % wait_timeout, "%s" % wait_interval]
     return hashlib.sha256(json.dumps(question, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 

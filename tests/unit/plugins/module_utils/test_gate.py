@@ -209,6 +209,15 @@ def test_the_question_key_ignores_secrets_and_the_local_half_but_not_what_is_ask
         != gate_plan([checks[0]], auth={"endpoint": "http://127.0.0.1:1"})["key"]
     )
     assert gate_plan(checks, wait_timeout=30)["key"] != gate_plan(checks)["key"]
+    # nor the values of local probe headers (never sent to the gateway), though their names count
+    with_header = [dict(checks[0], local_probe={"headers": {"Authorization": "Bearer one"}})]
+    key = gate_plan(with_header)["key"]
+    assert gate_plan([dict(checks[0], local_probe={"headers": {"Authorization": "Bearer two"}})])["key"] == key
+    assert gate_plan([dict(checks[0], local_probe={"headers": {"X-Other": "Bearer one"}})])["key"] != key
+    assert (
+        gate_plan(checks, local_probe={"headers": {"A": "1"}})["key"]
+        == gate_plan(checks, local_probe={"headers": {"A": "2"}})["key"]
+    )
 
 
 def half(name, probe, result, failures=(), **extra):
