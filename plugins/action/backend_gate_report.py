@@ -32,6 +32,12 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        try:
+            return self._write(result, args, task_vars)
+        except Exception as exc:  # pylint: disable=broad-except  # a clean failure, never a traceback
+            return dict(result, failed=True, msg="backend gate: unexpected %s: %s" % (type(exc).__name__, exc))
+
+    def _write(self, result, args, task_vars):
         by_path = {}
         for verdict in args["results"]:
             if args["run_id"] is not None and verdict.get("run_id") != args["run_id"]:

@@ -69,6 +69,12 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        try:
+            return self._decide(result, args, task_vars)
+        except Exception as exc:  # pylint: disable=broad-except  # a clean failure, never a traceback
+            return dict(result, failed=True, msg="backend gate: unexpected %s: %s" % (type(exc).__name__, exc))
+
+    def _decide(self, result, args, task_vars):
         if args["max_failures"] < 0:
             return dict(result, failed=True, msg="max_failures must be 0 or more, got %d" % args["max_failures"])
 

@@ -482,6 +482,42 @@ def test_a_json_stdout_callback_gets_no_extra_lines(gate_env, tmp_path):
     }, run
 
 
+PLUGIN_ERRORS = """---
+- name: The gate's plugins given what no module returns
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: A verdict of a run whose failures are not a list
+      hwcloud.apig.backend_gate_verdict:
+        checks: [{name: x, instance_id: eddc4d25480b4cd6b512f270a1b8b341, backend_type: backend_address,
+                  backend_address: "127.0.0.1:1"}]
+        run: {checks: [{name: x, check_result: FAILED, failures: 5}]}
+      register: verdict
+      ignore_errors: true
+
+    - name: A report of a verdict whose checks are not a list
+      hwcloud.apig.backend_gate_report:
+        results: [{host: localhost, junit_path: "{{ playbook_dir }}/r.xml", checks: 5}]
+      register: report
+      ignore_errors: true
+
+    - name: Save
+      ansible.builtin.copy:
+        content: "{{ {'verdict': verdict, 'report': report} | to_json }}"
+        dest: "{{ result_path }}"
+        mode: "0600"
+"""
+
+
+def test_the_plugins_fail_cleanly_on_what_no_module_returns(tmp_path):
+    playbook = tmp_path / "plugin_errors.yml"
+    playbook.write_text(PLUGIN_ERRORS)
+    run = run_playbook(playbook, tmp_path)
+    assert run.rc == 0 and "Traceback" not in run.output, run
+    assert run.result["verdict"]["failed"] and run.result["verdict"]["msg"].startswith("backend gate: unexpected "), run
+    assert run.result["report"]["failed"] and run.result["report"]["msg"].startswith("backend gate: unexpected "), run
+
+
 # The oldest and the newest ansible-core this collection supports, from the venvs of `make sanity-oldest` and
 # `make sanity-newest` (.ci/quality/sanity.sh): the same pins, made here if they are not there yet.
 OTHER_CORES = {"2.16": "3.11", "2.21": "3.12"}
