@@ -1,13 +1,12 @@
 # Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filters the backend_gate role decides with; the logic lives in module_utils/gate.py."""
+"""Filters of the backend gate; the logic lives in module_utils/gate.py."""
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hwcloud.apig.plugins.module_utils.gate import decide, junit_report
-
-ON_ERROR = ("fail", "warn")
+from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import PROBE_MODES
+from ansible_collections.hwcloud.apig.plugins.module_utils.gate import ON_ERROR, decide, gate_plan, junit_report
 
 
 def backend_gate_verdict(run, checks, max_failures=0, on_error="fail"):
@@ -34,8 +33,25 @@ def backend_gate_junit(verdict, hostname="localhost"):
     return junit_report(verdict, hostname)
 
 
+def backend_gate_plan(checks, probe="remote", local_probe=None, auth=None, wait_timeout=0, wait_interval=5):
+    """Which checks are asked of the gateway (once for every host with the same question) and which are probed here."""
+    if not isinstance(checks, list):
+        raise AnsibleFilterError("backend_gate_plan expects the list of checks")
+    if probe not in PROBE_MODES:
+        raise AnsibleFilterError("probe must be remote, local or both, got %r" % (probe,))
+    if local_probe is not None and not isinstance(local_probe, dict):
+        raise AnsibleFilterError("local_probe must be a dictionary")
+    if auth is not None and not isinstance(auth, dict):
+        raise AnsibleFilterError("auth must be a dictionary")
+    return gate_plan(checks, probe, local_probe, auth, wait_timeout, wait_interval)
+
+
 class FilterModule:
-    """backend_gate_verdict and backend_gate_junit."""
+    """backend_gate_verdict, backend_gate_junit and backend_gate_plan."""
 
     def filters(self):
-        return {"backend_gate_verdict": backend_gate_verdict, "backend_gate_junit": backend_gate_junit}
+        return {
+            "backend_gate_verdict": backend_gate_verdict,
+            "backend_gate_junit": backend_gate_junit,
+            "backend_gate_plan": backend_gate_plan,
+        }

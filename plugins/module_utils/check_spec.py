@@ -50,6 +50,22 @@ def check_option_spec(required=False):
     )
 
 
+def check_name(params):
+    """The name a check goes by: its ``name``, else its address or channel ID; None when none is usable.
+
+    The same rule as ``check_spec_from_params``, also for a check that is not valid, so that it can be reported
+    by the name the user knows it by.
+    """
+    name = params.get("name")
+    if name is None:
+        backend_type = params.get("backend_type")
+        if backend_type == BACKEND_ADDRESS:
+            name = params.get("backend_address")
+        elif backend_type == VPC_CHANNEL:
+            name = params.get("vpc_channel_id")
+    return name if isinstance(name, str) and _CHECK_NAME.match(name) else None
+
+
 def check_huawei_id(option, value, what="the ID Huawei Cloud shows for it"):
     """Huawei Cloud's IDs (project, instance, channel) are 32 lowercase hexadecimal characters, put into URL paths.
 

@@ -23,7 +23,9 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.hints import mismatch
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_engine import new_record, run_probes
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import ProbeInputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
+    ERROR_FIELDS,
     FAILED,
+    MADE,
     SUCCESS,
     check_record,
     error_record,
@@ -78,6 +80,34 @@ def _with_verdict(record):
     if remote is not None and local is not None:
         record["hints"] = mismatch_hints(remote, local)
     return record
+
+
+IDENTITY = ("name", "instance_id", "backend_type", "backend_address", "vpc_channel_id")
+
+
+def merge_halves(remote, local):
+    """One ``probe: both`` check from its two halves, made apart: ``remote`` (asked with ``probe: remote``, maybe
+    once for many hosts) and ``local`` (probed with ``probe: local`` on this host), as ``run_check`` would have
+    made it in one go: the union of the failures, and hints where the gateway and this host disagree.
+
+    A half that could not be made makes the check ERROR with that half's error fields (the gateway's first),
+    except a local half that this host could not probe by its nature (a microservice channel, a ``#VAR#``
+    address): as in ``run_check``, that leaves the verdict to the gateway and a hint says why.
+    """
+    record = check_record(dict({key: remote[key] for key in IDENTITY if key in remote}, probe=BOTH))
+    record["attempts"] = max(remote.get("attempts") or 0, local.get("attempts") or 0)
+    record["remote"], record["local"] = remote.get("remote"), local.get("local")
+    local_not_probed = isinstance(record["local"], dict) and record["local"].get("made") is False
+    for half in (remote, local):
+        if half is local and local_not_probed:
+            continue
+        if half.get("check_result") not in MADE:
+            record.update((key, half.get(key)) for key in ERROR_FIELDS)
+            if half.get("option"):
+                record["option"] = half["option"]
+            record["msg"] = record["msg"] or "could not be made"
+            return record
+    return _with_verdict(record)
 
 
 class CheckRunner:

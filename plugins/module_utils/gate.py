@@ -1,23 +1,42 @@
 # Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The backend gate's decision and its JUnit report, as plain functions.
+"""The backend gate as plain functions: its plan, its decision, and its JUnit report.
 
-The ``backend_gate`` role makes one batch check with ``backend_connectivity``
-and hands the registered result here (through the filters in
-``plugins/filter/backend_gate.py``).  Keeping the decision in Python rather than
-in role Jinja makes it unit-testable and keeps the role's tasks readable.
+The ``backend_gate`` role asks its questions with ``backend_connectivity`` in two halves and decides here, on the
+controller (through ``plugins/action/backend_gate_verdict.py``, ``plugins/action/backend_gate_report.py`` and the
+filters in ``plugins/filter/backend_gate.py``):
 
-The gate fails closed: it passes only when at least one check was made, every
-check was made (unless ``on_error`` is ``warn``), and the unreachable backends
-(every ``host:port``; a FAILED answer that names none counts one) are at most
-``max_failures``.
+* the *remote* half (checks with ``probe: remote``, and the gateway's side of ``probe: both``) is the same question
+  for every host of a play, so it is asked once; ``gate_plan`` says which checks it holds and gives the question a
+  key, so hosts whose question differs ask their own;
+* the *local* half (``probe: local``, and this host's side of ``both``) is probed on every host;
+* ``gate_records`` puts each host's two halves back together, in the order the checks were written
+  (``connectivity.merge_halves`` for ``both``), and ``decide_records`` decides.
+
+The gate fails closed: it passes only when at least one check was made, every check was made (unless ``on_error``
+is ``warn``), and the unreachable backends (every ``host:port``; a FAILED answer that names none counts one) are at
+most ``max_failures``.
 """
 
 import datetime
+import errno
+import hashlib
+import json
+import os
 import re
+import tempfile
 import xml.etree.ElementTree as ET
 
+from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
+    BOTH,
+    LOCAL,
+    PROBE_MODES,
+    REMOTE,
+    check_name,
+)
+from ansible_collections.hwcloud.apig.plugins.module_utils.connection import connection_argument_spec
+from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import merge_halves
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
     ERROR,
     ERROR_FIELDS,
@@ -27,24 +46,162 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
     check_record,
 )
 
+ON_ERROR = ("fail", "warn")
+REPORT_NAME = "backend-gate.xml"
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_TIMESTAMP = re.compile(r'\btimestamp="[^"]*"')
+_OPTION_INDEX = re.compile(r"\Achecks\[\d+\]\.")
+# The fields of an <error> in the JUnit report, in this order, when the check has them.
+_ERROR_DETAILS = ("option", "status", "error_code", "error_msg", "request_id")
+
+
+# ---- the plan: which check is asked where ---------------------------------------------------------------------
+
+
+def plan(checks, probe=REMOTE):
+    """One entry per configured check, in order: its name, its probe mode and the check as written.
+
+    The name is the module's (``check_name``: the ``name``, else the address or channel ID), or ``check N`` (1-based)
+    for a check that has no usable one. A probe mode the module would refuse counts as ``remote``: the module says
+    what is wrong with it.
+    """
+    planned = []
+    for index, entry in enumerate(checks or []):
+        entry = entry if isinstance(entry, dict) else {}
+        mode = entry.get("probe") or probe
+        planned.append(
+            {
+                "name": check_name(entry) or "check %d" % (index + 1),
+                "probe": mode if mode in PROBE_MODES else REMOTE,
+                "entry": entry,
+            }
+        )
+    return planned
+
+
+def _half(planned, mode):
+    """The checks of one half, as entries for ``backend_connectivity``'s ``checks`` with ``probe`` set to ``mode``."""
+    wanted = (REMOTE, BOTH) if mode == REMOTE else (LOCAL, BOTH)
+    return [dict(item["entry"], probe=mode) for item in planned if item["probe"] in wanted]
+
+
+def _without_header_values(local_probe):
+    """Local probe options with only the names of the headers: their values may be credentials."""
+    if not isinstance(local_probe, dict) or not isinstance(local_probe.get("headers"), dict):
+        return local_probe or {}
+    return dict(local_probe, headers=sorted("%s" % name for name in local_probe["headers"]))
+
+
+def question_key(remote_checks, auth=None, local_probe=None, wait_timeout=0, wait_interval=5):
+    """A digest of the remote half's question: two hosts with the same key may share one answer.
+
+    Secrets are left out (credentials say who asks, not what is asked; the values of local probe headers are not
+    asked of the gateway at all), so the key is safe to show and keep.
+    """
+    spec = connection_argument_spec()
+    public = {key: value for key, value in (auth or {}).items() if not spec.get(key, {}).get("no_log")}
+    checks = [
+        dict(check, local_probe=_without_header_values(check.get("local_probe"))) if isinstance(check, dict) else check
+        for check in remote_checks
+    ]
+    question = [checks, public, _without_header_values(local_probe), "%s" % wait_timeout, "%s" % wait_interval]
+    return hashlib.sha256(json.dumps(question, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def gate_plan(checks, probe=REMOTE, local_probe=None, auth=None, wait_timeout=0, wait_interval=5):
+    """What the role asks: the two halves, the remote question's key, and the names (with any repeated one)."""
+    planned = plan(checks, probe)
+    names = [item["name"] for item in planned]
+    remote = _half(planned, REMOTE)
+    return {
+        "names": names,
+        "duplicates": sorted({name for name in names if names.count(name) > 1}),
+        "remote": remote,
+        "remote_names": [item["name"] for item in planned if item["probe"] in (REMOTE, BOTH)],
+        "local": _half(planned, LOCAL),
+        "key": question_key(remote, auth, local_probe, wait_timeout, wait_interval),
+    }
+
+
+# ---- the records: a registered result back into one record per check --------------------------------------------
+
+
+def _not_made(item, run, default_msg):
+    """An ERROR record for a planned check that a run holds no record of, with the run's error fields if any."""
+    entry = item["entry"]
+    identity = {
+        "name": item["name"],
+        "instance_id": entry.get("instance_id"),
+        "backend_type": entry.get("backend_type"),
+        "probe": item["probe"],
+    }
+    for key in ("backend_address", "vpc_channel_id"):
+        if entry.get(key) is not None:
+            identity[key] = entry[key]
+    record = check_record(identity)
+    record.update((field, run.get(field)) for field in ERROR_FIELDS)
+    if run.get("option"):
+        record["option"] = run["option"]
+    record["msg"] = record["msg"] or default_msg
+    return record
+
+
+def records_from_run(run, planned):
+    """One record per planned check, from a registered ``backend_connectivity`` batch result of exactly those checks.
+
+    The module returns its records in the order of ``checks``. When the run holds none (the module could not run at
+    all: no credentials, a bad connection option, a task that was skipped) or not these checks, every planned check
+    is an ERROR with what the run said: a check that was not made never passes.
+    """
+    run = run if isinstance(run, dict) else {}
+    records = run.get("checks")
+    if isinstance(records, list) and len(records) == len(planned) and all(isinstance(r, dict) for r in records):
+        named = [item["name"] for item in planned]
+        if all(
+            check_name(item["entry"]) is None or record.get("name") == name
+            for item, name, record in zip(planned, named, records)
+        ):
+            return [dict(record, name=name) for name, record in zip(named, records)]
+        return [_not_made(item, {}, "the registered result is not the result of these checks") for item in planned]
+    default = "the check could not be run" if run.get("failed") else "the check was not made"
+    return [_not_made(item, run, default) for item in planned]
 
 
 def checks_from_run(run, configured_checks):
-    """Per-check records; if the module could not run at all, every configured check is an ERROR with its message."""
-    checks = (run or {}).get("checks")
+    """Per-check records of a run of ``configured_checks`` (every probe mode in that one run), as the
+    ``backend_gate_verdict`` filter has always read them: the run's own records if it has any."""
+    checks = (run or {}).get("checks") if isinstance(run, dict) else None
     if isinstance(checks, list):
         return checks
-    run = run or {}
+    return records_from_run(run, plan(configured_checks))
+
+
+def gate_records(checks, probe=REMOTE, run=None, local_run=None):
+    """One record per configured check, in order.
+
+    Without ``local_run``, ``run`` made every check as written. With it, the checks were asked in two halves
+    (``gate_plan``): ``run`` holds the remote half, ``local_run`` the local half, and a ``both`` check is put back
+    together from the two.
+    """
+    planned = plan(checks, probe)
+    if local_run is None:
+        return records_from_run(run, planned)
+    remote_planned = [item for item in planned if item["probe"] in (REMOTE, BOTH)]
+    local_planned = [item for item in planned if item["probe"] in (LOCAL, BOTH)]
+    remote = iter(records_from_run(run, [dict(item, probe=REMOTE) for item in remote_planned]))
+    local = iter(records_from_run(local_run, [dict(item, probe=LOCAL) for item in local_planned]))
     records = []
-    for index, check in enumerate(configured_checks or [], start=1):
-        check = check if isinstance(check, dict) else {}
-        name = check.get("name") or check.get("backend_address") or check.get("vpc_channel_id") or "check %d" % index
-        record = check_record(
-            {"name": name, "instance_id": check.get("instance_id"), "backend_type": check.get("backend_type")}
-        )
-        record.update((field, run.get(field)) for field in ERROR_FIELDS)
-        record["msg"] = record["msg"] or "the check could not be run"
+    for index, item in enumerate(planned):
+        if item["probe"] == REMOTE:
+            record = next(remote)
+        elif item["probe"] == LOCAL:
+            record = next(local)
+        else:
+            record = dict(merge_halves(next(remote), next(local)), name=item["name"])
+        # A half numbers its checks among its own; the option of a refused check names it as it was written.
+        for key in ("option", "msg"):
+            if isinstance(record.get(key), str):
+                record[key] = _OPTION_INDEX.sub("checks[%d]." % index, record[key], count=1)
         records.append(record)
     return records
 
@@ -59,9 +216,15 @@ def _local_summary(check):
     return "; this host reached %d of %d backends" % (reached, len(probed))
 
 
+# ---- the decision -------------------------------------------------------------------------------------------------
+
+
 def _error_detail(check):
     """Why a check was not made: Huawei's code (unless the message already has it), the message, the request id."""
     msg = check.get("msg") or "could not be made"
+    name = "%s" % check.get("name")
+    if msg.startswith(name + ": "):
+        msg = msg[len(name) + 2 :]
     code = check.get("error_code")
     text = ("%s %s" % (code, msg)) if code and code not in msg else msg
     if check.get("request_id"):
@@ -83,10 +246,9 @@ def unreachable_count(failed_checks):
     return sum(len(check.get("failures") or []) or 1 for check in failed_checks)
 
 
-def decide(run, configured_checks, max_failures=0, on_error="fail"):
-    """The gate's verdict (the role's ``backend_gate_result``) from the module's registered result."""
+def decide_records(checks, max_failures=0, on_error="fail"):
+    """The gate's verdict (the role's ``backend_gate_result``) from one record per check."""
     max_failures = int(max_failures)
-    checks = checks_from_run(run, configured_checks)
     made = [check for check in checks if check.get("check_result") in MADE]
     failed = [check for check in checks if check.get("check_result") == FAILED]
     errored = [check for check in checks if check.get("check_result") not in MADE]
@@ -126,13 +288,17 @@ def decide(run, configured_checks, max_failures=0, on_error="fail"):
         lines.extend(
             "%-*s  %-7s  %s" % (width, check.get("name"), check.get("check_result"), _detail(check)) for check in checks
         )
+    not_passing = ["%s (%s)" % (check.get("name"), check.get("check_result")) for check in failed + errored]
     return {
         "passed": passed,
+        "msg": headline + ("; not passing: %s" % ", ".join(not_passing) if not_passing else ""),
         "message": "\n".join(lines),
         "summary": headline,
         "lines": lines,
         "checks": checks,
-        "failures": (run or {}).get("failures") or [],
+        "failures": [
+            "%s: %s" % (check.get("name"), failure) for check in checks for failure in check.get("failures") or []
+        ],
         "unreachable": unreachable,
         "errors": len(errored),
         "made": len(made),
@@ -142,26 +308,59 @@ def decide(run, configured_checks, max_failures=0, on_error="fail"):
     }
 
 
+def decide(run, configured_checks, max_failures=0, on_error="fail"):
+    """The verdict from one registered ``backend_connectivity`` batch run of ``configured_checks``."""
+    return decide_records(checks_from_run(run, configured_checks), max_failures, on_error)
+
+
+def console_text(verdict, host=None):
+    """The verdict as the console shows it: the headline (after ``[host]`` when given), then the table, indented."""
+    lines = verdict.get("lines") or [verdict.get("summary") or ""]
+    head = ("[%s] " % host if host else "") + lines[0]
+    return "\n".join([head] + ["  " + line for line in lines[1:]])
+
+
+# ---- the JUnit report ---------------------------------------------------------------------------------------------
+
+
 def _xml_text(value):
     return _XML_FORBIDDEN.sub("", "" if value is None else "%s" % (value,))
 
 
-def junit_report(result, hostname="localhost", now=None):
-    """The verdict as JUnit XML: one test case per check, <failure> for FAILED, <error> for a check not made."""
-    checks = result.get("checks") or []
-    failed = sum(1 for check in checks if check.get("check_result") == FAILED)
-    errors = sum(1 for check in checks if check.get("check_result") not in MADE)
-    counts = {"tests": str(len(checks)), "failures": str(failed), "errors": str(errors)}
-    root = ET.Element("testsuites", dict(counts, name="hwcloud.apig.backend_gate"))
-    timestamp = (now or datetime.datetime.now(datetime.timezone.utc)).strftime("%Y-%m-%dT%H:%M:%S")
+def _indent(element, level=0):
+    """One element per line, two spaces per level (ElementTree.indent is Python 3.9+)."""
+    pad = "\n" + "  " * level
+    children = list(element)
+    if children:
+        if not (element.text or "").strip():
+            element.text = pad + "  "
+        for child in children:
+            _indent(child, level + 1)
+            child.tail = pad + "  "
+        children[-1].tail = pad
+
+
+def _suite(parent, verdict, hostname, timestamp, classname_prefix):
+    checks = verdict.get("checks") or []
+    counts = {
+        "tests": str(len(checks)),
+        "failures": str(sum(1 for check in checks if check.get("check_result") == FAILED)),
+        "errors": str(sum(1 for check in checks if check.get("check_result") not in MADE)),
+    }
     suite = ET.SubElement(
-        root,
+        parent,
         "testsuite",
-        dict(counts, name="backend_gate", skipped="0", timestamp=timestamp, hostname=_xml_text(hostname)),
+        dict(
+            counts,
+            name=_xml_text("backend_gate" if classname_prefix == "backend_gate" else "backend_gate (%s)" % hostname),
+            skipped="0",
+            timestamp=timestamp,
+            hostname=_xml_text(hostname),
+        ),
     )
     properties = ET.SubElement(suite, "properties")
     for name in ("passed", "summary", "unreachable", "max_failures", "on_error"):
-        value = result.get(name)
+        value = verdict.get(name)
         ET.SubElement(
             properties, "property", name=name, value=_xml_text(str(value).lower() if isinstance(value, bool) else value)
         )
@@ -169,7 +368,7 @@ def junit_report(result, hostname="localhost", now=None):
         case = ET.SubElement(
             suite,
             "testcase",
-            classname="backend_gate.%s" % _xml_text(check.get("backend_type") or "check"),
+            classname="%s.%s" % (classname_prefix, _xml_text(check.get("backend_type") or "check")),
             name=_xml_text(check.get("name")),
         )
         outcome = check.get("check_result")
@@ -190,10 +389,13 @@ def junit_report(result, hostname="localhost", now=None):
                 type=_xml_text(check.get("error_code") or ERROR),
                 message=_xml_text(check.get("msg") or "the check could not be made"),
             )
-            element.text = _xml_text(
-                "status: %s\nerror_code: %s\nerror_msg: %s\nrequest_id: %s"
-                % (check.get("status"), check.get("error_code"), check.get("error_msg"), check.get("request_id"))
-            )
+            # Only the fields the check has: a refused check has an option and no HTTP status, an API error the
+            # reverse.
+            details = [
+                "%s: %s" % (field, check[field]) for field in _ERROR_DETAILS if check.get(field) not in (None, "")
+            ]
+            if details:
+                element.text = _xml_text("\n".join(details))
         out = ET.SubElement(case, "system-out")
         out.text = _xml_text(
             "%s %s: %s"
@@ -203,4 +405,77 @@ def junit_report(result, hostname="localhost", now=None):
                 outcome,
             )
         )
+    return counts
+
+
+def junit_document(suites, now=None):
+    """JUnit XML with one test suite per ``(hostname, verdict)``, one element per line (readable with ``--diff``).
+
+    With one host the test cases' class names are ``backend_gate.<backend_type>``; with several,
+    ``backend_gate.<host>.<backend_type>``, so that CI systems keep each host's checks apart.
+    """
+    timestamp = (now or datetime.datetime.now(datetime.timezone.utc)).strftime("%Y-%m-%dT%H:%M:%S")
+    root = ET.Element("testsuites", name="hwcloud.apig.backend_gate")
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for hostname, verdict in suites:
+        prefix = "backend_gate" if len(suites) == 1 else "backend_gate.%s" % _xml_text(hostname)
+        counts = _suite(root, verdict, hostname, timestamp, prefix)
+        for key in totals:
+            totals[key] += int(counts[key])
+    for key, value in totals.items():
+        root.set(key, str(value))
+    _indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def junit_report(result, hostname="localhost", now=None):
+    """One verdict as JUnit XML: one test case per check, <failure> for FAILED, <error> for a check not made."""
+    return junit_document([(hostname, result)], now)
+
+
+def same_report(old, new):
+    """Whether two reports say the same thing (they may differ in when they were written)."""
+    return old is not None and _TIMESTAMP.sub('timestamp=""', old) == _TIMESTAMP.sub('timestamp=""', new)
+
+
+def report_file(path):
+    """Where a report for ``path`` goes: the path itself, or ``backend-gate.xml`` in it if it is a directory."""
+    if os.path.isdir(path) or path.endswith(os.sep):
+        return os.path.join(path, REPORT_NAME)
+    return path
+
+
+def write_report(path, text):
+    """Write ``text`` to ``path`` (a file, or a directory to put ``backend-gate.xml`` in), creating directories.
+
+    Returns ``(file, changed, before)``: ``changed`` is False when only the timestamp differs from what was there
+    (the file is rewritten all the same, so CI systems that look at its age see a fresh report). Raises OSError.
+    """
+    target = report_file(path)
+    directory = os.path.dirname(target) or "."
+    ancestor = directory
+    while not os.path.lexists(ancestor) and os.path.dirname(ancestor) != ancestor:
+        ancestor = os.path.dirname(ancestor)
+    if not os.path.isdir(ancestor):
+        raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), ancestor)
+    os.makedirs(directory, exist_ok=True)
+    if os.path.isdir(target):
+        raise OSError(errno.EISDIR, os.strerror(errno.EISDIR), target)
+    try:
+        with open(target, encoding="utf-8") as handle:
+            before = handle.read()
+    except FileNotFoundError:
+        before = None
+    except (OSError, UnicodeDecodeError):
+        before = ""
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".backend-gate-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    return target, not same_report(before, text), before

@@ -47,6 +47,13 @@ def check_record(identity):
     return record
 
 
+def input_error_record(identity, option, msg):
+    """A check refused for bad input before anything was sent: ERROR, ``option`` naming what to fix, never made."""
+    record = check_record(identity)
+    record.update(msg=msg, option=option, attempts=0)
+    return record
+
+
 def summarize_probes(records):
     """Probe records as APIG's answer: ``check_result`` and the failing targets exactly as given."""
     failures = [record["target"] for record in records if not record["ok"]]

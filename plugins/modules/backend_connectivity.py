@@ -234,9 +234,13 @@ attempts:
   type: int
 checks:
   description:
-    - One entry per check of O(checks), each with its C(name), C(check_result) (V(SUCCESS), V(FAILED), or V(ERROR)
-      when it could not be made), C(failures), C(request_id), C(remote), C(local), C(hints), C(attempts), and
+    - One entry per check of O(checks), in order, each with its C(name), C(check_result) (V(SUCCESS), V(FAILED), or
+      V(ERROR) when it could not be made), C(failures), C(request_id), C(remote), C(local), C(hints), C(attempts), and
       C(msg), C(status), C(error_code), C(error_msg) when it could not be made.
+    - Each entry is validated on its own. An invalid one is not made and is an V(ERROR) entry whose C(msg) starts with
+      its name (its C(name), else its address or channel ID) and whose C(option) names what to fix (for example
+      C(checks[1].backend_address)); the valid ones are still made. When no entry is valid, nothing is sent and the
+      task fails naming the first invalid option, with these entries.
   returned: when O(checks) is given (also when the task fails because a check could not be made)
   type: list
   elements: dict
@@ -253,7 +257,7 @@ discovered:
   type: list
   elements: dict
 errors:
-  description: How many checks of O(checks) could not be made.
+  description: How many checks of O(checks) could not be made (invalid ones included).
   returned: when O(checks) is given
   type: int
 status:
@@ -286,6 +290,8 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
     BACKEND_TYPES,
     PROBE_MODES,
     REMOTE,
+    CheckSpec,
+    check_name,
     check_option_spec,
     check_spec_from_params,
 )
@@ -299,7 +305,11 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import probe_option_spec
-from ansible_collections.hwcloud.apig.plugins.module_utils.results import ERROR
+from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
+    ERROR,
+    input_error_record,
+    summarize_checks,
+)
 
 CHECK_KEYS = ("instance_id", "backend_type", "backend_address", "vpc_channel_id")
 
@@ -346,14 +356,24 @@ class BackendConnectivityModule(ApigModule):
             return
         if params["checks"] is not None and not params["checks"]:
             raise InputError("checks", "checks must list at least one check")
-        self.specs = []
+        # Each entry is validated on its own: an invalid one becomes an ERROR record naming it and its option, and
+        # the valid ones are still made. Only when no entry is valid does the task fail here, before any request.
+        self.entries = []
         for index, entry in enumerate(params["checks"] or []):
-            options = {key: value for key, value in entry.items() if value is not None}
-            self.specs.append(check_spec_from_params(dict(self.defaults, **options), where="checks[%d]." % index))
-        names = [spec.name for spec in self.specs]
+            options = dict(self.defaults, **{key: value for key, value in entry.items() if value is not None})
+            try:
+                self.entries.append(check_spec_from_params(options))
+            except InputError as exc:
+                self.entries.append(_invalid_entry(index, options, exc))
+        self.specs = [entry for entry in self.entries if isinstance(entry, CheckSpec)]
+        names = [entry.name if isinstance(entry, CheckSpec) else entry.record["name"] for entry in self.entries]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise InputError("checks", "check names must be unique; repeated: %s" % ", ".join(duplicates))
+        if self.entries and not self.specs:
+            first = self.entries[0]
+            records = [entry.record for entry in self.entries]
+            raise InputError(first.option, first.msg, checks=records, errors=len(records))
 
     def client_pool_size(self):
         return self.params["concurrency"]
@@ -376,9 +396,12 @@ class BackendConnectivityModule(ApigModule):
             batch["discovered"] = discovered
         if self.params["checks"] is None and not self.discoveries:
             return self._single(batch["checks"][0])
+        made = iter(batch["checks"])
+        records = [next(made) if isinstance(entry, CheckSpec) else entry.record for entry in self.entries]
+        batch = dict(batch, **summarize_checks(records + list(made)))  # the discovered checks come after
         if batch["errors"]:
             failed = [check for check in batch["checks"] if check["check_result"] == ERROR]
-            summary = "; ".join("%s: %s" % (check["name"], check["msg"]) for check in failed)
+            summary = "; ".join(_named(check) for check in failed)
             self.fail_task(
                 msg="%d of %d checks could not be made: %s" % (len(failed), len(batch["checks"]), summary), **batch
             )
@@ -398,6 +421,39 @@ class BackendConnectivityModule(ApigModule):
             if check[part] is not None:
                 result[part] = check[part]
         return dict(result, ansible_facts={self.params["fact_name"]: dict(result)})
+
+
+class _InvalidEntry:
+    """An entry of ``checks`` refused by validation: its ERROR record, and the option and message for the task."""
+
+    def __init__(self, option, msg, record):
+        self.option = option
+        self.msg = msg
+        self.record = record
+
+
+def _invalid_entry(index, options, exc):
+    """The ERROR record of ``checks[index]``, named by its name (or address / channel ID) when it has a usable one."""
+    where = "checks[%d]." % index
+    name = check_name(options)
+    identity = {
+        "name": name or "checks[%d]" % index,
+        "instance_id": options.get("instance_id"),
+        "backend_type": options.get("backend_type"),
+        "probe": options.get("probe") or REMOTE,
+    }
+    for key in ("backend_address", "vpc_channel_id"):
+        if options.get(key) is not None:
+            identity[key] = options[key]
+    # exc.msg names the option without the prefix (check_spec_from_params was called without ``where``).
+    msg = "%s: %s" % (name, exc.msg) if name else where + exc.msg
+    return _InvalidEntry(where + exc.option, where + exc.msg, input_error_record(identity, where + exc.option, msg))
+
+
+def _named(check):
+    """``name: why`` for the failure message, without saying the name twice."""
+    msg = check["msg"] or "could not be made"
+    return msg if msg.startswith(check["name"] + ": ") else "%s: %s" % (check["name"], msg)
 
 
 def main():

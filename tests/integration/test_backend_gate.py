@@ -9,14 +9,18 @@ expected failures included; the test here checks that the playbook's assertions 
 only the outside can see (the emulator's request log, the JUnit file, the console output, the exit code).
 """
 
+import json
+import re
 import socket
+import subprocess
 import threading
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
 from tests.emulator import presets
-from tests.integration.runner import PLAYBOOKS, run_playbook
+from tests.integration.runner import PLAYBOOKS, REPO, ansible_env, run_playbook
 
 pytestmark = pytest.mark.integration
 
@@ -118,7 +122,7 @@ def assert_playbook_passed(run, cases, expected_cases):
 def test_checks_all_up_passes_and_one_down_fails_naming_check_and_backend(gate_env, tmp_path):
     run, cases = run_gate("tests_checks.yml", tmp_path, gate_env.extra_vars())
     assert_playbook_passed(run, cases, ["all_up", "one_down"])
-    assert cases["one_down"]["msg"].splitlines()[3].split() == ["billing", "FAILED", gate_env.addr["down"]]
+    assert cases["one_down"]["result"]["lines"][3].split() == ["billing", "FAILED", gate_env.addr["down"]]
     # one module task per gate: 2 checks, then 3 checks, all in one run each (one sign-in: the token given)
     assert len(gate_env.checks_made()) == 5
     assert "backend gate passed: 2 of 2 checks made" in run.stdout
@@ -137,6 +141,23 @@ def test_checks_with_credentials_from_the_environment(gate_env, tmp_path):
     assert_playbook_passed(run, cases, ["all_up", "one_down"])
     assert {entry["auth_mode"] for entry in gate_env.checks_made()} == {"aksk"}
     assert presets.SK not in run.output
+
+
+def test_invalid_checks_are_named_and_the_valid_ones_still_made(gate_env, tmp_path):
+    report = tmp_path / "invalid.xml"
+    run, cases = run_gate("tests_invalid_checks.yml", tmp_path, gate_env.extra_vars(junit_invalid=str(report)))
+    assert_playbook_passed(run, cases, ["invalid_fail", "invalid_warn"])
+    made = gate_env.checks_made()
+    assert len(made) == 2 and all(gate_env.addr["up"] in entry["body"] for entry in made), "the valid check, each time"
+    table = [line.split()[:3] for line in run.stdout.splitlines()]
+    assert ["billing", "ERROR", "backend_address"] in table and ["payments", "ERROR", "vpc_channel_id"] in table
+    assert "[WARNING]: backend gate: 2 of 3 checks could not be made" in run.output
+    _suites, suite, testcases = parse_junit(report)
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "0", "2")
+    assert testcases["billing"].find("error").text == "option: checks[1].backend_address"
+    assert testcases["billing"].find("error").get("message").startswith("billing: backend_address '127.0.0.1:99999': port 99999")
+    assert testcases["payments"].find("error").text == "option: checks[2].vpc_channel_id"
+    assert "None" not in report.read_text()
 
 
 # ---- backend_gate_auth ----------------------------------------------------------------------------------------------
@@ -236,9 +257,13 @@ def test_on_error_fail_warn_and_api_unreachable(gate_env, tmp_path):
             "api_unreachable_warn_nothing_made",
         ],
     )
-    warnings = [line for line in run.stdout.splitlines() if "WARNING: backend gate:" in line]
-    assert len(warnings) == 3, run  # warn, warn_and_unreachable, api_unreachable_warn (none when nothing was made)
+    # Real Ansible warnings (not debug output): warn, warn_and_unreachable, api_unreachable_warn (none when nothing was
+    # made).
+    warnings = [line for line in run.output.splitlines() if line.startswith("[WARNING]: backend gate:")]
+    assert len(warnings) == 3, run
     assert "elsewhere: APIG refused the request" in warnings[0]
+    assert "web-from-gateway: could not get an answer from APIG" in warnings[2]
+    assert "WARNING: backend gate" not in run.stdout, "a warning printed as task output"
 
 
 # ---- backend_gate_junit_path --------------------------------------------------------------------------------------
@@ -255,10 +280,34 @@ def parse_junit(path):
 def test_junit_report_and_check_mode(gate_env, tmp_path):
     """In check mode (the gate is read-only, so it really checks; the report is written all the same)."""
     failed_xml, passed_xml = tmp_path / "junit-failed.xml", tmp_path / "reports" / "ci" / "junit-passed.xml"
-    extra = gate_env.extra_vars(junit_failed=str(failed_xml), junit_passed=str(passed_xml))
+    junit_dir, a_file = tmp_path / "reports-dir", tmp_path / "a-file"
+    junit_dir.mkdir()
+    a_file.write_text("not a directory")
+    extra = gate_env.extra_vars(
+        junit_failed=str(failed_xml),
+        junit_passed=str(passed_xml),
+        junit_dir=str(junit_dir),
+        junit_unwritable=str(a_file / "report.xml"),
+    )
     run, cases = run_gate("tests_junit.yml", tmp_path, extra, args=["--check"])
-    assert_playbook_passed(run, cases, ["failing", "passing"])
-    assert len(gate_env.checks_made()) == 5, "check mode made every check for real"
+    assert_playbook_passed(run, cases, ["failing", "passing", "into_directory", "unwritable"])
+    assert len(gate_env.checks_made()) == 7, "check mode made every check for real"
+
+    # A directory gets backend-gate.xml in it (it used to fail a passing gate: "can not use content with a dir").
+    _suites, suite, testcases = parse_junit(junit_dir / "backend-gate.xml")
+    assert list(testcases) == ["web"] and suite.get("failures") == "0"
+    # An unwritable path: the verdict is shown first, then the play fails naming backend_gate_junit_path.
+    lines = run.stdout.splitlines()
+    unwritable = next(
+        i for i, line in enumerate(lines) if line.startswith("PLAY [A report path that cannot be written]")
+    )
+    verdict = lines.index(
+        "backend gate passed: 1 of 1 checks made, 0 unreachable backends (max_failures 0)", unwritable
+    )
+    failure = next(i for i, line in enumerate(lines) if i > unwritable and "backend_gate_junit_path=" in line)
+    assert verdict < failure, run
+    assert "Not a directory" in cases["unwritable"]["msg"], cases["unwritable"]
+    assert "can not use content with a dir" not in run.output
 
     suites, suite, testcases = parse_junit(failed_xml)
     for element in (suites, suite):
@@ -281,7 +330,110 @@ def test_junit_report_and_check_mode(gate_env, tmp_path):
     assert list(testcases) == ["web"]
 
 
+def report_task_output(run):
+    """The lines the task "Write the JUnit report" printed."""
+    lines = run.stdout.splitlines()
+    start = next(
+        i for i, line in enumerate(lines) if line.startswith("TASK [hwcloud.apig.backend_gate : Write the JUnit")
+    )
+    end = next(i for i, line in enumerate(lines) if i > start and line.startswith(("TASK [", "PLAY RECAP")))
+    return lines[start + 1 : end]
+
+
+def test_report_rewritten_unchanged_and_diff_readable(gate_env, tmp_path):
+    report = tmp_path / "reports" / "backend-gate.xml"
+    extra = gate_env.extra_vars(junit_rerun=str(report))
+    first, _cases = run_gate("tests_junit_rerun.yml", tmp_path, extra, args=["--diff"])
+    assert first.rc == 0, first
+    written = report.read_text()
+    shown = report_task_output(first)
+    assert "changed: [localhost]" in shown, shown
+    # --diff shows the report element by element, one per line (it used to be the whole XML on one line)
+    assert "+<testsuites " in "\n".join(shown) and any(line.startswith("+    <testcase ") for line in shown), shown
+    assert len(written.splitlines()) > 8 and all(len(line) < 400 for line in written.splitlines())
+
+    # As if the first run had been a while ago: the same report but for its timestamp.
+    old = re.sub('timestamp="[^"]*"', 'timestamp="2001-02-03T04:05:06"', written)
+    assert old != written
+    report.write_text(old)
+    second, _cases = run_gate("tests_junit_rerun.yml", tmp_path, extra, args=["--diff"])
+    assert second.rc == 0, second
+    shown = report_task_output(second)
+    assert shown == ["ok: [localhost]", ""], shown
+    rewritten = report.read_text()
+    assert "2001-02-03T04:05:06" not in rewritten, "the report is rewritten (fresh for CI), only its timestamp differs"
+    assert re.sub('timestamp="[^"]*"', "", rewritten) == re.sub('timestamp="[^"]*"', "", written)
+
+
+# ---- many hosts ----------------------------------------------------------------------------------------------------
+
+
+def test_many_hosts_ask_the_gateway_once_and_probe_from_each_host(emulator_factory, backend_servers, tmp_path):
+    hosts = ["gate%02d" % number for number in range(20)]
+    remote_only, local_only, both, special = (backend_servers.open() for _dummy in range(4))
+    down = backend_servers.closed()
+    emulator = emulator_factory(presets.default_config())
+    env = GateEnv(emulator, {})
+    junit_dir = tmp_path / "reports"
+    junit_dir.mkdir()
+    extra = env.extra_vars(
+        addr={
+            name: server.address
+            for name, server in zip(
+                ("remote_only", "local_only", "both", "special", "down"), (remote_only, local_only, both, special, down)
+            )
+        },
+        junit_dir=str(junit_dir),
+    )
+    inventory = tmp_path / "hosts.ini"
+    lines = ["[gate_hosts]", *hosts, "", "[gate_hosts:vars]", "ansible_connection=local"]
+    lines[1 + 7] += " local_down=true"  # gate07: its own probe fails, and only its gate
+    lines[1 + 13] += " special=true"  # gate13: one more remote check, so a question of its own
+    inventory.write_text("\n".join(lines) + "\n")
+    run, results = run_gate("tests_many_hosts.yml", tmp_path, extra, args=["-i", str(inventory), "-f", "10"])
+    assert run.rc == 0, run
+    assert sorted(results) == hosts, run
+    outcome = {host: results[host]["many_hosts"] for host in hosts}
+    assert [host for host in hosts if outcome[host]["failed"]] == ["gate07"]
+    assert outcome["gate07"]["result"]["checks"][1]["check_result"] == "FAILED"
+    assert [check["name"] for check in outcome["gate13"]["result"]["checks"]][-1] == "special"
+
+    # The gateway was asked once for the 19 hosts with the same question (gateway-only, both-ways), and once more for
+    # gate13's own (gateway-only, both-ways, special): 5 checks, not 2 x 20.
+    made = env.checks_made()
+    assert len(made) == 5, made
+    assert sum(remote_only.address in entry["body"] for entry in made) == 2
+    assert sum(special.address in entry["body"] for entry in made) == 1
+    # The backends count who connected: the gateway (the emulator connects for real) and each host's probes.
+    assert remote_only.accepted == 2, "asked of the gateway only, twice"
+    assert local_only.accepted == 19, "probed from each host but gate07"
+    assert both.accepted == 2 + 20, "asked of the gateway twice, probed from every host"
+    assert special.accepted == 1
+    assert run.stdout.count("TASK [hwcloud.apig.backend_gate : Ask the gateway, once for every host with the same") == 1
+    assert "ok: [gate00] => (item=gateway-only, both-ways)" in run.stdout
+
+    # One JUnit file for the play, one test suite per host.
+    suites = ET.parse(str(junit_dir / "backend-gate.xml")).getroot()
+    assert [suite.get("hostname") for suite in suites.findall("testsuite")] == hosts
+    assert (suites.get("tests"), suites.get("failures")) == (str(20 * 3 + 1), "1")
+
+
 # ---- the play stops --------------------------------------------------------------------------------------------------
+
+
+def assert_table_once_and_readable(output, addr):
+    """The verdict's table is printed once, one row per line, before the one-line failure; never escaped in JSON."""
+    rows = [line.split() for line in output.splitlines()]
+    assert rows.count(["CHECK", "RESULT", "UNREACHABLE", "/", "ERROR"]) == 1, output
+    assert rows.count(["billing", "FAILED", addr["down"]]) == 1, output
+    assert rows.count(["web", "SUCCESS", "-"]) == 1, output
+    assert "\\nCHECK" not in output and "\\nbilling" not in output, "the table escaped inside JSON"
+    one_line = (
+        "backend gate FAILED: 2 of 2 checks made, 1 unreachable backend (max_failures 0); not passing: billing (FAILED)"
+    )
+    fatal = [line for line in output.splitlines() if line.startswith("fatal: [localhost]: FAILED!")]
+    assert len(fatal) == 1 and json.loads(fatal[0].split(" => ", 1)[1])["msg"] == one_line, fatal
+    assert rows.index(["CHECK", "RESULT", "UNREACHABLE", "/", "ERROR"]) < output.splitlines().index(fatal[0])
 
 
 def test_failing_gate_stops_the_play_with_a_readable_table(gate_env, tmp_path):
@@ -290,10 +442,128 @@ def test_failing_gate_stops_the_play_with_a_readable_table(gate_env, tmp_path):
     assert run.rc == 2, run
     assert not marker.exists(), "the task after the failing gate ran"
     assert "failed=1" in run.stdout
-    table = [line.split() for line in run.output.splitlines()]
-    assert ["billing", "FAILED", gate_env.addr["down"]] in table
-    assert ["web", "SUCCESS", "-"] in table
-    assert ["CHECK", "RESULT", "UNREACHABLE", "/", "ERROR"] in table
+    assert_table_once_and_readable(run.stdout, gate_env.addr)
+
+
+JSON_STDOUT = """
+import json
+
+from ansible.plugins.callback import CallbackBase
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "stdout"
+    CALLBACK_NAME = "json"
+
+    def __init__(self):
+        super().__init__()
+        self.failed = []
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self.failed.append(result._result.get("msg"))
+
+    def v2_playbook_on_stats(self, stats):
+        self._display.display(json.dumps({"failed": self.failed}))
+"""
+
+
+def test_a_json_stdout_callback_gets_no_extra_lines(gate_env, tmp_path):
+    """With a machine-readable stdout (a callback named json, as ansible.posix.json), the table is not printed."""
+    callbacks = tmp_path / "callbacks"
+    callbacks.mkdir()
+    (callbacks / "json.py").write_text(JSON_STDOUT)
+    env = {"ANSIBLE_CALLBACK_PLUGINS": str(callbacks), "ANSIBLE_STDOUT_CALLBACK": "json"}
+    run = run_playbook(
+        GATE / "tests_stops_play.yml", tmp_path, gate_env.extra_vars(marker=str(tmp_path / "x")), env=env
+    )
+    assert run.rc == 2, run
+    assert json.loads(run.stdout) == {
+        "failed": [
+            "backend gate FAILED: 2 of 2 checks made, 1 unreachable backend (max_failures 0); not passing: billing (FAILED)"
+        ]
+    }, run
+
+
+PLUGIN_ERRORS = """---
+- name: The gate's plugins given what no module returns
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: A verdict of a run whose failures are not a list
+      hwcloud.apig.backend_gate_verdict:
+        checks: [{name: x, instance_id: eddc4d25480b4cd6b512f270a1b8b341, backend_type: backend_address,
+                  backend_address: "127.0.0.1:1"}]
+        run: {checks: [{name: x, check_result: FAILED, failures: 5}]}
+      register: verdict
+      ignore_errors: true
+
+    - name: A report of a verdict whose checks are not a list
+      hwcloud.apig.backend_gate_report:
+        results: [{host: localhost, junit_path: "{{ playbook_dir }}/r.xml", checks: 5}]
+      register: report
+      ignore_errors: true
+
+    - name: Save
+      ansible.builtin.copy:
+        content: "{{ {'verdict': verdict, 'report': report} | to_json }}"
+        dest: "{{ result_path }}"
+        mode: "0600"
+"""
+
+
+def test_the_plugins_fail_cleanly_on_what_no_module_returns(tmp_path):
+    playbook = tmp_path / "plugin_errors.yml"
+    playbook.write_text(PLUGIN_ERRORS)
+    run = run_playbook(playbook, tmp_path)
+    assert run.rc == 0 and "Traceback" not in run.output, run
+    assert run.result["verdict"]["failed"] and run.result["verdict"]["msg"].startswith("backend gate: unexpected "), run
+    assert run.result["report"]["failed"] and run.result["report"]["msg"].startswith("backend gate: unexpected "), run
+
+
+# The oldest and the newest ansible-core this collection supports, from the venvs of `make sanity-oldest` and
+# `make sanity-newest` (.ci/quality/sanity.sh): the same pins, made here if they are not there yet.
+OTHER_CORES = {"2.16": "3.11", "2.21": "3.12"}
+
+
+def core_bin(release):
+    script = (
+        'source .ci/quality/lib.sh && quality_venv sanity-%s requirements-quality-sanity-%s.txt "$(find_python %s)"'
+    )
+    done = subprocess.run(
+        ["bash", "-c", script % (release, release, OTHER_CORES[release])],
+        cwd=str(REPO),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, "no ansible-core %s to run with: %s" % (release, done.stderr[-2000:])
+    return Path(done.stdout.strip().splitlines()[-1]) / "bin"
+
+
+@pytest.mark.parametrize("release", sorted(OTHER_CORES))
+def test_failing_gate_reads_the_same_on_the_oldest_and_newest_core(gate_env, tmp_path, release):
+    bin_dir = core_bin(release)
+    vars_file = tmp_path / "extra_vars.json"
+    vars_file.write_text(json.dumps(gate_env.extra_vars(marker=str(tmp_path / "deployed"))))
+    command = [str(bin_dir / "ansible-playbook"), "-i", "localhost,", "-c", "local", "-e", "@%s" % vars_file]
+    done = subprocess.run(
+        [*command, str(GATE / "tests_stops_play.yml")],
+        env=ansible_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=str(tmp_path),
+        check=False,
+    )
+    (tmp_path / "ansible-output.txt").write_text(done.stdout + done.stderr)
+    version = subprocess.run([str(bin_dir / "ansible"), "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.startswith("ansible [core %s." % release), version.stdout
+    assert done.returncode == 2, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "Traceback" not in done.stdout + done.stderr
+    assert not (tmp_path / "deployed").exists()
+    assert_table_once_and_readable(done.stdout, gate_env.addr)
 
 
 # ---- meta/argument_specs.yml ------------------------------------------------------------------------------------------
@@ -307,4 +577,17 @@ def test_bad_variables_fail_before_any_request(gate_env, tmp_path):
     assert "hunter2-Secret" not in run.output
     by_task = {name: case["failed_task"] for name, case in cases.items()}
     assert by_task["check_not_made_by_module"] == "Refuse to go on when backends are unreachable", by_task
-    assert "backend_address" in cases["check_not_made_by_module"]["msg"]
+    # Repeated names are refused before any request, naming the name (a check without one goes by its address).
+    assert (
+        by_task["duplicate_names"]
+        == by_task["duplicate_default_names"]
+        == "Check that every check has a name of its own"
+    )
+    assert cases["duplicate_names"]["msg"].endswith(
+        "backend_gate_checks must be unique (a check without a name goes by"
+        " its backend_address or vpc_channel_id); repeated: web"
+    )
+    assert cases["duplicate_default_names"]["msg"].endswith("repeated: " + gate_env.addr["up"])
+    refused = cases["check_not_made_by_module"]["result"]["checks"][0]
+    assert refused["name"] == "x" and refused["option"] == "checks[0].backend_address", refused
+    assert cases["check_not_made_by_module"]["msg"].endswith("not passing: x (ERROR)")

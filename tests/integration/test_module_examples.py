@@ -12,6 +12,7 @@ scenarios runs every task of the block, and that no secret reaches the output.
 
 import json
 import secrets
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -143,9 +144,14 @@ def ran(run):
 
 
 def test_every_module_has_examples_that_this_file_covers():
-    assert MODULES == ["api_backend_info", "backend_connectivity", "backend_probe", "vpc_channel_member_info"], (
-        "a module was added or removed: give its EXAMPLES a test here"
-    )
+    assert MODULES == [
+        "api_backend_info",
+        "backend_connectivity",
+        "backend_gate_report",
+        "backend_gate_verdict",
+        "backend_probe",
+        "vpc_channel_member_info",
+    ], "a module was added or removed: give its EXAMPLES a test here"
     for module in MODULES:
         assert module_examples(module), module
 
@@ -263,6 +269,40 @@ def test_vpc_channel_member_info_examples(lab_factory):
     assert probed["check_result"] == "SUCCESS"
     assert [result["target"] for result in probed["results"]] == [member.address for member in lab.members]
     assert all(member.accepted >= 1 for member in lab.members), "the probes really reached the channel's members"
+
+
+def test_backend_gate_verdict_examples(lab_factory):
+    lab = lab_factory(down=["billing.internal.example.com:443"])
+    run = lab.run("backend_gate_verdict")
+    assert run.rc == 0, run
+    tasks = [task["name"] for task in run.original]
+    asked, decided, stop = (run.by_name[name] for name in tasks)
+    assert asked["result"]["check_result"] == "FAILED"
+    verdict = decided["result"]["verdict"]
+    assert decided["result"]["passed"] is True and verdict["unreachable"] == 1, "one unreachable backend tolerated"
+    down = lab.mapping["billing.internal.example.com:443"]
+    assert verdict["failures"] == ["billing: %s" % down]
+    assert verdict["checks"][1]["hints"] == [
+        "Neither the gateway nor this host reaches %s: the backend is likely down or not listening." % down
+    ]
+    assert stop["status"] == "skipped"
+    rows = [line.split() for line in run.stdout.splitlines()]
+    assert rows.count(["billing", "FAILED", down]) == 1, "the table, once, on the console"
+
+
+def test_backend_gate_report_examples(lab_factory):
+    lab = lab_factory()
+    run = lab.run("backend_gate_report")
+    assert run.rc == 0, run
+    tasks = [task["name"] for task in run.original]
+    assert ran(run) == set(tasks)
+    report = lab.tmp_path / "reports" / "backend-gate.xml"
+    assert run.by_name[tasks[-1]]["result"]["reports"] == [
+        {"path": str(report), "hosts": ["localhost"], "changed": True}
+    ]
+    suite = ET.parse(str(report)).getroot().find("testsuite")
+    assert suite.get("hostname") == "localhost"
+    assert [case.get("name") for case in suite.findall("testcase")] == ["orders"]
 
 
 def test_rewrite_leaves_no_example_address_behind():

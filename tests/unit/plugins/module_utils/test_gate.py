@@ -11,7 +11,16 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.hwcloud.apig.plugins.module_utils.gate import decide, junit_report
+from ansible_collections.hwcloud.apig.plugins.module_utils.gate import (
+    console_text,
+    decide,
+    gate_plan,
+    gate_records,
+    junit_document,
+    junit_report,
+    same_report,
+    write_report,
+)
 
 CONFIGURED = [
     {"name": "orders", "instance_id": "i", "backend_type": "vpc_channel", "vpc_channel_id": "c"},
@@ -162,3 +171,209 @@ def test_filters_refuse_bad_arguments():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+# ---- the plan: the remote half once per play, the local half on each host -------------------------------------------
+
+ADDRESS = {"instance_id": "i", "backend_type": "backend_address", "backend_address": "127.0.0.1:8080"}
+
+
+def test_plan_splits_the_checks_in_a_remote_and_a_local_half_in_order():
+    checks = [
+        dict(ADDRESS, name="web"),
+        dict(ADDRESS, name="here", probe="local"),
+        dict(ADDRESS, name="both", probe="both"),
+        {"instance_id": "i", "backend_type": "vpc_channel", "vpc_channel_id": "c" * 32},
+    ]
+    plan = gate_plan(checks, "remote")
+    assert plan["names"] == ["web", "here", "both", "c" * 32]
+    assert [check.get("name") for check in plan["remote"]] == ["web", "both", None]
+    assert [check["probe"] for check in plan["remote"]] == ["remote"] * 3
+    assert [check["name"] for check in plan["local"]] == ["here", "both"]
+    assert [check["probe"] for check in plan["local"]] == ["local"] * 2
+    assert plan["remote_names"] == ["web", "both", "c" * 32]
+    assert plan["duplicates"] == []
+
+
+def test_plan_names_repeated_names_including_the_ones_taken_from_an_address():
+    checks = [dict(ADDRESS, name="127.0.0.1:8080"), dict(ADDRESS), dict(ADDRESS, name="x"), dict(ADDRESS, name="x")]
+    assert gate_plan(checks)["duplicates"] == ["127.0.0.1:8080", "x"]
+
+
+def test_the_question_key_ignores_secrets_and_the_local_half_but_not_what_is_asked():
+    checks = [dict(ADDRESS, name="web"), dict(ADDRESS, name="here", probe="local")]
+    key = gate_plan(checks, auth={"endpoint": "http://127.0.0.1:1", "auth_token": "one"})["key"]
+    assert gate_plan(checks, auth={"endpoint": "http://127.0.0.1:1", "auth_token": "two"})["key"] == key
+    here_elsewhere = [checks[0], dict(checks[1], backend_address="127.0.0.2:1")]
+    assert gate_plan(here_elsewhere, auth={"endpoint": "http://127.0.0.1:1"})["key"] == key
+    assert gate_plan(checks, auth={"endpoint": "http://127.0.0.1:2"})["key"] != key
+    assert (
+        gate_plan([dict(checks[0], backend_address="127.0.0.1:9")], auth={"endpoint": "http://127.0.0.1:1"})["key"]
+        != gate_plan([checks[0]], auth={"endpoint": "http://127.0.0.1:1"})["key"]
+    )
+    assert gate_plan(checks, wait_timeout=30)["key"] != gate_plan(checks)["key"]
+    # nor the values of local probe headers (never sent to the gateway), though their names count
+    with_header = [dict(checks[0], local_probe={"headers": {"Authorization": "Bearer one"}})]
+    key = gate_plan(with_header)["key"]
+    assert gate_plan([dict(checks[0], local_probe={"headers": {"Authorization": "Bearer two"}})])["key"] == key
+    assert gate_plan([dict(checks[0], local_probe={"headers": {"X-Other": "Bearer one"}})])["key"] != key
+    assert (
+        gate_plan(checks, local_probe={"headers": {"A": "1"}})["key"]
+        == gate_plan(checks, local_probe={"headers": {"A": "2"}})["key"]
+    )
+
+
+def half(name, probe, result, failures=(), **extra):
+    record = dict(ADDRESS, name=name, probe=probe, check_result=result, failures=list(failures), attempts=1)
+    record.update(hints=[], request_id=None, remote=None, local=None, msg=None, status=None)
+    record.update(error_code=None, error_msg=None)
+    if probe == "remote" and result in ("SUCCESS", "FAILED"):
+        record["remote"] = {"check_result": result, "failures": list(failures), "request_id": "r" * 32}
+        record["request_id"] = "r" * 32
+    if probe == "local" and result in ("SUCCESS", "FAILED"):
+        record["local"] = {
+            "check_result": result,
+            "failures": list(failures),
+            "results": [{"target": "127.0.0.1:8080", "ok": not failures}],
+        }
+    record.update(extra)
+    return record
+
+
+def test_records_of_two_halves_are_put_back_in_order_and_both_gets_its_hints():
+    checks = [dict(ADDRESS, name="web"), dict(ADDRESS, name="here", probe="local"), dict(ADDRESS, name="both")]
+    remote_run = {"checks": [half("web", "remote", "SUCCESS"), half("both", "remote", "FAILED", ["127.0.0.1:8080"])]}
+    local_run = {"checks": [half("here", "local", "SUCCESS"), half("both", "local", "SUCCESS")]}
+    checks[2]["probe"] = "both"
+    records = gate_records(checks, "remote", remote_run, local_run)
+    assert [(r["name"], r["probe"], r["check_result"]) for r in records] == [
+        ("web", "remote", "SUCCESS"),
+        ("here", "local", "SUCCESS"),
+        ("both", "both", "FAILED"),
+    ]
+    both = records[2]
+    assert both["failures"] == ["127.0.0.1:8080"] and both["request_id"] == "r" * 32
+    assert both["remote"]["check_result"] == "FAILED" and both["local"]["check_result"] == "SUCCESS"
+    assert len(both["hints"]) == 1 and "security group" in both["hints"][0]
+
+
+def test_a_half_that_could_not_be_made_makes_its_check_an_error_never_a_pass():
+    checks = [dict(ADDRESS, name="both", probe="both")]
+    remote_run = {"checks": [half("both", "remote", "ERROR", msg="both: could not get an answer", status=None)]}
+    local_run = {"checks": [half("both", "local", "SUCCESS")]}
+    (record,) = gate_records(checks, "remote", remote_run, local_run)
+    assert record["check_result"] == "ERROR" and record["msg"] == "both: could not get an answer"
+    # a run that did not happen, or that holds other checks, makes nothing pass
+    (record,) = gate_records(checks, "remote", {}, local_run)
+    assert record["check_result"] == "ERROR" and record["msg"] == "the check was not made"
+    other = {"checks": [half("other", "remote", "SUCCESS")]}
+    (record,) = gate_records(checks, "remote", other, local_run)
+    assert record["check_result"] == "ERROR" and "not the result of these checks" in record["msg"]
+
+
+def test_a_local_half_this_host_cannot_probe_leaves_the_verdict_to_the_gateway_as_run_check_does():
+    checks = [dict(ADDRESS, name="both", probe="both")]
+    not_probed = half("both", "local", "ERROR", msg="both: a microservice channel has no members to probe")
+    not_probed["local"] = {"made": False, "reason": "a microservice channel has no members to probe", "results": []}
+    for gateway, failures in (("SUCCESS", []), ("FAILED", ["127.0.0.1:8080"])):
+        remote_run = {"checks": [half("both", "remote", gateway, failures)]}
+        (record,) = gate_records(checks, "remote", remote_run, {"checks": [not_probed]})
+        assert (record["check_result"], record["failures"]) == (gateway, failures)
+        assert record["local"]["made"] is False and record["msg"] is None
+    # a local half that failed for another reason (an error talking to the gateway for the members) is an ERROR
+    broken = half("both", "local", "ERROR", msg="both: APIG.0101 the channel does not exist", error_code="APIG.0101")
+    (record,) = gate_records(checks, "remote", {"checks": [half("both", "remote", "SUCCESS")]}, {"checks": [broken]})
+    assert record["check_result"] == "ERROR" and record["error_code"] == "APIG.0101"
+
+
+def test_a_refused_check_names_its_option_by_its_place_in_the_checks_as_written():
+    checks = [dict(ADDRESS, name="here", probe="local"), dict(ADDRESS, name="web", backend_address="127.0.0.1")]
+    refused = half("web", "remote", "ERROR", msg="web: backend_address '127.0.0.1': no port")
+    refused["option"] = "checks[0].backend_address"  # the first of the remote half
+    unnamed = half("checks[1]", "remote", "ERROR", msg="checks[1].name must be 1-128 printable characters")
+    unnamed["option"] = "checks[1].name"
+    checks.append(dict(ADDRESS, name="bad\x01name"))
+    local_run = {"checks": [half("here", "local", "SUCCESS")]}
+    records = gate_records(checks, "remote", {"checks": [refused, unnamed]}, local_run)
+    assert [(r["name"], r.get("option")) for r in records[1:]] == [
+        ("web", "checks[1].backend_address"),
+        ("check 3", "checks[2].name"),
+    ]
+    assert records[2]["msg"] == "checks[2].name must be 1-128 printable characters"
+
+
+def test_a_run_that_failed_as_a_whole_gives_each_check_its_error_fields():
+    checks = [dict(ADDRESS, name="web"), dict(ADDRESS, name="here", probe="local")]
+    failed = {"failed": True, "msg": "endpoint must be an http(s) URL", "option": "endpoint"}
+    records = gate_records(checks, "remote", failed, {"checks": [half("here", "local", "SUCCESS")]})
+    assert [r["check_result"] for r in records] == ["ERROR", "SUCCESS"]
+    assert records[0]["option"] == "endpoint" and records[0]["msg"] == failed["msg"]
+
+
+def test_invalid_checks_are_named_by_their_name_in_the_table_and_the_report_lists_only_their_fields():
+    refused = record(
+        "billing",
+        "ERROR",
+        msg="billing: backend_address '127.0.0.1': a port is needed",
+        option="checks[1].backend_address",
+        status=None,
+        error_code=None,
+        error_msg=None,
+        request_id=None,
+    )
+    verdict = decide({"checks": [record("orders", "SUCCESS"), refused]}, CONFIGURED)
+    assert verdict["lines"][-1] == "billing  ERROR    backend_address '127.0.0.1': a port is needed"
+    assert verdict["msg"].endswith("; not passing: billing (ERROR)")
+    case = ET.fromstring(junit_report(verdict).encode("utf-8")).find("testsuite").findall("testcase")[1]
+    assert case.find("error").text == "option: checks[1].backend_address"
+    assert "None" not in junit_report(verdict)
+
+
+def test_console_text_shows_the_verdict_once_with_its_host_when_asked():
+    verdict = decide(
+        {"checks": [record("orders", "FAILED", ["127.0.0.1:1"]), record("billing", "SUCCESS")]}, CONFIGURED
+    )
+    text = console_text(verdict, "web3")
+    assert text.splitlines()[0] == "[web3] " + verdict["summary"]
+    assert text.splitlines()[1:] == ["  " + line for line in verdict["lines"][1:]]
+    assert console_text(verdict).splitlines()[0] == verdict["summary"]
+
+
+def test_the_report_has_one_element_per_line_and_one_suite_per_host():
+    one = decide({"checks": [record("orders", "FAILED", ["127.0.0.1:1", "127.0.0.1:2"])]}, CONFIGURED[:1])
+    two = decide({"checks": [record("orders", "SUCCESS")]}, CONFIGURED[:1])
+    xml = junit_document([("web1", one), ("web2", two)], now=datetime.datetime(2026, 1, 2, 3, 4, 5))
+    lines = xml.splitlines()
+    assert lines[1].startswith("<testsuites ") and lines[-1] == "</testsuites>"
+    assert '    <testcase classname="backend_gate.web1.vpc_channel" name="orders">' in lines
+    assert "      <failure" in "\n".join(lines)
+    root = ET.fromstring(xml.encode("utf-8"))
+    assert [suite.get("hostname") for suite in root.findall("testsuite")] == ["web1", "web2"]
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("2", "1", "0")
+
+
+def test_a_report_that_differs_only_in_its_timestamp_is_the_same_report():
+    verdict = decide({"checks": [record("orders", "SUCCESS")]}, CONFIGURED[:1])
+    first = junit_report(verdict, now=datetime.datetime(2026, 1, 2, 3, 4, 5))
+    later = junit_report(verdict, now=datetime.datetime(2026, 2, 3, 4, 5, 6))
+    assert first != later and same_report(first, later)
+    failed = decide({"checks": [record("orders", "FAILED", ["127.0.0.1:1"])]}, CONFIGURED[:1])
+    assert not same_report(first, junit_report(failed, now=datetime.datetime(2026, 1, 2, 3, 4, 5)))
+    assert not same_report(None, first)
+
+
+def test_writing_a_report_into_a_directory_and_again(tmp_path):
+    verdict = decide({"checks": [record("orders", "SUCCESS")]}, CONFIGURED[:1])
+    text = junit_report(verdict, now=datetime.datetime(2026, 1, 2, 3, 4, 5))
+    written, changed, before = write_report(str(tmp_path), text)
+    assert written == str(tmp_path / "backend-gate.xml") and changed and before is None
+    later = junit_report(verdict, now=datetime.datetime(2026, 2, 3, 4, 5, 6))
+    written, changed, before = write_report(str(tmp_path / "backend-gate.xml"), later)
+    assert not changed and before == text
+    assert (tmp_path / "backend-gate.xml").read_text() == later, "rewritten, so that CI sees a fresh report"
+    written, changed, _before = write_report(str(tmp_path / "new" / "dir") + "/", text)
+    assert written == str(tmp_path / "new" / "dir" / "backend-gate.xml") and changed
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OSError):
+        write_report(str(tmp_path / "file" / "report.xml"), text)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backend-gate.xml", "file", "new"], "no temporary file left"

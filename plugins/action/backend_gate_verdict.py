@@ -1,0 +1,105 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""hwcloud.apig.backend_gate_verdict: the backend gate's decision for one host, on the controller.
+
+The decision itself is plain Python (module_utils/gate.py). This plugin reads its options, shows the verdict on the
+console once, as readable lines (every ansible-core from 2.16 escapes a multi-line ``msg`` in its ``fatal:`` JSON,
+so the table is never put in one), returns it, and returns real Ansible warnings for ``on_error: warn``.
+The verdict is returned under ``verdict`` (not at the top of the result, where its ``unreachable`` count would
+read as an unreachable host), and the role keeps it with ``set_fact`` as ``backend_gate_result`` (facts returned by
+a plugin would rank below play variables). The task does not fail when the gate does not pass: a failed task's
+result sets nothing, and the verdict must be kept whether the gate passes or not (the role fails in a later task,
+with the verdict's one-line ``msg``).
+"""
+
+import os
+
+from ansible import constants as C
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import PROBE_MODES, REMOTE
+from ansible_collections.hwcloud.apig.plugins.module_utils.gate import (
+    ON_ERROR,
+    console_text,
+    decide_records,
+    gate_records,
+)
+
+display = Display()
+
+ARGUMENT_SPEC = dict(
+    checks=dict(type="list", elements="dict", required=True),
+    probe=dict(type="str", choices=list(PROBE_MODES), default=REMOTE),
+    run=dict(type="dict", default={}),
+    local_run=dict(type="dict"),
+    max_failures=dict(type="int", default=0),
+    on_error=dict(type="str", choices=list(ON_ERROR), default="fail"),
+    junit_path=dict(type="str", default=""),
+    run_id=dict(type="str"),
+)
+
+
+def resolve_path(path, playbook_dir):
+    """A report path as the role documents it: ``~`` expanded, relative to the playbook's directory."""
+    if not path:
+        return ""
+    path = os.path.expanduser(path)
+    if not os.path.isabs(path):
+        path = os.path.join(playbook_dir or os.getcwd(), path)
+    # A trailing separator says "a directory": keep it, normpath would drop it.
+    return os.path.normpath(path) + (os.sep if path.endswith(os.sep) else "")
+
+
+def _json_stdout():
+    """Whether the console is a machine-readable stream (a JSON stdout callback) that extra lines would corrupt."""
+    callback = "%s" % getattr(C, "DEFAULT_STDOUT_CALLBACK", "default")
+    return callback.rsplit(".", maxsplit=1)[-1] in ("json", "jsonl")
+
+
+class ActionModule(ActionBase):
+    """Decide whether the backend gate passes for this host; return the verdict; warn; show the table."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        try:
+            return self._decide(result, args, task_vars)
+        except Exception as exc:  # pylint: disable=broad-except  # a clean failure, never a traceback
+            return dict(result, failed=True, msg="backend gate: unexpected %s: %s" % (type(exc).__name__, exc))
+
+    def _decide(self, result, args, task_vars):
+        if args["max_failures"] < 0:
+            return dict(result, failed=True, msg="max_failures must be 0 or more, got %d" % args["max_failures"])
+
+        records = gate_records(args["checks"], args["probe"], args["run"], args["local_run"])
+        verdict = decide_records(records, args["max_failures"], args["on_error"])
+        host = task_vars.get("inventory_hostname") or "localhost"
+        verdict.update(
+            host=host,
+            junit_path=resolve_path(args["junit_path"], task_vars.get("playbook_dir")),
+            run_id=args["run_id"],
+        )
+
+        # With several hosts in the play, say whose verdict a line is.
+        label = host if len(task_vars.get("ansible_play_hosts_all") or []) > 1 else None
+        if not _json_stdout():
+            if not verdict["passed"]:
+                color = C.COLOR_ERROR
+            elif verdict["errors"] or verdict["unreachable"]:
+                color = C.COLOR_WARN
+            else:
+                color = C.COLOR_OK
+            display.display(console_text(verdict, label), color=color)
+        if label:
+            verdict["warnings"] = ["[%s] %s" % (label, text) for text in verdict["warnings"]]
+        result.update(changed=False, passed=verdict["passed"], msg=verdict["msg"], verdict=verdict)
+        if verdict["warnings"]:
+            result["warnings"] = verdict["warnings"]
+        return result
