@@ -6,7 +6,14 @@
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import PROBE_MODES
-from ansible_collections.hwcloud.apig.plugins.module_utils.gate import ON_ERROR, decide, gate_plan, junit_report
+from ansible_collections.hwcloud.apig.plugins.module_utils.gate import (
+    ON_ERROR,
+    decide,
+    discoveries,
+    gate_plan,
+    junit_report,
+    with_discovered,
+)
 
 
 def backend_gate_verdict(run, checks, max_failures=0, on_error="fail"):
@@ -46,12 +53,28 @@ def backend_gate_plan(checks, probe="remote", local_probe=None, auth=None, wait_
     return gate_plan(checks, probe, local_probe, auth, wait_timeout, wait_interval)
 
 
+def backend_gate_discoveries(value, option="backend_gate_discover"):
+    """What to discover, validated: ``discoveries`` (a list) and ``error`` (None, or what is wrong and where)."""
+    return discoveries(value, option)
+
+
+def backend_gate_with_discovered(checks, found):
+    """The checks and the checks that discovery found (the registered loop of hwcloud.apig.api_backend_info)."""
+    if not isinstance(checks, list):
+        raise AnsibleFilterError("backend_gate_with_discovered expects the list of checks")
+    if not isinstance(found, list):
+        raise AnsibleFilterError("backend_gate_with_discovered expects the results of hwcloud.apig.api_backend_info")
+    return with_discovered(checks, found)
+
+
 class FilterModule:
-    """backend_gate_verdict, backend_gate_junit and backend_gate_plan."""
+    """The backend gate's filters: its plan, discovery, verdict and report."""
 
     def filters(self):
         return {
             "backend_gate_verdict": backend_gate_verdict,
             "backend_gate_junit": backend_gate_junit,
             "backend_gate_plan": backend_gate_plan,
+            "backend_gate_discoveries": backend_gate_discoveries,
+            "backend_gate_with_discovered": backend_gate_with_discovered,
         }

@@ -104,6 +104,20 @@ class Backend:
         """How checks and the gate's table name it: the API, and the policy when it is a policy's."""
         return self.api_name if self.policy is None else "%s [policy %s]" % (self.api_name, self.policy)
 
+    @classmethod
+    def from_described(cls, api_id, api_name, described):
+        """Back from ``describe()`` (as a module returned it), for the API ``api_id`` named ``api_name``."""
+        return cls(
+            api_id,
+            api_name,
+            described.get("policy"),
+            described.get("backend_type"),
+            described.get("backend_address"),
+            described.get("vpc_channel_id"),
+            described.get("url_domain"),
+            described.get("problem"),
+        )
+
     def describe(self):
         found = {"kind": "main" if self.policy is None else "policy", "policy": self.policy}
         found.update(backend_type=self.backend_type, url_domain=self.url_domain, problem=self.problem)
@@ -121,6 +135,21 @@ class DiscoveredApi:
     backends: list = field(default_factory=list)
     skipped: Optional[str] = None
     problem: Optional[str] = None
+
+    @classmethod
+    def from_described(cls, described):
+        """Back from ``describe()``: what ``api_backend_info`` returned is enough to derive the checks again."""
+        return cls(
+            described.get("id"),
+            described.get("name"),
+            described.get("group") or {},
+            [
+                Backend.from_described(described.get("id"), described.get("name"), backend)
+                for backend in described.get("backends") or []
+            ],
+            described.get("skipped"),
+            described.get("problem"),
+        )
 
     def describe(self):
         return {
@@ -335,26 +364,45 @@ def _unique(name, taken):
     return candidate
 
 
-def discovered_specs(checks, defaults, explicit):
-    """CheckSpecs for the discovered ``checks``, merged with the ``explicit`` ones.
+def _target(check):
+    """What a check (a dict of its options) is about: instance, backend type, address or channel ID."""
+    return (
+        check.get("instance_id"),
+        check.get("backend_type"),
+        check.get("backend_address") or check.get("vpc_channel_id"),
+    )
 
-    A backend an explicit check already covers (same instance and backend) is not checked twice; names stay unique.
+
+def merge_discovered(checks, explicit):
+    """The discovered ``checks`` beside the ``explicit`` ones (dicts of check options, ``name`` resolved).
+
+    A backend an explicit check already covers (same instance and backend) is not checked twice; a discovered check
+    whose name another check has gets `` (2)``, `` (3)``... Checks that carry a ``problem`` are always kept.
+    """
+    covered = {_target(check) for check in explicit}
+    taken = {check.get("name") for check in explicit}
+    merged = []
+    for check in checks:
+        if "problem" not in check and _target(check) in covered:
+            continue
+        merged.append(dict(check, name=_unique(check["name"], taken)))
+    return merged
+
+
+def discovered_specs(checks, defaults, explicit):
+    """CheckSpecs for the discovered ``checks``, merged with the ``explicit`` CheckSpecs (``merge_discovered``).
+
     ``defaults`` are the module-level ``probe``, ``local_probe`` and ``probe_all_members``.
     """
-    covered = {(spec.instance_id, spec.backend_type, spec.backend_address or spec.vpc_channel_id) for spec in explicit}
-    taken = {spec.name for spec in explicit}
     specs = []
-    for check in checks:
-        name = _unique(check["name"], taken)
+    for check in merge_discovered(checks, [spec.describe() for spec in explicit]):
+        name = check["name"]
         if "problem" in check:
             specs.append(CheckSpec(name, check["instance_id"], None, apis=check["apis"], problem=check["problem"]))
             continue
-        target = check.get("backend_address") or check.get("vpc_channel_id")
-        if (check["instance_id"], check["backend_type"], target) in covered:
-            continue
         options = {key: value for key, value in check.items() if key != "apis"}
         try:
-            spec = check_spec_from_params(dict(defaults, **dict(options, name=name)), where="discovered check: ")
+            spec = check_spec_from_params(dict(defaults, **options), where="discovered check: ")
         except InputError as exc:  # what APIG holds is not what a check takes: that backend cannot be checked
             spec = CheckSpec(name, check["instance_id"], None, problem="%s: %s" % (name, exc.msg))
         spec.apis = check["apis"]

@@ -37,6 +37,14 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import connection_argument_spec
 from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import merge_halves
+from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
+    DiscoveredApi,
+    checks_from,
+    describe_discovered,
+    discovery_specs_from,
+    merge_discovered,
+)
+from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
     ERROR,
     ERROR_FIELDS,
@@ -47,6 +55,9 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
 )
 
 ON_ERROR = ("fail", "warn")
+# Keys a discovered check carries besides a check's options: the APIs behind it, and why it cannot be made.
+DISCOVERED_APIS = "apis"
+DISCOVERY_PROBLEM = "problem"
 REPORT_NAME = "backend-gate.xml"
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TIMESTAMP = re.compile(r'\btimestamp="[^"]*"')
@@ -74,15 +85,25 @@ def plan(checks, probe=REMOTE):
                 "name": check_name(entry) or "check %d" % (index + 1),
                 "probe": mode if mode in PROBE_MODES else REMOTE,
                 "entry": entry,
+                "problem": entry.get(DISCOVERY_PROBLEM),
             }
         )
     return planned
 
 
-def _half(planned, mode):
-    """The checks of one half, as entries for ``backend_connectivity``'s ``checks`` with ``probe`` set to ``mode``."""
+def _asked(planned, mode):
+    """The planned checks of one half: those with that probe mode, leaving out discovered ones that cannot be made."""
     wanted = (REMOTE, BOTH) if mode == REMOTE else (LOCAL, BOTH)
-    return [dict(item["entry"], probe=mode) for item in planned if item["probe"] in wanted]
+    return [item for item in planned if item["probe"] in wanted and not item["problem"]]
+
+
+def _half(planned, mode):
+    """The checks of one half, as entries for ``backend_connectivity``'s ``checks`` with ``probe`` set to ``mode``
+    (without ``apis``, which only discovery gives and the module does not take)."""
+    return [
+        dict({key: value for key, value in item["entry"].items() if key != DISCOVERED_APIS}, probe=mode)
+        for item in _asked(planned, mode)
+    ]
 
 
 def _without_header_values(local_probe):
@@ -117,7 +138,7 @@ def gate_plan(checks, probe=REMOTE, local_probe=None, auth=None, wait_timeout=0,
         "names": names,
         "duplicates": sorted({name for name in names if names.count(name) > 1}),
         "remote": remote,
-        "remote_names": [item["name"] for item in planned if item["probe"] in (REMOTE, BOTH)],
+        "remote_names": [item["name"] for item in _asked(planned, REMOTE)],
         "local": _half(planned, LOCAL),
         "key": question_key(remote, auth, local_probe, wait_timeout, wait_interval),
     }
@@ -176,34 +197,103 @@ def checks_from_run(run, configured_checks):
     return records_from_run(run, plan(configured_checks))
 
 
+def _problem_record(item):
+    """The ERROR record of a discovered check that cannot be made (``problem``): nothing was asked about it."""
+    entry = item["entry"]
+    record = check_record({"name": item["name"], "instance_id": entry.get("instance_id"), "probe": item["probe"]})
+    record.update(msg=item["problem"], attempts=0)
+    return record
+
+
 def gate_records(checks, probe=REMOTE, run=None, local_run=None):
     """One record per configured check, in order.
 
     Without ``local_run``, ``run`` made every check as written. With it, the checks were asked in two halves
     (``gate_plan``): ``run`` holds the remote half, ``local_run`` the local half, and a ``both`` check is put back
-    together from the two.
+    together from the two. A discovered check that carries a ``problem`` was asked of neither: it is an ERROR.
     """
     planned = plan(checks, probe)
     if local_run is None:
-        return records_from_run(run, planned)
-    remote_planned = [item for item in planned if item["probe"] in (REMOTE, BOTH)]
-    local_planned = [item for item in planned if item["probe"] in (LOCAL, BOTH)]
-    remote = iter(records_from_run(run, [dict(item, probe=REMOTE) for item in remote_planned]))
-    local = iter(records_from_run(local_run, [dict(item, probe=LOCAL) for item in local_planned]))
+        made = iter(records_from_run(run, [item for item in planned if not item["problem"]]))
+    remote = iter(records_from_run(run, [dict(item, probe=REMOTE) for item in _asked(planned, REMOTE)]))
+    local = iter(records_from_run(local_run, [dict(item, probe=LOCAL) for item in _asked(planned, LOCAL)]))
     records = []
     for index, item in enumerate(planned):
-        if item["probe"] == REMOTE:
+        if item["problem"]:
+            record = _problem_record(item)
+        elif local_run is None:
+            record = next(made)
+        elif item["probe"] == REMOTE:
             record = next(remote)
         elif item["probe"] == LOCAL:
             record = next(local)
         else:
             record = dict(merge_halves(next(remote), next(local)), name=item["name"])
+        if isinstance(item["entry"].get(DISCOVERED_APIS), list):
+            record[DISCOVERED_APIS] = item["entry"][DISCOVERED_APIS]
         # A half numbers its checks among its own; the option of a refused check names it as it was written.
         for key in ("option", "msg"):
             if isinstance(record.get(key), str):
                 record[key] = _OPTION_INDEX.sub("checks[%d]." % index, record[key], count=1)
         records.append(record)
     return records
+
+
+# ---- discovery: the checks that backend_gate_discover adds ---------------------------------------------------------
+
+
+def discoveries(value, option="backend_gate_discover"):
+    """``{"discoveries": [...], "error": None}`` from the role's ``backend_gate_discover`` (one dict, a list of them,
+    or nothing), each entry validated as ``api_backend_info``'s options and given back with only the options it sets;
+    ``error`` names the first invalid entry instead (the role fails with it before any request)."""
+    if value in (None, "", [], {}):
+        return {"discoveries": [], "error": None}
+    try:
+        specs = discovery_specs_from(value, option)
+    except InputError as exc:
+        return {"discoveries": [], "error": exc.msg}
+    found = [{key: val for key, val in spec.describe().items() if val is not None} for spec in specs]
+    return {"discoveries": found, "error": None}
+
+
+def _where(discovery):
+    return "instance %s, group %s, environment %s" % (
+        discovery.get("instance_id"),
+        discovery.get("group") or "(any)",
+        discovery.get("environment") or "(drafts)",
+    )
+
+
+def with_discovered(checks, found):
+    """``checks`` and, after them, what the role's discovery ``found`` (the registered loop of ``api_backend_info``,
+    one result per discovery): ``{"checks", "discovered", "errors", "summary"}``.
+
+    The discovered checks are derived from each result's ``apis`` as ``backend_connectivity``'s ``discover`` derives
+    them (``checks_from``, ``merge_discovered``): one per backend, named by the APIs behind it, none for a backend
+    a check of ``checks`` already covers, and those with a ``problem`` kept (they are ERRORs in the verdict). A
+    discovery that could not be made is an entry of ``errors``: with it, nobody knows what should be checked.
+    """
+    explicit = [dict(check, name=check_name(check)) for check in checks if isinstance(check, dict)]
+    derived, discovered, errors = [], [], []
+    for result in found or []:
+        result = result if isinstance(result, dict) else {}
+        discovery = result.get("item") if isinstance(result.get("item"), dict) else {}
+        apis = result.get("apis")
+        if result.get("failed") or not isinstance(apis, list):
+            errors.append(
+                "discovery in %s could not be made: %s"
+                % (_where(discovery), result.get("msg") or "api_backend_info returned no apis")
+            )
+            continue
+        apis = [DiscoveredApi.from_described(api) for api in apis if isinstance(api, dict)]
+        discovered.append(dict(discovery, apis=[api.describe() for api in apis]))
+        derived.extend(checks_from(discovery.get("instance_id"), apis))
+    return {
+        "checks": list(checks) + merge_discovered(derived, explicit),
+        "discovered": discovered,
+        "errors": errors,
+        "summary": describe_discovered([dict({"group": None, "environment": None}, **found) for found in discovered]),
+    }
 
 
 def _local_summary(check):

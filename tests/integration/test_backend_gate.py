@@ -69,6 +69,39 @@ class GateEnv:
         return [entry for entry in self.emulator.requests if entry["path"] == "/v3/auth/tokens"]
 
 
+def discovery_catalog(up2, down):
+    """What the instance publishes, for backend_gate_discover: group orders in RELEASE - get-order through the
+    all-up channel with a gray policy to a down backend, list-orders at #ORDERS_HOST# (up2), refunds at a variable
+    with no value there - group shop (cart, at up2, as list-orders) and group mocks (a MOCK API only)."""
+    return {
+        "groups": [{"name": "orders"}, {"name": "shop"}, {"name": "mocks"}],
+        "variables": [{"group": "orders", "environment": "RELEASE", "name": "ORDERS_HOST", "value": up2.address}],
+        "apis": [
+            {
+                "name": "get-order",
+                "group": "orders",
+                "backend": {"vpc_channel": presets.CHANNEL_ID},
+                "policies": [{"name": "gray", "backend": {"url_domain": down.address}}],
+                "published": {"RELEASE": {}},
+            },
+            {
+                "name": "list-orders",
+                "group": "orders",
+                "backend": {"url_domain": "#ORDERS_HOST#"},
+                "published": {"RELEASE": {}},
+            },
+            {
+                "name": "refunds",
+                "group": "orders",
+                "backend": {"url_domain": "#REFUNDS_HOST#"},
+                "published": {"RELEASE": {}},
+            },
+            {"name": "cart", "group": "shop", "backend": {"url_domain": up2.address}, "published": {"RELEASE": {}}},
+            {"name": "mock-only", "group": "mocks", "backend_type": "MOCK", "published": {"RELEASE": {}}},
+        ],
+    }
+
+
 @pytest.fixture
 def gate_env(emulator_factory, backend_servers):
     """Up: two listeners and an HTTP server answering 503; down: a refused port and a SYN-dropping one; blocked: up
@@ -87,6 +120,7 @@ def gate_env(emulator_factory, backend_servers):
             }
         ],
         blocked_from_gateway=[blocked.address],
+        catalog=discovery_catalog(up2, down),
     )
     emulator = emulator_factory(config)
     addr = {
@@ -155,7 +189,8 @@ def test_invalid_checks_are_named_and_the_valid_ones_still_made(gate_env, tmp_pa
     _suites, suite, testcases = parse_junit(report)
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "0", "2")
     assert testcases["billing"].find("error").text == "option: checks[1].backend_address"
-    assert testcases["billing"].find("error").get("message").startswith("billing: backend_address '127.0.0.1:99999': port 99999")
+    billing = testcases["billing"].find("error").get("message")
+    assert billing == "billing: backend_address '127.0.0.1:99999': port 99999 is outside 1-65535"
     assert testcases["payments"].find("error").text == "option: checks[2].vpc_channel_id"
     assert "None" not in report.read_text()
 
@@ -370,9 +405,20 @@ def test_report_rewritten_unchanged_and_diff_readable(gate_env, tmp_path):
 
 def test_many_hosts_ask_the_gateway_once_and_probe_from_each_host(emulator_factory, backend_servers, tmp_path):
     hosts = ["gate%02d" % number for number in range(20)]
-    remote_only, local_only, both, special = (backend_servers.open() for _dummy in range(4))
+    remote_only, local_only, both, special, discovered = (backend_servers.open() for _dummy in range(5))
     down = backend_servers.closed()
-    emulator = emulator_factory(presets.default_config())
+    catalog = {
+        "groups": [{"name": "shop"}],
+        "apis": [
+            {
+                "name": "cart",
+                "group": "shop",
+                "backend": {"url_domain": discovered.address},
+                "published": {"RELEASE": {}},
+            }
+        ],
+    }
+    emulator = emulator_factory(presets.default_config(catalog=catalog))
     env = GateEnv(emulator, {})
     junit_dir = tmp_path / "reports"
     junit_dir.mkdir()
@@ -380,7 +426,8 @@ def test_many_hosts_ask_the_gateway_once_and_probe_from_each_host(emulator_facto
         addr={
             name: server.address
             for name, server in zip(
-                ("remote_only", "local_only", "both", "special", "down"), (remote_only, local_only, both, special, down)
+                ("remote_only", "local_only", "both", "special", "down", "discovered"),
+                (remote_only, local_only, both, special, down, discovered),
             )
         },
         junit_dir=str(junit_dir),
@@ -396,26 +443,33 @@ def test_many_hosts_ask_the_gateway_once_and_probe_from_each_host(emulator_facto
     outcome = {host: results[host]["many_hosts"] for host in hosts}
     assert [host for host in hosts if outcome[host]["failed"]] == ["gate07"]
     assert outcome["gate07"]["result"]["checks"][1]["check_result"] == "FAILED"
-    assert [check["name"] for check in outcome["gate13"]["result"]["checks"]][-1] == "special"
+    assert [check["name"] for check in outcome["gate13"]["result"]["checks"]][-2:] == ["special", "cart"]
 
-    # The gateway was asked once for the 19 hosts with the same question (gateway-only, both-ways), and once more for
-    # gate13's own (gateway-only, both-ways, special): 5 checks, not 2 x 20.
+    # Discovery was asked once for the play: one listing of the groups, one of the APIs, not 20 of each.
+    discovery = [
+        entry["path"] for entry in emulator.requests if "/api-groups" in entry["path"] or "/apis" in entry["path"]
+    ]
+    assert sum(path.endswith("/api-groups") for path in discovery) == 1, discovery
+    assert sum(path.endswith("/apis") for path in discovery) == 1, discovery
+    # The gateway was asked once for the 19 hosts with the same question (gateway-only, both-ways, cart), and once
+    # more for gate13's own (gateway-only, both-ways, special, cart): 7 checks, not 3 x 20.
     made = env.checks_made()
-    assert len(made) == 5, made
+    assert len(made) == 7, made
     assert sum(remote_only.address in entry["body"] for entry in made) == 2
     assert sum(special.address in entry["body"] for entry in made) == 1
+    assert discovered.accepted == 2, "the discovered backend asked of the gateway twice (probe remote)"
     # The backends count who connected: the gateway (the emulator connects for real) and each host's probes.
     assert remote_only.accepted == 2, "asked of the gateway only, twice"
     assert local_only.accepted == 19, "probed from each host but gate07"
     assert both.accepted == 2 + 20, "asked of the gateway twice, probed from every host"
     assert special.accepted == 1
     assert run.stdout.count("TASK [hwcloud.apig.backend_gate : Ask the gateway, once for every host with the same") == 1
-    assert "ok: [gate00] => (item=gateway-only, both-ways)" in run.stdout
+    assert "ok: [gate00] => (item=gateway-only, both-ways, cart)" in run.stdout
 
     # One JUnit file for the play, one test suite per host.
     suites = ET.parse(str(junit_dir / "backend-gate.xml")).getroot()
     assert [suite.get("hostname") for suite in suites.findall("testsuite")] == hosts
-    assert (suites.get("tests"), suites.get("failures")) == (str(20 * 3 + 1), "1")
+    assert (suites.get("tests"), suites.get("failures")) == (str(20 * 4 + 1), "1")
 
 
 # ---- the play stops --------------------------------------------------------------------------------------------------
@@ -566,6 +620,30 @@ def test_failing_gate_reads_the_same_on_the_oldest_and_newest_core(gate_env, tmp
     assert_table_once_and_readable(done.stdout, gate_env.addr)
 
 
+# ---- backend_gate_discover ---------------------------------------------------------------------------------------
+
+
+def test_discovered_backends_are_gated_and_discovery_is_asked_once(gate_env, tmp_path):
+    run, cases = run_gate("tests_discover.yml", tmp_path, gate_env.extra_vars())
+    assert_playbook_passed(
+        run, cases, ["discovered_down", "beside_checks_warn", "probe_both", "missing_group", "nothing_found"]
+    )
+    asked = [json.loads(entry["body"] or "{}") for entry in gate_env.checks_made()]
+    # discovered_down: the channel, the policy's address and list-orders' (refunds cannot be checked: not asked);
+    # beside_checks_warn: cart-by-hand only (it covers cart and list-orders); probe_both: cart; missing_group and
+    # nothing_found: no check at all. The checks of one run are concurrent: compared in order of their target.
+    targets = sorted(body.get("backend_address") or body.get("vpc_channel_id") for body in asked)
+    up2, down = gate_env.addr["up2"], gate_env.addr["down"]
+    assert targets == sorted([presets.CHANNEL_ID, down, up2, up2, up2]), asked
+    listings = [entry for entry in gate_env.emulator.requests if entry["path"].endswith("/api-groups")]
+    assert len(listings) == 6, "each discovery lists the groups once (two in beside_checks_warn)"
+    table = [line.split() for line in run.stdout.splitlines()]
+    assert (
+        "refunds ERROR backend '#REFUNDS_HOST#': variable #REFUNDS_HOST# has no value in environment RELEASE".split()
+        in table
+    )
+
+
 # ---- meta/argument_specs.yml ------------------------------------------------------------------------------------------
 
 
@@ -588,6 +666,18 @@ def test_bad_variables_fail_before_any_request(gate_env, tmp_path):
         " its backend_address or vpc_channel_id); repeated: web"
     )
     assert cases["duplicate_default_names"]["msg"].endswith("repeated: " + gate_env.addr["up"])
+    # What to discover is validated as api_backend_info's options, before any request, naming the entry.
+    for case in ("discover_unknown_key", "discover_uppercase_id", "discover_not_a_dict"):
+        assert by_task[case] == "Refuse a discovery that cannot be made, before any request", by_task
+    assert cases["discover_unknown_key"]["msg"].startswith("backend_gate: backend_gate_discover ")
+    assert "enviroment" in cases["discover_unknown_key"]["msg"]
+    assert cases["discover_uppercase_id"]["msg"].startswith(
+        "backend_gate: backend_gate_discover[1].instance_id '%s' has uppercase letters" % presets.INSTANCE_ID.upper()
+    )
+    assert cases["discover_not_a_dict"]["msg"] == (
+        "backend_gate: backend_gate_discover must be a dictionary (instance_id, group, environment, apis) or a list"
+        " of them"
+    )
     refused = cases["check_not_made_by_module"]["result"]["checks"][0]
     assert refused["name"] == "x" and refused["option"] == "checks[0].backend_address", refused
     assert cases["check_not_made_by_module"]["msg"].endswith("not passing: x (ERROR)")

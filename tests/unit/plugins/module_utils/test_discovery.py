@@ -13,11 +13,13 @@ import pytest
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_spec_from_params
 from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
     MAX_CHECK_NAME,
+    DiscoveredApi,
     Discovery,
     DiscoverySpec,
     checks_from,
     discovered_specs,
     discovery_specs_from,
+    merge_discovered,
     resolve_variables,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
@@ -190,3 +192,46 @@ def test_the_discover_option_takes_a_dict_or_a_list_and_refuses_the_rest():
         with pytest.raises(InputError) as caught:
             discovery_specs_from(bad)
         assert caught.value.option == option, (bad, caught.value.msg)
+
+
+def test_what_a_module_returned_gives_back_the_same_checks(emulator):
+    """The gate derives its checks from api_backend_info's ``apis``: describe() and back lose nothing."""
+    apis = discover(emulator, group="orders", environment="RELEASE")
+    again = [DiscoveredApi.from_described(api.describe()) for api in apis]
+    assert again == apis
+    assert checks_from(presets.INSTANCE_ID, again) == checks_from(presets.INSTANCE_ID, apis)
+
+
+def test_merging_drops_covered_backends_renames_taken_names_and_keeps_problems():
+    found = [
+        {
+            "instance_id": "i",
+            "backend_type": "backend_address",
+            "backend_address": "127.0.0.1:1",
+            "name": "a",
+            "apis": ["a"],
+        },
+        {
+            "instance_id": "i",
+            "backend_type": "backend_address",
+            "backend_address": "127.0.0.1:2",
+            "name": "b",
+            "apis": ["b"],
+        },
+        {
+            "instance_id": "i",
+            "name": "b",
+            "apis": ["b"],
+            "problem": "b: variable #X# has no value in environment RELEASE",
+        },
+    ]
+    explicit = [{"instance_id": "i", "backend_type": "backend_address", "backend_address": "127.0.0.1:1", "name": "b"}]
+    merged = merge_discovered(found, explicit)
+    assert [(check["name"], check.get("backend_address")) for check in merged] == [
+        ("b (2)", "127.0.0.1:2"),
+        ("b (3)", None),
+    ]
+    assert merged[1]["problem"].startswith("b: variable #X#")
+    # another instance's backend at the same address is not covered
+    other = dict(found[0], instance_id="j")
+    assert [check["name"] for check in merge_discovered([other], explicit)] == ["a"]

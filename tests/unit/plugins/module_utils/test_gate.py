@@ -14,11 +14,14 @@ import pytest
 from ansible_collections.hwcloud.apig.plugins.module_utils.gate import (
     console_text,
     decide,
+    decide_records,
+    discoveries,
     gate_plan,
     gate_records,
     junit_document,
     junit_report,
     same_report,
+    with_discovered,
     write_report,
 )
 
@@ -377,3 +380,107 @@ def test_writing_a_report_into_a_directory_and_again(tmp_path):
     with pytest.raises(OSError):
         write_report(str(tmp_path / "file" / "report.xml"), text)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backend-gate.xml", "file", "new"], "no temporary file left"
+
+
+# ---- discovery ---------------------------------------------------------------------------------------------------
+
+INSTANCE = "a" * 32
+
+
+def found(discovery, apis=None, failed=False, msg=None):
+    """One result of the role's api_backend_info loop, as registered."""
+    result = {"item": discovery, "changed": False}
+    if failed:
+        result.update(failed=True, msg=msg)
+    else:
+        result.update(apis=apis, checks=[], problems=[])
+    return result
+
+
+def api(name, *backends, problem=None, skipped=None):
+    return {
+        "id": name + "-id",
+        "name": name,
+        "group": {"id": "g", "name": "orders"},
+        "backends": list(backends),
+        "skipped": skipped,
+        "problem": problem,
+    }
+
+
+def backend(address=None, channel=None, policy=None, problem=None):
+    return {
+        "kind": "policy" if policy else "main",
+        "policy": policy,
+        "url_domain": address,
+        "problem": problem,
+        "backend_type": "vpc_channel" if channel else "backend_address",
+        "backend_address": address,
+        "vpc_channel_id": channel,
+    }
+
+
+def test_what_to_discover_is_validated_and_given_back_as_a_list():
+    assert discoveries(None) == discoveries([]) == {"discoveries": [], "error": None}
+    assert discoveries({"instance_id": INSTANCE, "group": "orders"}) == {
+        "discoveries": [{"instance_id": INSTANCE, "group": "orders"}],
+        "error": None,
+    }
+    two = discoveries([{"instance_id": INSTANCE}, {"instance_id": INSTANCE, "environment": "RELEASE", "apis": ["x"]}])
+    assert two["discoveries"][1] == {"instance_id": INSTANCE, "environment": "RELEASE", "apis": ["x"]}
+    bad = discoveries([{"instance_id": INSTANCE}, {"instance_id": INSTANCE.upper()}])
+    assert bad["discoveries"] == [] and bad["error"].startswith("backend_gate_discover[1].instance_id ")
+    assert "enviroment" in discoveries({"instance_id": INSTANCE, "enviroment": "RELEASE"})["error"]
+    assert discoveries("orders")["error"].startswith("backend_gate_discover must be a dictionary")
+
+
+def test_discovered_checks_come_after_the_listed_ones_and_problems_stay_errors():
+    listed = [
+        {"name": "web", "instance_id": INSTANCE, "backend_type": "backend_address", "backend_address": "127.0.0.1:1"}
+    ]
+    apis = [
+        api("get-order", backend(channel="c" * 32), backend(address="127.0.0.1:2", policy="gray")),
+        api("list-orders", backend(address="127.0.0.1:1")),  # what web already checks
+        api("refunds", backend(problem="variable #R# has no value in environment RELEASE")),
+        api("events", skipped="a FUNCTION backend"),
+    ]
+    merged = with_discovered(listed, [found({"instance_id": INSTANCE, "group": "orders"}, apis)])
+    assert merged["errors"] == []
+    assert [check["name"] for check in merged["checks"]] == ["web", "get-order", "get-order [policy gray]", "refunds"]
+    assert merged["checks"][3]["problem"].startswith("refunds: variable #R#")
+    assert merged["discovered"][0]["group"] == "orders" and len(merged["discovered"][0]["apis"]) == 4
+    assert merged["summary"].endswith(
+        "group orders, environment (drafts): 4 APIs, 1 of them without a backend to check"
+    )
+
+    # the plan asks neither half about refunds, and leaves apis out of what the module is given
+    planned = gate_plan(merged["checks"], probe="both")
+    assert [check["name"] for check in planned["remote"]] == ["web", "get-order", "get-order [policy gray]"]
+    assert all("apis" not in check and "problem" not in check for check in planned["remote"] + planned["local"])
+    assert planned["remote_names"] == ["web", "get-order", "get-order [policy gray]"]
+
+    # the verdict: refunds is an ERROR that was never asked, the others carry the APIs behind them
+    remote = {"checks": [half(check["name"], "remote", "SUCCESS") for check in planned["remote"]]}
+    records = gate_records(merged["checks"], "remote", remote, {})
+    assert [(r["name"], r["check_result"]) for r in records] == [
+        ("web", "SUCCESS"),
+        ("get-order", "SUCCESS"),
+        ("get-order [policy gray]", "SUCCESS"),
+        ("refunds", "ERROR"),
+    ]
+    assert records[3]["msg"].startswith("refunds: variable #R#") and records[3]["attempts"] == 0
+    assert records[1]["apis"] == ["get-order"] and "apis" not in records[0]
+    assert decide_records(records)["passed"] is False
+    assert decide_records(records, on_error="warn")["passed"] is True
+
+
+def test_a_discovery_that_could_not_be_made_is_an_error_not_an_empty_list():
+    discovery = {"instance_id": INSTANCE, "group": "ordres", "environment": "RELEASE"}
+    merged = with_discovered([], [found(discovery, failed=True, msg="instance x has no API group 'ordres'")])
+    assert merged["checks"] == [] and merged["discovered"] == []
+    assert merged["errors"] == [
+        "discovery in instance %s, group ordres, environment RELEASE could not be made: "
+        "instance x has no API group 'ordres'" % INSTANCE
+    ]
+    # a result with no apis at all (not api_backend_info's) is not taken for "nothing found"
+    assert with_discovered([], [{"item": discovery}])["errors"][0].endswith("api_backend_info returned no apis")
