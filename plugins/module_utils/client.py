@@ -515,7 +515,8 @@ def _reason(exc):
             text = re.sub(r"\A(?:\w+ConnectionPool\([^)]*\)|<[^>]*>): ", "", text).strip()
             if text and innermost is not None and innermost is not cause:
                 inner = _os_error_text(innermost)
-                if inner and inner not in text:  # "Unable to connect to proxy" says less than its cause
+                words = innermost.strerror or inner  # "Connection reset by peer", without "[Errno 104] "
+                if inner and words not in text:  # "Unable to connect to proxy" says less than its cause
                     text = "%s: %s" % (text, inner)
             if text:
                 return text[:300]

@@ -10,6 +10,8 @@ query leaves the machine.
 """
 
 import socket
+import struct
+import threading
 
 import pytest
 
@@ -77,6 +79,36 @@ def test_connection_errors_keep_their_closing_brackets(backend_servers):
     assert error.msg.startswith("could not get an answer from APIG at %s after 1 attempt(s): " % closed.address)
     assert error.msg.endswith("[Errno 111] Connection refused"), error.msg
     assert balanced(error.msg) and "object at 0x" not in error.msg, error.msg
+
+
+def test_a_reset_mid_body_says_connection_reset_once():
+    """urllib3 already quotes the reset ("Connection broken: ConnectionResetError(104, ...)"): the cause is not
+    appended a second time."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+
+    def answer_half_then_reset():
+        conn, _peer = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{")
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
+        conn.close()
+
+    thread = threading.Thread(target=answer_half_then_reset, daemon=True)
+    thread.start()
+
+    class HalfThenReset:
+        url = "http://127.0.0.1:%d" % server.getsockname()[1]
+
+    try:
+        with client_for(HalfThenReset, retries=0) as client:
+            error = failure(lambda: client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY))
+    finally:
+        thread.join(5)
+        server.close()
+    assert error.msg.count("Connection reset by peer") == 1, error.msg
+    assert balanced(error.msg), error.msg
 
 
 # ---- a region that does not resolve --------------------------------------------------------------------------------
