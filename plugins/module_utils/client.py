@@ -507,7 +507,17 @@ def _reason(exc):
         text = next((arg for arg in cause.args if isinstance(arg, str)), "")
         if text.startswith("Tunnel connection failed: "):  # the proxy's own answer to CONNECT, e.g. 403 or 407
             return ("it answered CONNECT with " + text.split("Tunnel connection failed: ", 1)[1])[:300]
-    innermost = next((cause for cause in reversed(causes) if isinstance(cause, OSError) and str(cause)), None)
+    # The socket's own error (requests' and urllib3's exceptions are OSErrors too, but their text is a repr).
+    innermost = next(
+        (
+            cause
+            for cause in reversed(causes)
+            if isinstance(cause, OSError)
+            and str(cause)
+            and not type(cause).__module__.startswith(("requests", "urllib3"))
+        ),
+        None,
+    )
     for cause in causes:
         if type(cause).__module__.startswith("urllib3") and type(cause).__name__ != "MaxRetryError":
             text = next((arg for arg in cause.args if isinstance(arg, str)), "")
