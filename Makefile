@@ -22,12 +22,13 @@ export HWCLOUD_APIG_SDK_WITH_CHECK := $(SDK_WITH_CHECK)
 GATES := style unit integration sanity sanity-oldest sanity-newest build-check lint changelog-lint docs-lint role-doc \
 	galaxy-importer ee-check
 
-.PHONY: help venv test $(GATES) sanity-matrix demo bench clean
+.PHONY: help venv test $(GATES) sanity-matrix mutation demo bench clean
 
 help:
 	@echo "make demo   - start the APIG emulator and loopback backends, run the examples, clean up"
 	@echo "make test   - every test: unit, integration playbooks, ansible-test sanity, build + ansible-doc"
 	@echo "make bench  - the benchmarks, printing ratios"
+	@echo "make mutation - mutation testing of module_utils with cosmic-ray (about an hour; not part of make test)"
 
 venv: $(VENV)/.installed $(LINK)
 
@@ -89,6 +90,11 @@ galaxy-importer: venv
 
 ee-check: venv
 	.ci/quality/ee-check.sh
+
+# Not a gate (about an hour, one mutant at a time): docs/quality-gates.md, "Mutation testing".
+# MUTATION_ARGS: --fresh, --survivors and/or subjects (auth apig_module retries signer targets).
+mutation: venv
+	.ci/quality/mutation.sh $(MUTATION_ARGS)
 
 demo: venv
 	$(BIN)/python -m examples.demo
