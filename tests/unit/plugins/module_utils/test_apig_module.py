@@ -99,6 +99,17 @@ def test_a_run_returns_its_result_unchanged_and_never_changed(emulator):
     assert len(result["members"]) == 1 and "failed" not in result
 
 
+def test_a_run_in_check_mode_reads_as_in_a_normal_run(emulator):
+    """The modules only read, so --check runs them for real instead of skipping them."""
+    main = scripted(
+        run=lambda module, client: {"members": list_members(client), "check_mode": module.ansible.check_mode}
+    )
+    code, result, _output = run_module(main, token_args(emulator, _ansible_check_mode=True))
+    assert code == 0, result
+    assert "skipped" not in result and result["check_mode"] is True
+    assert len(result["members"]) == 1 and result["changed"] is False
+
+
 def test_input_error_fails_naming_the_option_with_its_details_and_sends_nothing(emulator):
     ran = []
 
