@@ -415,3 +415,59 @@ def test_a_target_writes_itself_with_every_field():
     assert repr(parse_target("http://[::1]:8080/x?y=1")) == (
         "Target('http://[::1]:8080/x?y=1', protocol='http', host='::1', port=8080, path='/x?y=1')"
     )
+
+
+def test_targets_are_values_equal_exactly_when_every_field_is():
+    one, same = parse_target("localhost:1"), parse_target("localhost:1")
+    assert one == same and not one != same and hash(one) == hash(same)
+    assert len({one, same, parse_target("localhost:1", "tls")}) == 2
+    for other in (parse_target("localhost:2"), parse_target("localhost:1", "tls"), parse_target("http://localhost:1/")):
+        assert one != other and other != one
+        assert not one == other and not other == one
+    assert one != Address("localhost", 1) and one != "localhost:1"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("999.1.1.1:80", "invalid target '999.1.1.1:80': '999.1.1.1' is not a valid IPv4 address"),
+        ("-a.example:80", "invalid target '-a.example:80': '-a.example' is not a valid host name (use the xn-- form"),
+        ("http://::1:80/", "invalid target 'http://::1:80/': IPv6 addresses need brackets: http://[address]:port/"),
+        ("https://::1/", "invalid target 'https://::1/': IPv6 addresses need brackets: https://[address]:port/"),
+    ],
+)
+def test_a_refusal_names_the_offending_part(text, message):
+    with pytest.raises(InvalidTargetError) as caught:
+        parse_target(text)
+    assert str(caught.value).startswith(message)
+
+
+class _TaggedText(str):
+    """A str subclass, as the controller hands some strings around (e.g. Ansible's unsafe text)."""
+
+
+def test_a_str_subclass_parses_as_its_text():
+    assert parse_address(_TaggedText("localhost:80")).key == ("localhost", 80)
+    assert parse_target(_TaggedText("http://[::1]/")).port == 80
+    assert parse_backend_address(_TaggedText("#HOST#:8080")).variables == ["HOST"]
+    with pytest.raises(AddressError, match="white space"):
+        parse_address(_TaggedText("localhost:80 "))
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: parse_address(None), "an address must be a string, not NoneType"),
+        (lambda: parse_address(80), "an address must be a string, not int"),
+        (lambda: parse_target(b"localhost:80"), "invalid target b'localhost:80': a target must be a string, not bytes"),
+        (lambda: parse_address("::1", default_port=80), "IPv6 addresses need brackets: [address]:port"),
+        (lambda: parse_address("fe80::1", default_port=80), "IPv6 addresses need brackets: [address]:port"),
+        (lambda: parse_address("127.0.0.1%eth0:80"), "'127.0.0.1%eth0' is not a valid host name"),
+    ],
+    ids=["none", "int", "bytes", "bare-loopback-v6", "bare-v6", "zone-on-v4"],
+)
+def test_common_mistakes_are_refused_saying_what_is_wrong(call, message):
+    """The type given, an IPv6 address without brackets, a zone (an IPv6 notion) on an IPv4 address."""
+    with pytest.raises(ValueError) as caught:
+        call()
+    assert str(caught.value) == message or str(caught.value).startswith(message + " ")
