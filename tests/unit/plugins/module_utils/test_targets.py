@@ -431,6 +431,7 @@ def test_targets_are_values_equal_exactly_when_every_field_is():
     "text, message",
     [
         ("999.1.1.1:80", "invalid target '999.1.1.1:80': '999.1.1.1' is not a valid IPv4 address"),
+        ("[nonsense]:80", "invalid target '[nonsense]:80': 'nonsense' is not an IPv6 address"),
         ("-a.example:80", "invalid target '-a.example:80': '-a.example' is not a valid host name (use the xn-- form"),
         ("http://::1:80/", "invalid target 'http://::1:80/': IPv6 addresses need brackets: http://[address]:port/"),
         ("https://::1/", "invalid target 'https://::1/': IPv6 addresses need brackets: https://[address]:port/"),
