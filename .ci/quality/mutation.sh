@@ -65,25 +65,25 @@ export HYPOTHESIS_PROFILE=ci
 
 for subject in "${subjects[@]}"; do
   module=plugins/module_utils/$subject.py
-  tests=${SUBJECT_TESTS[$subject]}
+  read -ra tests <<< "${SUBJECT_TESTS[$subject]}"
   session=$WORK/$subject.sqlite
   config=$WORK/$subject.toml
   source_hash=$(sha256sum "$REPO/$module" | cut -c1-16)
-  tests_hash=$(cd "$REPO" && cat $tests tests/conftest.py | sha256sum | cut -c1-16)
+  tests_hash=$(cd "$REPO" && cat "${tests[@]}" tests/conftest.py | sha256sum | cut -c1-16)
   cat > "$config" <<EOF
 [cosmic-ray]
 module-path = "$module"
 timeout = $PER_MUTANT_TIMEOUT
 excluded-modules = []
-test-command = "$DEV_PYTHON -m pytest $tests -x -q -p no:cacheprovider"
+test-command = "$DEV_PYTHON -m pytest ${tests[*]} -x -q -p no:cacheprovider"
 
 [cosmic-ray.distributor]
 name = "local"
 EOF
-  old_source= old_tests=
+  old_source='' old_tests=''
   [ -f "$session.stamp" ] && read -r old_source old_tests < "$session.stamp"
   copy_checkout
-  cd "$SRC"
+  cd "$SRC" || exit 1
   if [ "$mode" = fresh ] || [ ! -f "$session" ] || [ "$old_source" != "$source_hash" ] \
      || { [ "$old_tests" != "$tests_hash" ] && [ "$mode" != survivors ]; }; then
     log "$subject: new session"
@@ -100,7 +100,7 @@ EOF
   "$venv/bin/cosmic-ray" baseline "$config"
   log "$subject: $("$venv/bin/python" "$REPO/.ci/quality/mutation_summary.py" --pending "$session") mutants to test"
   "$venv/bin/cosmic-ray" exec "$config" "$session"
-  cd "$REPO"
+  cd "$REPO" || exit 1
 done
 
 rm -rf "$SRC"

@@ -1,3 +1,6 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Read cosmic-ray session files (.ci/quality/mutation.sh): a killed/total table, and each survivor's diff.
 
   mutation_summary.py [--survivors-dir DIR] SESSION.sqlite...   the table; DIR/SUBJECT-survivors.txt with the diffs

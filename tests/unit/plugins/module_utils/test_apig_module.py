@@ -312,7 +312,11 @@ def test_a_module_talks_to_apig_unless_it_says_otherwise(emulator):
         (ApigModule,),
         {"run": lambda self, client: {"members": len(list_members(client)), "endpoint": self.params["endpoint"]}},
     )
-    code, result, _output = run_module(lambda: module_class()(), token_args(emulator))
+
+    def main():
+        module_class()()
+
+    code, result, _output = run_module(main, token_args(emulator))
     assert code == 0, result
     assert result["members"] == 1 and result["endpoint"] == emulator.url
 

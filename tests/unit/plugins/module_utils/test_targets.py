@@ -419,11 +419,11 @@ def test_a_target_writes_itself_with_every_field():
 
 def test_targets_are_values_equal_exactly_when_every_field_is():
     one, same = parse_target("localhost:1"), parse_target("localhost:1")
-    assert one == same and not one != same and hash(one) == hash(same)
+    assert one == same and (one != same) is False and hash(one) == hash(same)
     assert len({one, same, parse_target("localhost:1", "tls")}) == 2
     for other in (parse_target("localhost:2"), parse_target("localhost:1", "tls"), parse_target("http://localhost:1/")):
         assert one != other and other != one
-        assert not one == other and not other == one
+        assert (one == other) is False and (other == one) is False
     assert one != Address("localhost", 1) and one != "localhost:1"
 
 
