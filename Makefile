@@ -22,13 +22,14 @@ export HWCLOUD_APIG_SDK_WITH_CHECK := $(SDK_WITH_CHECK)
 GATES := style unit integration sanity sanity-oldest sanity-newest build-check lint changelog-lint docs-lint role-doc \
 	galaxy-importer ee-check ee
 
-.PHONY: help venv test $(GATES) sanity-matrix demo bench clean
+.PHONY: help venv test $(GATES) sanity-matrix mutation demo bench clean
 
 help:
 	@echo "make demo   - start the APIG emulator and loopback backends, run the examples, clean up"
 	@echo "make test   - every test: unit, integration playbooks, ansible-test sanity, build + ansible-doc, EE image"
 	@echo "make ee     - build the execution environment image (podman) and run the gate in it"
 	@echo "make bench  - the benchmarks, printing ratios"
+	@echo "make mutation - mutation testing of module_utils with cosmic-ray (about an hour; not part of make test)"
 
 venv: $(VENV)/.installed $(LINK)
 
@@ -95,6 +96,11 @@ ee-check: venv
 # ansible-runner); "ee: skipped: <reason>" where podman cannot be used, unless HWCLOUD_APIG_REQUIRE_TOOLS=1.
 ee: venv
 	.ci/ee/ee.sh
+
+# Not a gate (about an hour, one mutant at a time): docs/quality-gates.md, "Mutation testing".
+# MUTATION_ARGS: --fresh, --survivors and/or subjects (auth apig_module retries signer targets).
+mutation: venv
+	.ci/quality/mutation.sh $(MUTATION_ARGS)
 
 demo: venv
 	$(BIN)/python -m examples.demo

@@ -103,6 +103,17 @@ def test_a_run_returns_its_result_unchanged_and_never_changed(emulator):
     assert len(result["members"]) == 1 and "failed" not in result
 
 
+def test_a_run_in_check_mode_reads_as_in_a_normal_run(emulator):
+    """The modules only read, so --check runs them for real instead of skipping them."""
+    main = scripted(
+        run=lambda module, client: {"members": list_members(client), "check_mode": module.ansible.check_mode}
+    )
+    code, result, _output = run_module(main, token_args(emulator, _ansible_check_mode=True))
+    assert code == 0, result
+    assert "skipped" not in result and result["check_mode"] is True
+    assert len(result["members"]) == 1 and result["changed"] is False
+
+
 def test_input_error_fails_naming_the_option_with_its_details_and_sends_nothing(emulator):
     ran = []
 
@@ -186,6 +197,28 @@ def test_a_given_password_is_scrubbed_from_an_error_message(emulator):
     assert_no_secret(run, ODD_PASSWORD)
 
 
+@pytest.mark.parametrize(
+    "password",
+    [
+        pytest.param('p"w!', id="four-characters"),
+        pytest.param("pass-word\\", id="ends-in-a-backslash"),
+    ],
+)
+def test_a_secret_inside_a_json_body_is_replaced_whole(emulator, password):
+    """The JSON form of a secret is masked as one piece: the body stays valid JSON and keeps nothing of the secret.
+
+    Four characters is the shortest secret scrubbed in every form; a secret whose only escaped character is a final
+    backslash has its plain form inside its JSON form, so masking the shorter form first would leave that backslash
+    dangling (and break the JSON).
+    """
+    body = json.dumps({"password": password})
+    assert json.dumps(password)[1:-1] != password, "the JSON form differs from the secret: only scrub() masks it"
+    run = run_module(scripted(run=lambda module, client: {"body": body}), password_args(emulator, password=password))
+    assert run.code == 0, run.result
+    assert json.loads(run.result["body"]) == {"password": MASK}
+    assert emulator.requests == []
+
+
 def test_a_token_from_the_environment_is_scrubbed(emulator, monkeypatch):
     monkeypatch.setenv("HW_AUTH_TOKEN", ODD_TOKEN)
     args = token_args(emulator)
@@ -223,6 +256,15 @@ def test_a_secret_from_the_environment_is_scrubbed_from_a_refusal_of_bad_input(e
     assert run.result["msg"].startswith("project_id must be 32 lowercase hexadecimal characters")
     assert_no_secret(run, ODD_TOKEN)
     assert emulator.requests == []
+
+
+def test_a_secret_in_the_environment_that_the_run_does_not_use_is_scrubbed_too(emulator, monkeypatch):
+    """auth_token is given, so HW_SECRET_KEY is not used: it is still in reach of the run, and masked in every form."""
+    monkeypatch.setenv("HW_SECRET_KEY", ODD_TOKEN)
+    run = run_module(scripted(run=lambda module, client: {"body": json.dumps({"sk": ODD_TOKEN})}), token_args(emulator))
+    assert run.code == 0, run.result
+    assert run.result["body"] == json.dumps({"sk": MASK})
+    assert_no_secret(run, ODD_TOKEN)
 
 
 def test_a_token_iam_issued_during_the_run_is_scrubbed_from_nested_results(emulator):
@@ -265,6 +307,22 @@ def test_fail_task_scrubs_msg_and_fields(emulator):
 
 
 # ---- modules that do not talk to APIG ------------------------------------------------------------------------------
+
+
+def test_a_module_talks_to_apig_unless_it_says_otherwise(emulator):
+    """A subclass that does not set ``uses_api`` (every module but backend_probe) gets the options and a client."""
+    module_class = type(
+        "DefaultModule",
+        (ApigModule,),
+        {"run": lambda self, client: {"members": len(list_members(client)), "endpoint": self.params["endpoint"]}},
+    )
+
+    def main():
+        module_class()()
+
+    code, result, _output = run_module(main, token_args(emulator))
+    assert code == 0, result
+    assert result["members"] == 1 and result["endpoint"] == emulator.url
 
 
 def test_a_module_without_the_api_gets_no_connection_options():

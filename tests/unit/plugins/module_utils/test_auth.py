@@ -211,6 +211,20 @@ def test_refresh_reports_whether_a_new_token_can_be_had(emulator):
         assert client.auth.refresh(client, None) is False
 
 
+def test_the_token_as_apig_received_it_is_compared_by_value(emulator):
+    """A caller may hand refresh() the refused token as read back from the wire: an equal string, not the same object."""
+    with client_for(emulator, "password") as client:
+        members_of(client, presets.CHANNEL_ID)
+        (first,) = client.issued_tokens
+        (request,) = apig_requests(emulator)
+        as_received = request["headers"]["X-Auth-Token"]
+        assert as_received == first and as_received is not first
+        assert client.auth.refresh(client, as_received) is True
+        assert len(client.issued_tokens) == 2, "the refused token was not replaced"
+        assert client.auth.refresh(client, as_received) is True  # by now replaced: share the new one
+        assert len(client.issued_tokens) == 2
+
+
 # ---- AK/SK ---------------------------------------------------------------------------------------------------------
 
 

@@ -497,6 +497,33 @@ def test_body_str_and_bytes_sign_the_same():
 
 
 @pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Gone": None, "X-Project-Id": PROJECT, "Content-Type": "application/json"},
+        {"Authorization": "old", "X-Project-Id": PROJECT, "Content-Type": "application/json"},
+        {"X-Project-Id": PROJECT, "authorization": "old", "X-Gone": None, "Content-Type": "application/json"},
+    ],
+    ids=["after-a-none", "after-an-old-authorization", "between-both"],
+)
+def test_headers_after_a_dropped_one_are_still_sent_and_signed(sdk, headers):
+    """A None value or an old Authorization is left out wherever it stands; every other header is kept and signed."""
+    kept = {"X-Project-Id": PROJECT, "Content-Type": "application/json"}
+    ours = sign_request("POST", APIG + CHECK_PATH, headers, JSON_BODY, AK, SK, now=FIXED_NOW)
+    assert ours == sign_request("POST", APIG + CHECK_PATH, kept, JSON_BODY, AK, SK, now=FIXED_NOW)
+    assert ours == sdk_signed_headers(sdk, "POST", APIG, CHECK_PATH, [], kept, JSON_BODY)
+    assert "SignedHeaders=content-type;host;x-project-id;x-sdk-date," in ours["Authorization"]
+
+
+def test_empty_pairs_in_the_query_sign_as_the_server_reads_them():
+    """``a=1&&b=2&`` reaches the server as a=1 and b=2 (parsers skip empty pairs): signed as exactly those two."""
+    base = APIG + MEMBERS_PATH
+    clean = sign_request("GET", base + "?a=1&b=2", {}, None, AK, SK, now=FIXED_NOW)
+    for query in ("&&b=2&a=1", "b=2&&a=1&", "a=1&b=2&&&"):
+        assert sign_request("GET", base + "?" + query, {}, None, AK, SK, now=FIXED_NOW) == clean
+    assert canonical_query_string("b=2&&a=1&") == "a=1&b=2"
+
+
+@pytest.mark.parametrize(
     "url, headers, message",
     [
         ("https://user:pw@apig.example.com/", {}, "user info"),
@@ -578,6 +605,24 @@ def test_string_to_sign_and_empty_body_hash():
         FIXED_DATE,
         hashlib.sha256(text.encode()).hexdigest(),
     )
+
+
+def test_canonical_request_layout():
+    """Method upper-cased, path with its trailing '/', sorted query, signed headers block and list, body hash."""
+    headers = {"Host": "h:1", "X-Sdk-Date": FIXED_DATE, "X_Skip": "x", "Content-Type": " application/json "}
+    expected = "\n".join(
+        [
+            "POST",
+            "/v2/a%20b/",
+            "a=1&b=2",
+            "content-type:application/json\nhost:h:1\nx-sdk-date:%s\n" % FIXED_DATE,
+            "content-type;host;x-sdk-date",
+            EMPTY_BODY_SHA256,
+        ]
+    )
+    assert signer.canonical_request("post", "/v2/a b", "b=2&a=1", headers, EMPTY_BODY_SHA256) == expected
+    names = signed_headers(headers)
+    assert signer.canonical_request("post", "/v2/a b", "b=2&a=1", headers, EMPTY_BODY_SHA256, names) == expected
 
 
 # --- on the wire: what requests / urllib (Ansible's open_url) send verifies server-side -------------

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.targets import (
+    MAX_BACKEND_ADDRESS,
     Address,
     AddressError,
     InvalidTargetError,
@@ -21,6 +22,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.targets import (
     format_address,
     host_key,
     parse_address,
+    parse_backend_address,
     parse_target,
     parse_targets,
 )
@@ -300,3 +302,173 @@ def test_formatting_then_parsing_keeps_the_key(host, port):
     text = format_address(host, port)
     assert parse_address(text).key == (host_key(host), port)
     assert parse_address(text.upper()).key == parse_address(text).key
+
+
+# ---- backend addresses as APIG takes them -------------------------------------------------------------------------
+
+# A 250-character host name (labels of at most 63 characters): with ":8080", exactly the 255 characters APIG takes.
+LONGEST_NAME = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 58])
+
+
+@pytest.mark.parametrize(
+    "text, variables",
+    [
+        ("10.1.2.3:8080", []),
+        ("api.example.com", []),
+        ("[2001:db8::1]", []),
+        ("my_host.internal:8443", []),
+        ("#HOST#", ["HOST"]),
+        ("#svc#.internal:8443", ["svc"]),
+        ("backend.example:#PORT#", ["PORT"]),
+        ("[::1]:#PORT#", ["PORT"]),
+        ("#A_1#:#port-2#", ["A_1", "port-2"]),
+        ("#abc#", ["abc"]),
+        ("#%s#" % ("v" * 32), ["v" * 32]),
+        (LONGEST_NAME + ":8080", []),
+    ],
+)
+def test_backend_addresses_are_kept_as_written_with_their_variables(text, variables):
+    """The gateway is sent the address as written; ``#name#`` variables (3-32 characters) are listed in order."""
+    assert len(LONGEST_NAME + ":8080") == MAX_BACKEND_ADDRESS == 255
+    backend = parse_backend_address(text)
+    assert (backend.text, backend.variables) == (text, variables)
+
+
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("", "empty"),
+        (None, "must be a string"),
+        (" 10.1.2.3:80", "white space"),
+        (LONGEST_NAME + "d:8080", "is longer than the 255 characters APIG accepts"),
+        ("#%s#:8080" % ("v" * 250), "is longer than the 255 characters APIG accepts"),
+        ("http://10.1.2.3:80", "is a URL"),
+        ("#ab#:80", "has a '#' that does not enclose an environment variable name"),
+        ("#%s#:80" % ("v" * 33), "has a '#' that does not enclose"),
+        ("#1abc#:80", "has a '#' that does not enclose"),
+        ("host#:80", "has a '#' that does not enclose"),
+        ("#HOST#:0", "port 0 is outside 1-65535"),
+        ("#HOST#:65536", "outside 1-65535"),
+        ("host:#PORT#x", "is not a number"),
+        ("10.1.2.3:80/x", "a path needs a URL"),
+        ("2001:db8::1:443", "IPv6 addresses need brackets"),
+    ],
+)
+def test_backend_addresses_apig_would_refuse_are_refused_saying_why(text, why):
+    with pytest.raises(AddressError) as caught:
+        parse_backend_address(text)
+    assert why in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text, protocol, hostport",
+    [
+        ("api.example.com", "tcp", "api.example.com:80"),
+        ("api.example.com", "http", "api.example.com:80"),
+        ("api.example.com", "tls", "api.example.com:443"),
+        ("api.example.com", "https", "api.example.com:443"),
+        ("[2001:db8::1]", "https", "[2001:db8::1]:443"),
+        ("10.1.2.3:8080", "https", "10.1.2.3:8080"),
+        ("127.0.0.1:1", "tcp", "127.0.0.1:1"),
+    ],
+)
+def test_a_backend_address_without_a_port_is_probed_on_the_protocols_port(text, protocol, hostport):
+    address = parse_backend_address(text).local_address(protocol)
+    assert address.hostport == hostport
+    assert address.is_ip == (text[0] in "[1")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("#HOST#", "uses the environment variable #HOST#, which only an APIG environment resolves"),
+        ("#HOST#:#PORT#", "uses the environment variables #HOST#, #PORT#, which only an APIG environment resolves"),
+        ("backend:#PORT#", "uses the environment variable #PORT#, which"),
+    ],
+)
+def test_a_backend_address_with_variables_cannot_be_probed_locally(text, message):
+    with pytest.raises(AddressError) as caught:
+        parse_backend_address(text).local_address("tcp")
+    assert str(caught.value).startswith(message)
+    assert "api_backend_info resolves variables per environment" in str(caught.value)
+
+
+@pytest.mark.parametrize("count, tail", [(1, "invalid target 'bad0': "), (10, "'bad9': no port"), (11, "and 1 more")])
+def test_the_message_names_up_to_ten_bad_targets_and_counts_the_rest(count, tail):
+    with pytest.raises(InvalidTargetError) as caught:
+        parse_targets(["bad%d" % index for index in range(count)])
+    message = str(caught.value)
+    assert tail in message and message.count("no port") == min(count, 10)
+    assert ("more" in message) == (count > 10)
+    assert message.startswith("invalid target " if count == 1 else "invalid targets ")
+
+
+def test_a_host_name_may_have_253_characters_and_no_more():
+    longest = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 61])
+    assert len(longest) == 253
+    assert parse_address(longest + ":80").host == longest
+    with pytest.raises(AddressError, match="is not a valid host name"):
+        parse_address(longest + "d:80")
+
+
+def test_a_target_writes_itself_with_every_field():
+    assert repr(parse_target("http://[::1]:8080/x?y=1")) == (
+        "Target('http://[::1]:8080/x?y=1', protocol='http', host='::1', port=8080, path='/x?y=1')"
+    )
+
+
+def test_targets_are_values_equal_exactly_when_every_field_is():
+    one, same = parse_target("localhost:1"), parse_target("localhost:1")
+    assert one == same and (one != same) is False and hash(one) == hash(same)
+    assert len({one, same, parse_target("localhost:1", "tls")}) == 2
+    for other in (parse_target("localhost:2"), parse_target("localhost:1", "tls"), parse_target("http://localhost:1/")):
+        assert one != other and other != one
+        assert (one == other) is False and (other == one) is False
+    assert one != Address("localhost", 1) and one != "localhost:1"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("999.1.1.1:80", "invalid target '999.1.1.1:80': '999.1.1.1' is not a valid IPv4 address"),
+        ("[nonsense]:80", "invalid target '[nonsense]:80': 'nonsense' is not an IPv6 address"),
+        ("-a.example:80", "invalid target '-a.example:80': '-a.example' is not a valid host name (use the xn-- form"),
+        ("http://::1:80/", "invalid target 'http://::1:80/': IPv6 addresses need brackets: http://[address]:port/"),
+        ("https://::1/", "invalid target 'https://::1/': IPv6 addresses need brackets: https://[address]:port/"),
+    ],
+)
+def test_a_refusal_names_the_offending_part(text, message):
+    with pytest.raises(InvalidTargetError) as caught:
+        parse_target(text)
+    assert str(caught.value).startswith(message)
+
+
+class _TaggedText(str):
+    """A str subclass, as the controller hands some strings around (e.g. Ansible's unsafe text)."""
+
+
+def test_a_str_subclass_parses_as_its_text():
+    assert parse_address(_TaggedText("localhost:80")).key == ("localhost", 80)
+    assert parse_target(_TaggedText("http://[::1]/")).port == 80
+    assert parse_backend_address(_TaggedText("#HOST#:8080")).variables == ["HOST"]
+    with pytest.raises(AddressError, match="white space"):
+        parse_address(_TaggedText("localhost:80 "))
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: parse_address(None), "an address must be a string, not NoneType"),
+        (lambda: parse_address(80), "an address must be a string, not int"),
+        (lambda: parse_target(b"localhost:80"), "invalid target b'localhost:80': a target must be a string, not bytes"),
+        (lambda: parse_address("::1", default_port=80), "IPv6 addresses need brackets: [address]:port"),
+        (lambda: parse_address("fe80::1", default_port=80), "IPv6 addresses need brackets: [address]:port"),
+        (lambda: parse_address("127.0.0.1%eth0:80"), "'127.0.0.1%eth0' is not a valid host name"),
+    ],
+    ids=["none", "int", "bytes", "bare-loopback-v6", "bare-v6", "zone-on-v4"],
+)
+def test_common_mistakes_are_refused_saying_what_is_wrong(call, message):
+    """The type given, an IPv6 address without brackets, a zone (an IPv6 notion) on an IPv4 address."""
+    with pytest.raises(ValueError) as caught:
+        call()
+    assert str(caught.value) == message or str(caught.value).startswith(message + " ")
