@@ -98,7 +98,7 @@ ee: venv
 	.ci/ee/ee.sh
 
 # Not a gate (about an hour, one mutant at a time): docs/quality-gates.md, "Mutation testing".
-# MUTATION_ARGS: --fresh, --survivors and/or subjects (auth apig_module retries signer targets).
+# MUTATION_ARGS: --fresh, --survivors and/or subjects (auth apig_module retries signer targets gate).
 mutation: venv
 	.ci/quality/mutation.sh $(MUTATION_ARGS)
 

@@ -25,8 +25,9 @@ declare -A SUBJECT_TESTS=(
   [retries]="tests/unit/plugins/module_utils/test_retries.py"
   [signer]="tests/unit/plugins/module_utils/test_signer.py"
   [targets]="tests/unit/plugins/module_utils/test_targets.py"
+  [gate]="tests/unit/plugins/module_utils/test_gate.py"
 )
-DEFAULT_SUBJECTS=(auth apig_module retries signer targets)
+DEFAULT_SUBJECTS=(auth apig_module retries signer targets gate)
 PER_MUTANT_TIMEOUT=${MUTATION_TIMEOUT:-180}
 
 mode=resume

@@ -398,7 +398,7 @@ class BackendConnectivityModule(ApigModule):
             return self._single(batch["checks"][0])
         made = iter(batch["checks"])
         records = [next(made) if isinstance(entry, CheckSpec) else entry.record for entry in self.entries]
-        batch = dict(batch, **summarize_checks(records + list(made)))  # the discovered checks come after
+        batch.update(summarize_checks(records + list(made)))  # the discovered checks come after
         if batch["errors"]:
             failed = [check for check in batch["checks"] if check["check_result"] == ERROR]
             summary = "; ".join(_named(check) for check in failed)

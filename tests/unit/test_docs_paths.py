@@ -25,7 +25,7 @@ GUIDES = sorted(
     | {str(path.relative_to(REPO)) for path in (REPO / "roles").glob("*/README.md")}
 )
 # Files the guides name that the reader writes (a CI job's playbook) or a tool generates: not in the collection.
-MADE_ELSEWHERE = {"gate.yml", ".cache/gate-timings.txt", "get-pip.py"}
+MADE_ELSEWHERE = {"gate.yml", ".cache/gate-timings.txt", ".cache/mutation/summary.txt", "get-pip.py"}
 FILE_NAME = re.compile(r"\A[\w.-]+(/[\w.-]+)*\.(py|ya?ml|md|txt|cfg|sh|json|rst|toml|ini)\Z")
 LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 
