@@ -113,8 +113,6 @@ def gate_demo(env, started):
         )
     ).start()
     started.append(emulator)
-    reports = REPO / "build" / "demo"
-    reports.mkdir(parents=True, exist_ok=True)
     gate_env = dict(env, HW_APIG_ENDPOINT=emulator.url)
     ok = True
     for run, expect_success in (("all-up", True), ("one-down", False)):
@@ -129,33 +127,90 @@ def gate_demo(env, started):
                 "examples/deploy_with_gate.yml: APIG emulator %s; orders channel %s + %s, billing %s, all up"
                 % (emulator.url, orders_web.address, orders_api.address, billing.address)
             )
-        junit = reports / ("backend-gate-%s.xml" % run)
-        record = reports / ("release-%s.txt" % run)
-        for stale in (junit, record):
-            if stale.exists():
-                stale.unlink()
-        extra = {"billing_backend": billing.address, "junit_report": str(junit), "release_record": str(record)}
-        command = [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            json.dumps(extra),
-            str(REPO / "examples" / "deploy_with_gate.yml"),
-        ]
-        completed = subprocess.run(command, env=gate_env, check=False)
-        deployed = record.exists()
-        as_expected = (completed.returncode == 0) == expect_success and deployed == expect_success and junit.exists()
-        print(
-            "-> deploy_with_gate.yml (%s) exited %d; deployment ran: %s; JUnit report: %s (%s)"
-            % (run, completed.returncode, "yes" if deployed else "no", junit, junit_summary(junit)),
-            flush=True,
-        )
-        print("-> %s" % ("as expected" if as_expected else "NOT as expected"), flush=True)
-        ok &= as_expected
+        ok &= gated_release("deploy_with_gate.yml", run, expect_success, gate_env, {"billing_backend": billing.address})
     return ok
+
+
+def discovery_demo(env, started):
+    """examples/deploy_discovered.yml twice: the gate checks what the gateway routes to, found in its configuration
+    (an API's main backend, its gray policy's backend, another API's #variable# address); then the policy's backend
+    stops and the gate refuses, naming the API and the policy behind it."""
+    order_web, gray, listing = OpenListener(http=True), OpenListener(), OpenListener()
+    started.extend([order_web, gray, listing])
+    catalog = {
+        "groups": [{"name": "orders"}],
+        "variables": [{"group": "orders", "environment": "RELEASE", "name": "ORDERS_HOST", "value": listing.address}],
+        "apis": [
+            {
+                "name": "get-order",
+                "group": "orders",
+                "backend": {"vpc_channel": presets.CHANNEL_ID},
+                "policies": [{"name": "gray", "backend": {"url_domain": gray.address}}],
+                "published": {"RELEASE": {}},
+            },
+            {
+                "name": "list-orders",
+                "group": "orders",
+                "backend": {"url_domain": "#ORDERS_HOST#"},
+                "published": {"RELEASE": {}},
+            },
+        ],
+    }
+    emulator = Emulator(
+        presets.default_config(
+            members=[{"host": "127.0.0.1", "port": order_web.port}], catalog=catalog, check_timeout=1.0
+        )
+    ).start()
+    started.append(emulator)
+    gate_env = dict(env, HW_APIG_ENDPOINT=emulator.url)
+    ok = True
+    for run, expect_success in (("discovered-all-up", True), ("discovered-policy-down", False)):
+        if run == "discovered-policy-down":
+            gray.close()
+            banner(
+                "stopped %s, the backend of get-order's gray policy, which no one listed: the gate must refuse"
+                % gray.address
+            )
+        else:
+            banner(
+                "examples/deploy_discovered.yml: APIG emulator %s publishes group orders to RELEASE - get-order through"
+                " channel %s (%s) with policy gray to %s, list-orders at #ORDERS_HOST# = %s"
+                % (emulator.url, presets.CHANNEL_ID, order_web.address, gray.address, listing.address)
+            )
+        ok &= gated_release("deploy_discovered.yml", run, expect_success, gate_env, {})
+    return ok
+
+
+def gated_release(playbook, run, expect_success, gate_env, extra):
+    """One run of a gated release playbook: did it deploy exactly when expected, and write its JUnit report?"""
+    reports = REPO / "build" / "demo"
+    reports.mkdir(parents=True, exist_ok=True)
+    junit = reports / ("backend-gate-%s.xml" % run)
+    record = reports / ("release-%s.txt" % run)
+    for stale in (junit, record):
+        if stale.exists():
+            stale.unlink()
+    extra = dict(extra, junit_report=str(junit), release_record=str(record))
+    command = [
+        str(Path(sys.executable).parent / "ansible-playbook"),
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        json.dumps(extra),
+        str(REPO / "examples" / playbook),
+    ]
+    completed = subprocess.run(command, env=gate_env, check=False)
+    deployed = record.exists()
+    as_expected = (completed.returncode == 0) == expect_success and deployed == expect_success and junit.exists()
+    print(
+        "-> %s (%s) exited %d; deployment ran: %s; JUnit report: %s (%s)"
+        % (playbook, run, completed.returncode, "yes" if deployed else "no", junit, junit_summary(junit)),
+        flush=True,
+    )
+    print("-> %s" % ("as expected" if as_expected else "NOT as expected"), flush=True)
+    return as_expected
 
 
 def junit_summary(path):
@@ -166,7 +221,7 @@ def junit_summary(path):
     return "%s tests, %s failures, %s errors" % (suite.get("tests"), suite.get("failures"), suite.get("errors"))
 
 
-DEMO_STEPS = [gate_demo]
+DEMO_STEPS = [gate_demo, discovery_demo]
 
 if __name__ == "__main__":
     sys.exit(main())
