@@ -10,8 +10,8 @@ installed from a tarball of the checkout). Then the artifacts are read as AWX re
 
 - ``status`` is ``successful`` / ``failed`` and ``rc`` 0 / 2;
 - the job events hold the gate's verdict: the ``runner_on_ok`` event of "Decide whether the gate passes" carries
-  ``backend_gate_result`` in its ``event_data.res.ansible_facts``, and the failing gate's ``runner_on_failed``
-  event of "Refuse to go on ..." carries the table;
+  it (``backend_gate_result``) in its ``event_data.res.verdict``, and the failing gate's ``runner_on_failed``
+  event of "Refuse to go on ..." its one-line message; the table is in ``stdout``;
 - every file under artifacts/ is scanned for the access key pair.
 
 ansible-runner itself writes the job's environment -- env/envvars included, values and all -- to two artifact
@@ -144,12 +144,12 @@ def assert_verdict(completed, artifacts, topology, passing):
 
     deciding = task_events(artifacts, DECIDING_TASK, "runner_on_ok")
     assert len(deciding) == 1, [event["event"] for event in events(artifacts)]
-    result = deciding[0]["event_data"]["res"]["ansible_facts"]["backend_gate_result"]
+    result = deciding[0]["event_data"]["res"]["verdict"]
     assert result["passed"] is passing
     assert [check["name"] for check in result["checks"]] == [check["name"] for check in topology.checks(passing)]
     if passing:
         assert result["summary"] == "backend gate passed: 1 of 1 checks made, 0 unreachable backends (max_failures 0)"
-        assert result["unreachable"] == 0 and task_events(artifacts, REFUSING_TASK, "runner_on_ok")
+        assert result["unreachable"] == 0 and task_events(artifacts, REFUSING_TASK, "runner_on_skipped")
     else:
         assert result["summary"] == "backend gate FAILED: 2 of 2 checks made, 1 unreachable backend (max_failures 0)"
         assert result["unreachable"] == 1
@@ -158,9 +158,8 @@ def assert_verdict(completed, artifacts, topology, passing):
         ]
         refused = task_events(artifacts, REFUSING_TASK, "runner_on_failed")
         assert len(refused) == 1
-        assert re.search(
-            r"payments\s+FAILED\s+%s" % re.escape(topology.refused.address), refused[0]["event_data"]["res"]["msg"]
-        )
+        assert refused[0]["event_data"]["res"]["msg"] == result["msg"]
+        assert result["msg"].endswith("; not passing: payments (FAILED)")
         assert re.search(
             r"payments\s+FAILED\s+%s" % re.escape(topology.refused.address), (artifacts / "stdout").read_text()
         )
