@@ -10,9 +10,8 @@ but ``changed`` only when something other than its timestamp changed; ``--diff``
 
 import os
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.hwcloud.apig.plugins.module_utils.gate import junit_document, report_file, write_report
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.controller_action import ControllerAction
 
 ARGUMENT_SPEC = dict(
     results=dict(type="list", elements="dict", required=True),
@@ -21,23 +20,12 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
     """Write one JUnit file per distinct junit_path of the verdicts given."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        try:
-            return self._write(result, args, task_vars)
-        except Exception as exc:  # pylint: disable=broad-except  # a clean failure, never a traceback
-            return dict(result, failed=True, msg="backend gate: unexpected %s: %s" % (type(exc).__name__, exc))
-
-    def _write(self, result, args, task_vars):
+    def act(self, result, args, task_vars):
         by_path = {}
         for verdict in args["results"]:
             if args["run_id"] is not None and verdict.get("run_id") != args["run_id"]:

@@ -16,7 +16,6 @@ with the verdict's one-line ``msg``).
 import os
 
 from ansible import constants as C
-from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import PROBE_MODES, REMOTE
@@ -26,6 +25,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.gate import (
     decide_records,
     gate_records,
 )
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.controller_action import ControllerAction
 
 display = Display()
 
@@ -58,23 +58,12 @@ def _json_stdout():
     return callback.rsplit(".", maxsplit=1)[-1] in ("json", "jsonl")
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
     """Decide whether the backend gate passes for this host; return the verdict; warn; show the table."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        try:
-            return self._decide(result, args, task_vars)
-        except Exception as exc:  # pylint: disable=broad-except  # a clean failure, never a traceback
-            return dict(result, failed=True, msg="backend gate: unexpected %s: %s" % (type(exc).__name__, exc))
-
-    def _decide(self, result, args, task_vars):
+    def act(self, result, args, task_vars):
         if args["max_failures"] < 0:
             return dict(result, failed=True, msg="max_failures must be 0 or more, got %d" % args["max_failures"])
 

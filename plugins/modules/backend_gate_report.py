@@ -38,27 +38,13 @@ extends_documentation_fragment:
   - action_common_attributes
   - action_common_attributes.conn
   - action_common_attributes.flow
+  - hwcloud.apig.controller_action
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  become:
-    support: none
-  bypass_host_loop:
-    support: none
-  connection:
-    support: none
   check_mode:
     support: full
     details: The report is an artefact of the check, so it is written in check mode too.
-  delegation:
-    support: none
-    details: It writes on the controller.
   diff_mode:
     support: full
-  platform:
-    platforms: all
 seealso:
   - module: hwcloud.apig.backend_gate_verdict
 """

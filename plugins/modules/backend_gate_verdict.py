@@ -72,26 +72,7 @@ extends_documentation_fragment:
   - action_common_attributes
   - action_common_attributes.conn
   - action_common_attributes.flow
-attributes:
-  action:
-    support: full
-  async:
-    support: none
-  become:
-    support: none
-  bypass_host_loop:
-    support: none
-  connection:
-    support: none
-  check_mode:
-    support: full
-  delegation:
-    support: none
-    details: It runs on the controller and reads only its options.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
+  - hwcloud.apig.controller_action
 seealso:
   - module: hwcloud.apig.backend_connectivity
   - module: hwcloud.apig.backend_gate_report
@@ -100,24 +81,25 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Ask about two backends (credentials from HW_* variables); a check not made is the verdict's to judge
+- name: Ask the gateway and this host about the release's backends (credentials from HW_* variables)
   hwcloud.apig.backend_connectivity:
+    probe: both
     checks: &release_checks
       - name: orders
         instance_id: eddc4d25480b4cd6b512f270a1b8b341
-        backend_type: vpc_channel
-        vpc_channel_id: 3019f57095a94ec885031a16d3156f12
+        backend_type: backend_address
+        backend_address: orders.internal.example.com:8443
       - name: billing
         instance_id: eddc4d25480b4cd6b512f270a1b8b341
         backend_type: backend_address
         backend_address: billing.internal.example.com:443
-        probe: both
   register: answers
   failed_when: false
 
 - name: Decide, tolerating one unreachable backend (the console shows the verdict, and the table if any)
   hwcloud.apig.backend_gate_verdict:
     checks: *release_checks
+    probe: both
     run: "{{ answers }}"
     max_failures: 1
   register: gate

@@ -1,0 +1,34 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What the backend gate's action plugins share: they run on the controller, from their options alone.
+
+They never connect to the host (``_requires_connection`` off, no files transferred), they run in check mode too
+(they only decide and report), their options are validated against ``ARGUMENT_SPEC`` by Ansible before anything
+else, and whatever goes wrong after that ends as a clean failed result, never a traceback on the console.
+"""
+
+from ansible.plugins.action import ActionBase
+
+
+class ControllerAction(ActionBase):
+    """An action plugin that acts on its validated options on the controller; subclasses implement ``act``."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    ARGUMENT_SPEC = {}
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        _validation, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        try:
+            return self.act(result, args, task_vars)
+        except Exception as exc:  # pylint: disable=broad-except  # a clean failure, never a traceback
+            return dict(result, failed=True, msg="backend gate: unexpected %s: %s" % (type(exc).__name__, exc))
+
+    def act(self, result, args, task_vars):
+        """Return the task's result, given the base ``result``, the validated ``args`` and the task's variables."""
+        raise NotImplementedError
