@@ -4,8 +4,10 @@
 """The gate's decision and JUnit report: fail closed, count every unreachable backend, say why in a table."""
 
 import datetime
+import errno
 import json
 import os
+import stat
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -499,6 +501,57 @@ def test_a_report_that_differs_only_in_its_timestamp_is_the_same_report():
     assert not same_report(None, first)
 
 
+def test_a_report_that_says_something_else_is_never_the_same_whichever_was_written_first():
+    now = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    up = junit_report(decide({"checks": [record("orders", "SUCCESS")]}, CONFIGURED[:1]), now=now)
+    down = junit_report(decide({"checks": [record("orders", "FAILED", ["127.0.0.1:1"])]}, CONFIGURED[:1]), now=now)
+    assert not same_report(up, down) and not same_report(down, up)
+
+
+def test_the_report_names_its_suites_by_host_only_when_there_are_several_and_keeps_the_verdict():
+    verdict = decide({"checks": [record("orders", "FAILED", ["127.0.0.1:1"])]}, CONFIGURED[:1])
+    (suite,) = ET.fromstring(junit_report(verdict, "web1").encode("utf-8")).findall("testsuite")
+    assert suite.get("name") == "backend_gate"
+    assert suite.find("testcase").get("classname") == "backend_gate.vpc_channel"
+    assert {prop.get("name"): prop.get("value") for prop in suite.find("properties")} == {
+        "passed": "false",
+        "summary": verdict["summary"],
+        "unreachable": "1",
+        "max_failures": "0",
+        "on_error": "fail",
+    }
+    suites = ET.fromstring(junit_document([("web1", verdict), ("web2", verdict)]).encode("utf-8")).findall("testsuite")
+    assert [suite.get("name") for suite in suites] == ["backend_gate (web1)", "backend_gate (web2)"]
+
+
+def test_the_report_counts_each_failed_check_and_says_what_failed_and_why_a_check_was_not_made():
+    verdict = decide(
+        {
+            "checks": [
+                record("orders", "FAILED", ["127.0.0.1:1", "127.0.0.1:2"]),
+                record("billing", "FAILED", ["127.0.0.1:3"]),
+                record("ok", "SUCCESS"),
+                record("gone", "ERROR", msg="gone: timed out"),
+            ]
+        },
+        CONFIGURED,
+    )
+    root = ET.fromstring(junit_report(verdict).encode("utf-8"))
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("4", "2", "1")
+    cases = root.find("testsuite").findall("testcase")
+    assert cases[0].find("failure").text == "127.0.0.1:1\n127.0.0.1:2", "one unreachable backend per line"
+    assert cases[3].find("error").get("message") == "gone: timed out"
+
+
+def test_the_report_of_verdicts_as_ansible_hands_them_over():
+    verdict = decide({"checks": [record("orders", "FAILED", ["127.0.0.1:1"]), record("ok", "SUCCESS")]}, CONFIGURED)
+    root = ET.fromstring(junit_document(as_handed_over([["web1", verdict]])).encode("utf-8"))
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("2", "1", "0")
+    down, up = root.find("testsuite").findall("testcase")
+    assert down.find("failure").get("message") == "unreachable: 127.0.0.1:1" and down.find("error") is None
+    assert up.find("failure") is None and up.find("error") is None
+
+
 def test_writing_a_report_into_a_directory_and_again(tmp_path):
     verdict = decide({"checks": [record("orders", "SUCCESS")]}, CONFIGURED[:1])
     text = junit_report(verdict, now=datetime.datetime(2026, 1, 2, 3, 4, 5))
@@ -514,6 +567,35 @@ def test_writing_a_report_into_a_directory_and_again(tmp_path):
     with pytest.raises(OSError):
         write_report(str(tmp_path / "file" / "report.xml"), text)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backend-gate.xml", "file", "new"], "no temporary file left"
+
+
+def test_a_report_cannot_go_under_a_file_and_the_error_names_that_file(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OSError) as raised:
+        write_report(str(tmp_path / "file" / "report.xml"), "text")
+    assert (raised.value.errno, raised.value.filename) == (errno.ENOTDIR, str(tmp_path / "file"))
+
+
+def test_the_report_file_is_readable_by_everyone_like_any_report_not_only_by_its_writer(tmp_path):
+    written, _changed, _before = write_report(str(tmp_path), "text")
+    assert stat.S_IMODE(os.stat(written).st_mode) == 0o644, "CI agents often read reports as another user"
+
+
+def test_whatever_stands_at_the_report_path_and_cannot_be_read_is_replaced(tmp_path):
+    binary = tmp_path / "binary.xml"
+    binary.write_bytes(b"\xff\xfe\x00 not UTF-8")
+    assert write_report(str(binary), "text")[1:] == (True, "") and binary.read_text() == "text"
+    loop = tmp_path / "loop.xml"
+    loop.symlink_to(loop)  # a link to itself: opening it fails (ELOOP), yet a report can take its place
+    assert write_report(str(loop), "text")[1:] == (True, "") and loop.read_text() == "text"
+
+
+def test_a_report_that_cannot_be_written_leaves_the_old_one_and_no_temporary_file(tmp_path):
+    (tmp_path / "backend-gate.xml").write_text("old")
+    with pytest.raises(UnicodeError):
+        write_report(str(tmp_path), "a lone surrogate UTF-8 cannot encode: \ud800")
+    assert (tmp_path / "backend-gate.xml").read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["backend-gate.xml"], "no temporary file left"
 
 
 # ---- discovery ---------------------------------------------------------------------------------------------------
