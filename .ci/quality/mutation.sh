@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Mutation testing of module_utils with cosmic-ray (docs/quality-gates.md, "Mutation testing"). Not a gate of
-# `make test`: one run over the five subjects takes about an hour on the 2-core machine, one mutant at a time.
+# `make test`: one run over the six subjects takes more than an hour on the 2-core machine, one mutant at a time.
 #
 #   .ci/quality/mutation.sh [--fresh | --survivors] [SUBJECT...]      (make mutation runs it with no arguments)
 #
-# SUBJECT is a file of plugins/module_utils/ without .py; default: auth apig_module retries signer targets.
+# SUBJECT is a file of plugins/module_utils/ without .py; default: auth apig_module retries signer targets gate.
 # Each mutant is tested by the subject's own unit tests only (SUBJECT_TESTS below), with pytest -x.
 #
 # Sessions are kept in .cache/mutation/SUBJECT.sqlite, so an interrupted run carries on where it stopped. A subject

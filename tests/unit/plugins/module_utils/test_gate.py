@@ -4,7 +4,10 @@
 """The gate's decision and JUnit report: fail closed, count every unreachable backend, say why in a table."""
 
 import datetime
+import errno
+import json
 import os
+import stat
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -24,11 +27,18 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.gate import (
     with_discovered,
     write_report,
 )
+from ansible_collections.hwcloud.apig.plugins.module_utils.results import local_part
 
 CONFIGURED = [
     {"name": "orders", "instance_id": "i", "backend_type": "vpc_channel", "vpc_channel_id": "c"},
     {"name": "billing", "instance_id": "i", "backend_type": "backend_address", "backend_address": "127.0.0.1:9"},
 ]
+
+
+def as_handed_over(value):
+    """``value`` as Ansible hands it to the gate's plugins: through JSON (a module's registered result, task
+    arguments, facts), so its strings are equal to the gate's own constants but are not the same objects."""
+    return json.loads(json.dumps(value))
 
 
 def record(name, result, failures=(), **extra):
@@ -118,6 +128,43 @@ def test_module_that_could_not_run_makes_every_check_an_error():
 def test_error_code_is_not_repeated_when_the_message_has_it():
     verdict = decide({"checks": [record("x", "ERROR", msg="timed out", error_code="APIG.9999")]}, CONFIGURED)
     assert verdict["lines"][-1].endswith("APIG.9999 timed out")
+
+
+def test_a_tolerated_unreachable_backend_passes_but_the_table_still_names_it():
+    verdict = decide(
+        {"checks": [record("orders", "FAILED", ["127.0.0.1:1"]), record("billing", "SUCCESS")]}, CONFIGURED, 1
+    )
+    assert verdict["passed"] is True
+    assert verdict["lines"] == [
+        "backend gate passed: 2 of 2 checks made, 1 unreachable backend (max_failures 1)",
+        "CHECK    RESULT   UNREACHABLE / ERROR",
+        "orders   FAILED   127.0.0.1:1",
+        "billing  SUCCESS  -",
+    ]
+
+
+def test_the_table_keeps_its_columns_under_their_headings_when_every_name_is_short():
+    verdict = decide({"checks": [record("db", "FAILED", ["127.0.0.1:1"]), record("web", "SUCCESS")]}, CONFIGURED)
+    assert verdict["lines"][1:] == [
+        "CHECK  RESULT   UNREACHABLE / ERROR",
+        "db     FAILED   127.0.0.1:1",
+        "web    SUCCESS  -",
+    ]
+
+
+def test_the_decision_on_records_and_options_as_ansible_hands_them_over():
+    records = as_handed_over(
+        [record("orders", "FAILED", ["127.0.0.1:1"]), record("billing", "SUCCESS"), record("gone", "ERROR", **ERROR)]
+    )
+    verdict = decide_records(records, 1, as_handed_over("warn"))
+    assert verdict["passed"] is True and verdict["unreachable"] == 1 and verdict["errors"] == 1
+    assert verdict["lines"][2:] == [
+        "orders   FAILED   127.0.0.1:1",
+        "billing  SUCCESS  -",
+        "gone     ERROR    %s (request %s)" % (ERROR["msg"], ERROR["request_id"]),
+    ]
+    assert len(verdict["warnings"]) == 1 and verdict["warnings"][0].startswith("backend gate: 1 of 3 checks")
+    assert decide_records(records, 0, as_handed_over("warn"))["passed"] is False
 
 
 def test_junit_report_is_valid_xml_with_the_right_counts_and_escaping():
@@ -226,6 +273,32 @@ def test_the_question_key_ignores_secrets_and_the_local_half_but_not_what_is_ask
     )
 
 
+def test_the_question_key_counts_every_local_probe_option_and_header_names_as_the_module_reads_them():
+    checks = [dict(ADDRESS, name="both", probe="both")]
+    assert (
+        gate_plan(checks, local_probe={"path": "/health"})["key"]
+        != gate_plan(checks, local_probe={"path": "/ready"})["key"]
+    )
+    patient = gate_plan([dict(checks[0], local_probe={"timeout": 30})])["key"]
+    assert patient != gate_plan([dict(checks[0], local_probe={"timeout": 5})])["key"]
+    # the module takes any header name as text (a YAML key that reads as a number too), so the key does as well
+    assert (
+        gate_plan(checks, local_probe={"headers": {1: "a"}})["key"]
+        == gate_plan(checks, local_probe={"headers": {"1": "b"}})["key"]
+    )
+
+
+def test_hosts_whose_variables_spell_the_same_question_differently_share_one_key():
+    checks = [dict(ADDRESS, name="web")]
+    auth = {"endpoint": "http://127.0.0.1:1", "region": "r1"}
+    key = gate_plan(checks, auth=auth, wait_timeout=30, wait_interval=10)["key"]
+    # numbers from the inventory, text from --extra-vars or a template
+    assert gate_plan(checks, auth=auth, wait_timeout="30", wait_interval="10")["key"] == key
+    # the same options in another order (variables merged from other places)
+    reordered, auth_reordered = [dict(reversed(list(checks[0].items())))], dict(reversed(list(auth.items())))
+    assert gate_plan(reordered, auth=auth_reordered, wait_timeout=30, wait_interval=10)["key"] == key
+
+
 def half(name, probe, result, failures=(), **extra):
     record = dict(ADDRESS, name=name, probe=probe, check_result=result, failures=list(failures), attempts=1)
     record.update(hints=[], request_id=None, remote=None, local=None, msg=None, status=None)
@@ -313,6 +386,69 @@ def test_a_run_that_failed_as_a_whole_gives_each_check_its_error_fields():
     assert records[0]["option"] == "endpoint" and records[0]["msg"] == failed["msg"]
 
 
+def test_a_run_that_could_not_be_made_still_names_each_check_s_backend_in_the_verdict_and_the_report():
+    verdict = decide({"failed": True, "msg": "no credentials: set auth_token ..."}, CONFIGURED)
+    assert [(check.get("vpc_channel_id"), check.get("backend_address")) for check in verdict["checks"]] == [
+        ("c", None),
+        (None, "127.0.0.1:9"),
+    ]
+    cases = ET.fromstring(junit_report(verdict).encode("utf-8")).find("testsuite").findall("testcase")
+    assert [case.find("system-out").text for case in cases] == ["i c: ERROR", "i 127.0.0.1:9: ERROR"]
+
+
+def test_a_registered_result_of_other_checks_is_never_taken_for_these():
+    up = [record("orders", "SUCCESS"), record("billing", "SUCCESS")]
+    for other in (
+        [*up, record("refunds", "SUCCESS")],  # one check more
+        up[:1],  # one check fewer
+        [record("accounts", "SUCCESS"), record("audit", "SUCCESS")],  # as many, named otherwise
+    ):
+        records = gate_records(CONFIGURED, "remote", {"checks": other})
+        assert [(r["name"], r["check_result"]) for r in records] == [("orders", "ERROR"), ("billing", "ERROR")]
+        assert decide_records(records)["passed"] is False
+
+
+def test_a_gate_of_hundreds_of_checks_passes_when_every_backend_is_up():
+    # a large gateway, as discovery finds it: one check per backend
+    checks = [dict(ADDRESS, name="api-%d" % n, backend_address="127.0.0.1:%d" % (1000 + n)) for n in range(300)]
+    run = {"checks": [half("api-%d" % n, "remote", "SUCCESS") for n in range(300)]}
+    verdict = decide_records(gate_records(checks, "remote", run))
+    assert verdict["passed"] is True and verdict["made"] == 300
+
+
+def test_the_records_of_results_and_checks_as_ansible_hands_them_over():
+    checks = [
+        dict(ADDRESS, name="web", probe="remote"),
+        dict(ADDRESS, name="here", probe="local"),
+        dict(ADDRESS, name="both", probe="both"),
+    ]
+    remote_run = {"checks": [half("web", "remote", "SUCCESS"), half("both", "remote", "SUCCESS")]}
+    local_run = {"checks": [half("here", "local", "FAILED", ["127.0.0.1:8080"]), half("both", "local", "SUCCESS")]}
+    records = gate_records(*as_handed_over([checks, "remote", remote_run, local_run]))
+    assert [(r["name"], r["probe"], r["check_result"]) for r in records] == [
+        ("web", "remote", "SUCCESS"),
+        ("here", "local", "FAILED"),
+        ("both", "both", "SUCCESS"),
+    ]
+
+
+def test_a_check_whose_gateway_half_failed_still_shows_what_this_host_reached():
+    checks = [dict(ADDRESS, name="both", probe="both")]
+    broken = half("both", "remote", "ERROR", msg="both: APIG.0101 the channel does not exist", error_code="APIG.0101")
+    probed = half("both", "local", "FAILED", ["127.0.0.1:8081"])
+    probed["local"] = local_part(
+        [
+            {"target": "127.0.0.1:8080", "ok": True, "skipped": None},
+            {"target": "127.0.0.1:8081", "ok": False, "skipped": None},
+            {"target": "#HOST#:8082", "ok": False, "skipped": "its address has a variable"},
+        ]
+    )
+    verdict = decide_records(gate_records(checks, "remote", {"checks": [broken]}, {"checks": [probed]}))
+    assert verdict["lines"][-1] == (
+        "both   ERROR    APIG.0101 the channel does not exist; this host reached 1 of 2 backends"
+    )
+
+
 def test_invalid_checks_are_named_by_their_name_in_the_table_and_the_report_lists_only_their_fields():
     refused = record(
         "billing",
@@ -365,6 +501,57 @@ def test_a_report_that_differs_only_in_its_timestamp_is_the_same_report():
     assert not same_report(None, first)
 
 
+def test_a_report_that_says_something_else_is_never_the_same_whichever_was_written_first():
+    now = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    up = junit_report(decide({"checks": [record("orders", "SUCCESS")]}, CONFIGURED[:1]), now=now)
+    down = junit_report(decide({"checks": [record("orders", "FAILED", ["127.0.0.1:1"])]}, CONFIGURED[:1]), now=now)
+    assert not same_report(up, down) and not same_report(down, up)
+
+
+def test_the_report_names_its_suites_by_host_only_when_there_are_several_and_keeps_the_verdict():
+    verdict = decide({"checks": [record("orders", "FAILED", ["127.0.0.1:1"])]}, CONFIGURED[:1])
+    (suite,) = ET.fromstring(junit_report(verdict, "web1").encode("utf-8")).findall("testsuite")
+    assert suite.get("name") == "backend_gate"
+    assert suite.find("testcase").get("classname") == "backend_gate.vpc_channel"
+    assert {prop.get("name"): prop.get("value") for prop in suite.find("properties")} == {
+        "passed": "false",
+        "summary": verdict["summary"],
+        "unreachable": "1",
+        "max_failures": "0",
+        "on_error": "fail",
+    }
+    suites = ET.fromstring(junit_document([("web1", verdict), ("web2", verdict)]).encode("utf-8")).findall("testsuite")
+    assert [suite.get("name") for suite in suites] == ["backend_gate (web1)", "backend_gate (web2)"]
+
+
+def test_the_report_counts_each_failed_check_and_says_what_failed_and_why_a_check_was_not_made():
+    verdict = decide(
+        {
+            "checks": [
+                record("orders", "FAILED", ["127.0.0.1:1", "127.0.0.1:2"]),
+                record("billing", "FAILED", ["127.0.0.1:3"]),
+                record("ok", "SUCCESS"),
+                record("gone", "ERROR", msg="gone: timed out"),
+            ]
+        },
+        CONFIGURED,
+    )
+    root = ET.fromstring(junit_report(verdict).encode("utf-8"))
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("4", "2", "1")
+    cases = root.find("testsuite").findall("testcase")
+    assert cases[0].find("failure").text == "127.0.0.1:1\n127.0.0.1:2", "one unreachable backend per line"
+    assert cases[3].find("error").get("message") == "gone: timed out"
+
+
+def test_the_report_of_verdicts_as_ansible_hands_them_over():
+    verdict = decide({"checks": [record("orders", "FAILED", ["127.0.0.1:1"]), record("ok", "SUCCESS")]}, CONFIGURED)
+    root = ET.fromstring(junit_document(as_handed_over([["web1", verdict]])).encode("utf-8"))
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("2", "1", "0")
+    down, up = root.find("testsuite").findall("testcase")
+    assert down.find("failure").get("message") == "unreachable: 127.0.0.1:1" and down.find("error") is None
+    assert up.find("failure") is None and up.find("error") is None
+
+
 def test_writing_a_report_into_a_directory_and_again(tmp_path):
     verdict = decide({"checks": [record("orders", "SUCCESS")]}, CONFIGURED[:1])
     text = junit_report(verdict, now=datetime.datetime(2026, 1, 2, 3, 4, 5))
@@ -380,6 +567,35 @@ def test_writing_a_report_into_a_directory_and_again(tmp_path):
     with pytest.raises(OSError):
         write_report(str(tmp_path / "file" / "report.xml"), text)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backend-gate.xml", "file", "new"], "no temporary file left"
+
+
+def test_a_report_cannot_go_under_a_file_and_the_error_names_that_file(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OSError) as raised:
+        write_report(str(tmp_path / "file" / "report.xml"), "text")
+    assert (raised.value.errno, raised.value.filename) == (errno.ENOTDIR, str(tmp_path / "file"))
+
+
+def test_the_report_file_is_readable_by_everyone_like_any_report_not_only_by_its_writer(tmp_path):
+    written, _changed, _before = write_report(str(tmp_path), "text")
+    assert stat.S_IMODE(os.stat(written).st_mode) == 0o644, "CI agents often read reports as another user"
+
+
+def test_whatever_stands_at_the_report_path_and_cannot_be_read_is_replaced(tmp_path):
+    binary = tmp_path / "binary.xml"
+    binary.write_bytes(b"\xff\xfe\x00 not UTF-8")
+    assert write_report(str(binary), "text")[1:] == (True, "") and binary.read_text() == "text"
+    loop = tmp_path / "loop.xml"
+    loop.symlink_to(loop)  # a link to itself: opening it fails (ELOOP), yet a report can take its place
+    assert write_report(str(loop), "text")[1:] == (True, "") and loop.read_text() == "text"
+
+
+def test_a_report_that_cannot_be_written_leaves_the_old_one_and_no_temporary_file(tmp_path):
+    (tmp_path / "backend-gate.xml").write_text("old")
+    with pytest.raises(UnicodeError):
+        write_report(str(tmp_path), "a lone surrogate UTF-8 cannot encode: \ud800")
+    assert (tmp_path / "backend-gate.xml").read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["backend-gate.xml"], "no temporary file left"
 
 
 # ---- discovery ---------------------------------------------------------------------------------------------------
@@ -484,3 +700,38 @@ def test_a_discovery_that_could_not_be_made_is_an_error_not_an_empty_list():
     ]
     # a result with no apis at all (not api_backend_info's) is not taken for "nothing found"
     assert with_discovered([], [{"item": discovery}])["errors"][0].endswith("api_backend_info returned no apis")
+
+
+def test_a_discovery_that_could_not_be_made_does_not_hide_the_ones_after_it():
+    merged = with_discovered(
+        [],
+        [
+            found({"instance_id": INSTANCE, "group": "ordres"}, failed=True, msg="no API group 'ordres'"),
+            found({"instance_id": INSTANCE, "group": "orders"}, [api("get-order", backend(address="127.0.0.1:2"))]),
+        ],
+    )
+    assert len(merged["errors"]) == 1 and "group ordres" in merged["errors"][0]
+    assert [check["name"] for check in merged["checks"]] == ["get-order"]
+    assert [discovery["group"] for discovery in merged["discovered"]] == ["orders"]
+
+
+def test_one_run_of_every_check_gives_one_record_per_check_in_the_order_written():
+    listed = [dict(ADDRESS, name="web"), dict(ADDRESS, name="here", probe="local", backend_address="127.0.0.1:9")]
+    refunds = api("refunds", backend(problem="variable #R# has no value in environment RELEASE"))
+    checks = with_discovered(listed, [found({"instance_id": INSTANCE}, [refunds])])["checks"]
+    run = {"checks": [half("web", "remote", "SUCCESS"), half("here", "local", "SUCCESS")]}
+    records = gate_records(checks, "remote", run)
+    assert [(r["name"], r["check_result"], r["attempts"]) for r in records] == [
+        ("web", "SUCCESS", 1),
+        ("here", "SUCCESS", 1),
+        ("refunds", "ERROR", 0),
+    ]
+
+
+def test_the_plan_gives_the_module_every_option_as_written_but_the_apis_behind_a_discovered_check():
+    listed = [dict(ADDRESS, name="web"), dict(ADDRESS, Name="typo", backend_address="127.0.0.1:9")]
+    merged = with_discovered(listed, [found({"instance_id": INSTANCE}, [api("get-order", backend(channel="c" * 32))])])
+    remote = gate_plan(as_handed_over(merged["checks"]))["remote"]
+    assert [check.get("name") for check in remote] == ["web", None, "get-order"]
+    assert remote[1]["Name"] == "typo", "an option the module does not know reaches it, which refuses it by name"
+    assert all("apis" not in check for check in remote)
