@@ -59,7 +59,9 @@ ON_ERROR = ("fail", "warn")
 DISCOVERED_APIS = "apis"
 DISCOVERY_PROBLEM = "problem"
 REPORT_NAME = "backend-gate.xml"
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 cannot hold, lone surrogates among them (JSON can carry them as "\ud800" escapes, and no UTF-8
+# file can be written with one).
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _TIMESTAMP = re.compile(r'\btimestamp="[^"]*"')
 _OPTION_INDEX = re.compile(r"\Achecks\[\d+\]\.")
 # The fields of an <error> in the JUnit report, in this order, when the check has them.
@@ -541,8 +543,9 @@ def write_report(path, text):
     Returns ``(file, changed, before)``: ``changed`` is False when only the timestamp differs from what was there
     (the file is rewritten all the same, so CI systems that look at its age see a fresh report). Raises OSError.
     """
-    target = report_file(path)
-    directory = os.path.dirname(target) or "."
+    # Absolute first: the walk up to an existing ancestor below must end at "/", not at "".
+    target = os.path.abspath(report_file(path))
+    directory = os.path.dirname(target)
     ancestor = directory
     while not os.path.lexists(ancestor) and os.path.dirname(ancestor) != ancestor:
         ancestor = os.path.dirname(ancestor)

@@ -598,6 +598,27 @@ def test_a_report_that_cannot_be_written_leaves_the_old_one_and_no_temporary_fil
     assert [p.name for p in tmp_path.iterdir()] == ["backend-gate.xml"], "no temporary file left"
 
 
+def test_a_relative_report_path_is_taken_from_the_working_directory_even_where_no_directory_exists_yet(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    written, changed, before = write_report(os.path.join("new", "dir", "report.xml"), "text")
+    assert os.path.isabs(written) and os.path.samefile(written, tmp_path / "new" / "dir" / "report.xml")
+    assert changed and before is None
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OSError) as raised:
+        write_report(os.path.join("file", "report.xml"), "text")
+    assert raised.value.errno == errno.ENOTDIR and os.path.samefile(raised.value.filename, tmp_path / "file")
+
+
+def test_a_check_name_holding_a_lone_surrogate_still_gives_a_report_that_is_written(tmp_path):
+    name = json.loads('"orders\\ud800"')  # a JSON escape Ansible passes on; neither XML nor UTF-8 can hold it
+    verdict = decide({"checks": [record(name, "FAILED", ["127.0.0.1:1"])]}, [dict(CONFIGURED[0], name=name)])
+    written, _changed, _before = write_report(str(tmp_path), junit_report(verdict))
+    case = ET.parse(written).getroot().find("testsuite/testcase")
+    assert case.get("name") == "orders" and case.find("failure").get("message") == "unreachable: 127.0.0.1:1"
+
+
 # ---- discovery ---------------------------------------------------------------------------------------------------
 
 INSTANCE = "a" * 32
