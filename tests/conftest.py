@@ -1,7 +1,8 @@
 # Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Fixtures shared by every test (the emulator and the loopback backends), and the hypothesis profiles.
+"""Fixtures shared by every test (the emulator and the loopback backends), the hypothesis profiles, and the network
+guard: nothing in a test process connects outside loopback or looks a name up (``tests/loopback/network_guard.py``).
 
 ``ci`` (the default) draws the same examples on every run - derandomized, no example database - so a randomised
 test cannot fail by chance in CI; a failure prints the blob that reproduces it. ``HYPOTHESIS_PROFILE=dev`` draws
@@ -11,7 +12,10 @@ new random examples, more of them, for a developer hunting bugs; tests that stat
 
 import os
 
+import pytest
 from hypothesis import settings
+
+from tests.loopback.network_guard import NetworkGuard
 
 pytest_plugins = ["tests.emulator.fixtures", "tests.loopback.fixtures"]
 
@@ -33,6 +37,24 @@ PROXY_VARIABLES = (
 )
 
 
+NETWORK_GUARD = NetworkGuard()
+
+
 def pytest_configure(config):  # pylint: disable=unused-argument
     for name in PROXY_VARIABLES:
         os.environ.pop(name, None)
+    NETWORK_GUARD.install()
+
+
+def pytest_unconfigure(config):  # pylint: disable=unused-argument
+    NETWORK_GUARD.uninstall()
+
+
+@pytest.fixture(autouse=True)
+def loopback_only():
+    """Fail the test if anything in this process tried to leave loopback, even if the code under test caught it."""
+    already = len(NETWORK_GUARD.refused)
+    yield
+    refused = NETWORK_GUARD.refused[already:]
+    if refused:
+        pytest.fail("the network guard refused: %s" % "; ".join(refused), pytrace=False)

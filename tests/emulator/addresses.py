@@ -17,28 +17,6 @@ _LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
 _DOTTED_RE = re.compile(r"^[0-9.]+$")
 
 
-def is_ip_literal(host):
-    """True for an IPv4 or IPv6 literal (no brackets, no zone)."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def is_loopback(host):
-    """True when ``host`` is an IP literal inside 127.0.0.0/8 or ::1.
-
-    The emulator only ever opens connections to such addresses: that keeps a
-    test run from sending a single packet off the machine, whatever a config
-    or a request body says.
-    """
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def is_hostname(host):
     """True for a DNS host name: dotted labels of letters, digits, hyphens and underscores (service names)."""
     name = host[:-1] if host.endswith(".") else host

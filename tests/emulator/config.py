@@ -14,7 +14,7 @@ import hashlib
 
 import yaml
 
-from tests.emulator.addresses import is_ip_literal, parse_backend_address
+from tests.emulator.addresses import parse_backend_address
 from tests.emulator.catalog import Catalog
 from tests.emulator.validation import (
     ID_RE,
@@ -31,6 +31,7 @@ from tests.emulator.validation import (
     string,
     token_value,
 )
+from tests.loopback.sockets import is_ip_literal
 
 HEALTH_STATUSES = ("healthy", "unhealthy", "unknown", None)  # None: answered as null, as real gateways often do
 CHANNEL_TYPES = ("builtin", "microservice", "reference")

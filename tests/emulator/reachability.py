@@ -22,7 +22,8 @@ import ipaddress
 import socket
 import time
 
-from tests.emulator.addresses import format_address, is_ip_literal, is_loopback
+from tests.emulator.addresses import format_address
+from tests.loopback.sockets import is_ip_literal, is_loopback
 
 
 class ReachabilityChecker:

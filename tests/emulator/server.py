@@ -23,7 +23,6 @@ import tempfile
 import threading
 from http.server import ThreadingHTTPServer
 
-from tests.emulator.addresses import is_loopback
 from tests.emulator.auth import Authenticator
 from tests.emulator.config import EmulatorConfig
 from tests.emulator.faults import FaultBook
@@ -34,6 +33,7 @@ from tests.emulator.throttle import RateLimiter
 from tests.emulator.tokens import TokenStore
 from tests.loopback.certificates import make_certificates, server_context
 from tests.loopback.listeners import start_backend
+from tests.loopback.sockets import is_loopback
 
 LOG = logging.getLogger("tests.emulator")
 

@@ -15,12 +15,27 @@ LOOPBACK = "127.0.0.1"
 LOOPBACK6 = "::1"
 
 
-def is_loopback(host):
-    """True for an IP literal inside 127.0.0.0/8, or ::1."""
+def is_ip_literal(host):
+    """True for an IPv4 or IPv6 literal (no brackets)."""
     try:
-        return ipaddress.ip_address(host).is_loopback
+        ipaddress.ip_address(host)
     except ValueError:
         return False
+    return True
+
+
+def is_loopback(host):
+    """True for an IP literal inside 127.0.0.0/8, ``::1``, or such an IPv4 address mapped into IPv6.
+
+    The one test of "loopback" for every test backend, the emulator's own connections and the tests' network guard:
+    what passes it cannot leave the machine.
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
 
 
 def family_of(host):

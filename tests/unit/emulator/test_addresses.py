@@ -5,7 +5,8 @@
 
 import pytest
 
-from tests.emulator.addresses import format_address, is_hostname, is_loopback, parse_backend_address
+from tests.emulator.addresses import format_address, is_hostname, parse_backend_address
+from tests.loopback.sockets import is_loopback
 
 
 @pytest.mark.parametrize(
