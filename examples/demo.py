@@ -113,22 +113,16 @@ def gate_demo(env, started):
         )
     ).start()
     started.append(emulator)
-    gate_env = dict(env, HW_APIG_ENDPOINT=emulator.url)
-    ok = True
-    for run, expect_success in (("all-up", True), ("one-down", False)):
-        if run == "one-down":
-            orders_api.close()
-            banner(
-                "stopped the orders backend %s: the gate must refuse, and the deployment must not run"
-                % orders_api.address
-            )
-        else:
-            banner(
-                "examples/deploy_with_gate.yml: APIG emulator %s; orders channel %s + %s, billing %s, all up"
-                % (emulator.url, orders_web.address, orders_api.address, billing.address)
-            )
-        ok &= gated_release("deploy_with_gate.yml", run, expect_success, gate_env, {"billing_backend": billing.address})
-    return ok
+    return pass_then_refuse(
+        "deploy_with_gate.yml",
+        ("all-up", "one-down"),
+        dict(env, HW_APIG_ENDPOINT=emulator.url),
+        {"billing_backend": billing.address},
+        intro="examples/deploy_with_gate.yml: APIG emulator %s; orders channel %s + %s, billing %s, all up"
+        % (emulator.url, orders_web.address, orders_api.address, billing.address),
+        stopping=orders_api,
+        why="stopped the orders backend %s: the gate must refuse, and the deployment must not run" % orders_api.address,
+    )
 
 
 def discovery_demo(env, started):
@@ -162,23 +156,29 @@ def discovery_demo(env, started):
         )
     ).start()
     started.append(emulator)
-    gate_env = dict(env, HW_APIG_ENDPOINT=emulator.url)
-    ok = True
-    for run, expect_success in (("discovered-all-up", True), ("discovered-policy-down", False)):
-        if run == "discovered-policy-down":
-            gray.close()
-            banner(
-                "stopped %s, the backend of get-order's gray policy, which no one listed: the gate must refuse"
-                % gray.address
-            )
-        else:
-            banner(
-                "examples/deploy_discovered.yml: APIG emulator %s publishes group orders to RELEASE - get-order through"
-                " channel %s (%s) with policy gray to %s, list-orders at #ORDERS_HOST# = %s"
-                % (emulator.url, presets.CHANNEL_ID, order_web.address, gray.address, listing.address)
-            )
-        ok &= gated_release("deploy_discovered.yml", run, expect_success, gate_env, {})
-    return ok
+    return pass_then_refuse(
+        "deploy_discovered.yml",
+        ("discovered-all-up", "discovered-policy-down"),
+        dict(env, HW_APIG_ENDPOINT=emulator.url),
+        {},
+        intro="examples/deploy_discovered.yml: APIG emulator %s publishes group orders to RELEASE - get-order through"
+        " channel %s (%s) with policy gray to %s, list-orders at #ORDERS_HOST# = %s"
+        % (emulator.url, presets.CHANNEL_ID, order_web.address, gray.address, listing.address),
+        stopping=gray,
+        why="stopped %s, the backend of get-order's gray policy, which no one listed: the gate must refuse"
+        % gray.address,
+    )
+
+
+def pass_then_refuse(playbook, runs, gate_env, extra, intro, stopping, why):
+    """A gated release run twice: with every backend up, where it must deploy; then, once ``stopping`` is closed,
+    where the gate must refuse and the deployment must not run. Both runs are made whatever the first gave."""
+    banner(intro)
+    deployed = gated_release(playbook, runs[0], True, gate_env, extra)
+    stopping.close()
+    banner(why)
+    refused = gated_release(playbook, runs[1], False, gate_env, extra)
+    return deployed and refused
 
 
 def gated_release(playbook, run, expect_success, gate_env, extra):
