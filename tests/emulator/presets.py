@@ -17,6 +17,7 @@ OTHER_PROJECT_NAME = "cn-north-4"
 INSTANCE_ID = "eddc4d25480b4cd6b512f270a1b8b341"
 CHANNEL_ID = "3019f57095a94ec885031a16d3156f12"
 EMPTY_CHANNEL_ID = "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5"
+MIXED_CHANNEL_ID = "5d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
 
 TOKEN_VALID = "tok-valid"
 TOKEN_EXPIRED = "tok-expired"
@@ -38,6 +39,16 @@ TEMP_SK = "emulator-temp-secret-0000000000000000001"
 SECURITY_TOKEN = "emulator-security-token-0001"
 NOPERM_AK = "EMULATORNOPERMAK0001"
 NOPERM_SK = "emulator-noperm-secret-00000000000000001"
+
+
+def mixed_channel(*servers):
+    """The channel ``MIXED_CHANNEL_ID`` ("mixed") with ``servers`` (loopback listeners) as its members: for the tests
+    that need a channel whose members are not all up."""
+    return {
+        "id": MIXED_CHANNEL_ID,
+        "name": "mixed",
+        "members": [{"host": "127.0.0.1", "port": server.port} for server in servers],
+    }
 
 
 def default_config(members=None, channels=None, catalog=None, **extra):

@@ -17,7 +17,7 @@ from tests.loopback.listeners import OpenListener
 pytestmark = pytest.mark.integration
 
 CHECK_PATH = r"/backend/connectivity/check$"
-MIXED_CHANNEL_ID = "5d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
+MIXED_CHANNEL_ID = presets.MIXED_CHANNEL_ID
 UNKNOWN_ID = "ffffffffffffffffffffffffffffffff"
 
 
@@ -29,13 +29,7 @@ def topology(emulator_factory, backend_servers):
     mixed = [up[0], refused, dropping]
     config = presets.default_config(
         members=[{"host": "127.0.0.1", "port": server.port} for server in up],
-        channels=[
-            {
-                "id": MIXED_CHANNEL_ID,
-                "name": "mixed",
-                "members": [{"host": "127.0.0.1", "port": server.port} for server in mixed],
-            }
-        ],
+        channels=[presets.mixed_channel(*mixed)],
     )
     emulator = emulator_factory(config)
 

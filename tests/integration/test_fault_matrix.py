@@ -43,7 +43,7 @@ pytestmark = pytest.mark.integration
 CHECK_PATH = r"/backend/connectivity/check$"
 IAM_PATH = r"^/v3/auth/tokens$"
 MEMBERS_PATH = r"/members$"
-MIXED_CHANNEL_ID = "5d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
+MIXED_CHANNEL_ID = presets.MIXED_CHANNEL_ID
 FIFTY_MB = 50 * 1024 * 1024
 OUT_ENV = "APIG_FAULT_MATRIX_OUT"
 
@@ -442,13 +442,7 @@ def run_matrix(tmp_dir):
     up, refused, dropping = backends
     config = presets.default_config(
         members=[{"host": "127.0.0.1", "port": up.port}],
-        channels=[
-            {
-                "id": MIXED_CHANNEL_ID,
-                "name": "mixed",
-                "members": [{"host": "127.0.0.1", "port": server.port} for server in (up, refused, dropping)],
-            }
-        ],
+        channels=[presets.mixed_channel(up, refused, dropping)],
         check_timeout=0.3,
     )
     emulators, listeners, hosts, rows = {}, {}, {}, {}

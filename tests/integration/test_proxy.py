@@ -22,7 +22,7 @@ from tests.loopback.listeners import closed_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("tinyproxy_installed")]
 
-MIXED_CHANNEL_ID = "5d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
+MIXED_CHANNEL_ID = presets.MIXED_CHANNEL_ID
 PROXY_USER, PROXY_PASSWORD = "gateuser", "Pr0xy-Pass-7a9c"
 CHECK_SUFFIX = "/backend/connectivity/check"
 
@@ -41,13 +41,7 @@ def make_emulator(emulator_factory, backends, tls):
     up, refused = backends
     return emulator_factory(
         presets.default_config(
-            channels=[
-                {
-                    "id": MIXED_CHANNEL_ID,
-                    "name": "mixed",
-                    "members": [{"host": "127.0.0.1", "port": server.port} for server in (up, refused)],
-                }
-            ],
+            channels=[presets.mixed_channel(up, refused)],
             check_timeout=0.3,
         ),
         tls=tls,

@@ -30,7 +30,7 @@ from tests.integration.test_load import CHECK_KEYS, run_hosts
 
 pytestmark = pytest.mark.integration
 
-MIXED_CHANNEL_ID = "5d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
+MIXED_CHANNEL_ID = presets.MIXED_CHANNEL_ID
 UNKNOWN_ID = "ffffffffffffffffffffffffffffffff"
 GATE_ROLE = REPO / "roles" / "backend_gate"
 MODES = ("token", "password", "aksk", "temporary_aksk")
@@ -193,13 +193,7 @@ def mixed_emulator(emulator_factory, backend_servers):
     up, refused = backend_servers.open(), backend_servers.closed()
     return emulator_factory(
         presets.default_config(
-            channels=[
-                {
-                    "id": MIXED_CHANNEL_ID,
-                    "name": "mixed",
-                    "members": [{"host": "127.0.0.1", "port": server.port} for server in (up, refused)],
-                }
-            ],
+            channels=[presets.mixed_channel(up, refused)],
             check_timeout=0.3,
         )
     )
