@@ -57,45 +57,37 @@ def _vpc_info(backend):
     return {"vpc_channel_id": backend.vpc_channel, "vpc_channel_proxy_host": "", "cascade_flag": False}
 
 
-def _backend_api(api, backend):
-    """``BackendApi``: an address, or ``vpc_channel_status`` 1 and the channel."""
+def _backend_fields(backend):
+    """What ``BackendApi`` and a policy backend (``ApiPolicyHttpResp``) both say of where traffic goes: an address,
+    or ``vpc_channel_status`` 1 and the channel."""
     body = {
-        "id": api.id[:16] + "0000000000000000",
         "url_domain": backend.url_domain or "",
         "req_protocol": backend.req_protocol,
         "req_method": backend.req_method,
         "req_uri": backend.req_uri,
         "timeout": backend.timeout,
         "retry_count": "-1",
-        "status": 1,
-        "register_time": api.created,
-        "update_time": api.created,
         "vpc_channel_status": 1 if backend.vpc_channel else 2,
     }
     if backend.vpc_channel:
         body["vpc_channel_info"] = _vpc_info(backend)
     return body
+
+
+def _backend_api(api, backend):
+    """``BackendApi``: the API's main backend."""
+    return dict(
+        _backend_fields(backend),
+        id=api.id[:16] + "0000000000000000",
+        status=1,
+        register_time=api.created,
+        update_time=api.created,
+    )
 
 
 def _policy(policy_id, name, backend):
     """``ApiPolicyHttpResp``: a policy backend with its own address or channel."""
-    body = {
-        "id": policy_id,
-        "name": name,
-        "effect_mode": "ANY",
-        "conditions": [],
-        "backend_params": [],
-        "url_domain": backend.url_domain or "",
-        "req_protocol": backend.req_protocol,
-        "req_method": backend.req_method,
-        "req_uri": backend.req_uri,
-        "timeout": backend.timeout,
-        "retry_count": "-1",
-        "vpc_channel_status": 1 if backend.vpc_channel else 2,
-    }
-    if backend.vpc_channel:
-        body["vpc_channel_info"] = _vpc_info(backend)
-    return body
+    return dict(_backend_fields(backend), id=policy_id, name=name, effect_mode="ANY", conditions=[], backend_params=[])
 
 
 def _identity(catalog, api):
