@@ -7,10 +7,8 @@ The emulator delays every connectivity check by 200 ms (a fault with ``delay_ms:
 after another would take 10 s; the batch runs them concurrently through one HTTP session and one sign-in.
 Sign-in is IAM user/password, so the emulator's request log shows how often IAM was asked for a token.
 
-Method (no callback plugin needed): the playbook records ``now()`` in a set_fact task right before and right after
-the module task; the difference is the module task's wall time as a user waits for it (module process start,
-sign-in, the 50 checks, the result; plus the tiny set_fact bookkeeping, so it errs high). The loop is timed the
-same way around the one looping task. The emulator's log also gives the span from the first check request's
+Method: benchmarks/timed_task.py times the module task as a user waits for it (``now()`` before and after it); the
+loop is timed the same way around the one looping task. The emulator's log also gives the span from the first check request's
 arrival to the last one's, which excludes process start-up.
 
 Targets (exit status 1 if one is missed):
@@ -20,48 +18,18 @@ Targets (exit status 1 if one is missed):
 Printed, not targeted: the loop's time and how many tokens it fetched, and loop/batch as a ratio.
 """
 
-import json
-import subprocess
 import sys
 import tempfile
-import time
-from pathlib import Path
 
+from benchmarks.timed_task import run_timed
 from tests.emulator import presets
 from tests.emulator.server import Emulator
-from tests.integration.runner import BIN, ansible_env
 from tests.loopback.listeners import OpenListener
 
 CHECKS = 50
 DELAY_MS = 200
 TARGET_BATCH_SECONDS = 1.5
 CHECK_PATH = r"/backend/connectivity/check$"
-
-PLAYBOOK = """---
-- name: Time one task
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/hwcloud.apig.apig: "{{ auth }}"
-  tasks:
-    - name: Start the clock
-      ansible.builtin.set_fact:
-        started: "{{ now().timestamp() }}"
-
-    - name: The checks
-      %(task)s
-      register: outcome
-
-    - name: Stop the clock
-      ansible.builtin.set_fact:
-        finished: "{{ now().timestamp() }}"
-
-    - name: Save the figures
-      ansible.builtin.copy:
-        content: "{{ {'seconds': finished | float - started | float, 'outcome': outcome} | to_json }}"
-        dest: "{{ result_path }}"
-        mode: "0600"
-"""
 
 BATCH_TASK = """hwcloud.apig.backend_connectivity:
         checks: "{{ checks }}"
@@ -76,34 +44,6 @@ LOOP_TASK = """hwcloud.apig.backend_connectivity:
       loop_control:
         label: "{{ item.name }}"
 """
-
-
-def run_playbook(tmp, name, task, variables):
-    """One ansible-playbook run; returns (seconds of the timed task, its registered result, whole-run seconds)."""
-    directory = Path(tmp) / name
-    directory.mkdir()
-    playbook = directory / "playbook.yml"
-    playbook.write_text(PLAYBOOK % {"task": task})
-    result_path = directory / "result.json"
-    extra = directory / "vars.json"
-    extra.write_text(json.dumps(dict(variables, result_path=str(result_path))))
-    command = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", "-e", "@%s" % extra, str(playbook)]
-    started = time.monotonic()
-    completed = subprocess.run(
-        command,
-        env=ansible_env(directory),
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=str(directory),
-        timeout=600,
-    )
-    elapsed = time.monotonic() - started
-    if completed.returncode != 0 or not result_path.exists():
-        tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-15:])
-        raise RuntimeError("%s: ansible-playbook exited %d\n%s" % (name, completed.returncode, tail))
-    figures = json.loads(result_path.read_text())
-    return figures["seconds"], figures["outcome"], elapsed
 
 
 def checks_span(emulator):
@@ -148,7 +88,7 @@ def main():
                 emulator.clear_requests()
                 emulator.clear_faults()
                 emulator.add_fault(CHECK_PATH, [{"delay_ms": DELAY_MS, "times": CHECKS}])
-                seconds, outcome, whole = run_playbook(tmp, name, task, variables)
+                seconds, outcome, whole = run_timed(tmp, name, task, variables)
                 span, made = checks_span(emulator)
                 figures[name] = {
                     "seconds": seconds,

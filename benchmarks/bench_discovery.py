@@ -6,58 +6,31 @@
 One ``backend_connectivity`` run with ``discover`` (the three groups, as published in RELEASE) finds every API's
 backend and checks each distinct one, through one sign-in and one HTTP session, with the per-API calls and the
 checks on ``concurrency`` threads (20, the default). The same run with ``concurrency: 1`` makes the same calls one
-after another. Each run is timed as the module task's wall time (``now()`` before and after it, as in
-bench_batch_checks.py), and the emulator's request log counts what was asked, by kind.
+after another. Each run is timed as the module task's wall time (``now()`` before and after it,
+benchmarks/timed_task.py), and the emulator's request log counts what was asked, by kind.
 
 Targets (exit status 1 if one is missed):
   * discovery plus the checks, concurrently, at least 12x faster than the same calls one after another;
   * one IAM token; at most two calls per API; one check per distinct backend (60).
 """
 
-import json
-import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
-from pathlib import Path
 
+from benchmarks.timed_task import run_timed
 from tests.emulator import presets
 from tests.emulator.catalog import derived_id
 from tests.emulator.server import Emulator
-from tests.integration.runner import BIN, ansible_env
 from tests.loopback.listeners import CLOSE, OpenListener
 
 APIS, GROUPS, CHANNELS = 500, 3, 60
 LATENCY_MS = 100
 TARGET_RATIO = 12.0
 
-PLAYBOOK = """---
-- name: Discover and check, timed
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/hwcloud.apig.apig: "{{ auth }}"
-  tasks:
-    - name: Start the clock
-      ansible.builtin.set_fact:
-        started: "{{ now().timestamp() }}"
-
-    - name: Discover every backend of the three groups in RELEASE, and check each
-      hwcloud.apig.backend_connectivity:
+DISCOVER_TASK = """hwcloud.apig.backend_connectivity:
         discover: "{{ discover }}"
         concurrency: "{{ concurrency }}"
-      register: outcome
-
-    - name: Stop the clock
-      ansible.builtin.set_fact:
-        finished: "{{ now().timestamp() }}"
-
-    - name: Save the figures
-      ansible.builtin.copy:
-        content: "{{ {'seconds': finished | float - started | float, 'outcome': outcome} | to_json }}"
-        dest: "{{ result_path }}"
-        mode: "0600"
 """
 
 
@@ -94,30 +67,6 @@ def kind_of(entry):
     return "list pages (groups, environments, APIs)"
 
 
-def run(tmp, name, variables):
-    directory = Path(tmp) / name
-    directory.mkdir()
-    (directory / "playbook.yml").write_text(PLAYBOOK)
-    result_path = directory / "result.json"
-    (directory / "vars.json").write_text(json.dumps(dict(variables, result_path=str(result_path))))
-    command = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", "-e", "@vars.json", "playbook.yml"]
-    started = time.monotonic()
-    completed = subprocess.run(
-        command,
-        env=ansible_env(directory),
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=str(directory),
-        timeout=900,
-    )
-    if completed.returncode != 0 or not result_path.exists():
-        tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-15:])
-        raise RuntimeError("%s: ansible-playbook exited %d\n%s" % (name, completed.returncode, tail))
-    figures = json.loads(result_path.read_text())
-    return figures["seconds"], figures["outcome"], time.monotonic() - started
-
-
 def main():
     listeners = [OpenListener(on_accept=CLOSE) for _index in range(CHANNELS)]
     emulator = Emulator(config(listeners)).start()
@@ -132,7 +81,7 @@ def main():
             for name, concurrency in (("concurrent", 20), ("one_after_another", 1)):
                 emulator.clear_requests()
                 variables = {"auth": auth, "discover": discover, "concurrency": concurrency}
-                seconds, outcome, whole = run(tmp, name, variables)
+                seconds, outcome, whole = run_timed(tmp, name, DISCOVER_TASK, variables, timeout=900)
                 figures[name] = {
                     "seconds": seconds,
                     "whole": whole,
