@@ -49,12 +49,17 @@ class _AnsibleModule(AnsibleModule):
     names no option comes last.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, uses_api=False, **kwargs):
         self._arguments_checked = False
+        self._uses_api = uses_api
         super().__init__(*args, **kwargs)
         self._arguments_checked = True
 
     def fail_json(self, msg, **kwargs):  # pylint: disable=arguments-differ  # 2.21 adds a keyword-only exception
+        # Also when the arguments are refused, before ApigModule could say what to mask: the invocation Ansible
+        # echoes holds the options as given, a proxy URL's password among them.
+        if self._uses_api and hasattr(self, "no_log_values"):
+            self.no_log_values.update(secrets_in_reach(getattr(self, "params", None) or {}, os.environ))
         result = getattr(self, "validation_result", None)
         if result is not None and not self._arguments_checked and result.errors.errors:
             msg = self._clearest_argument_error(result) or msg
@@ -94,7 +99,7 @@ class ApigModule:
         spec.update(copy.deepcopy(self.argument_spec))
         kwargs = dict(supports_check_mode=True)
         kwargs.update(self.module_kwargs)
-        self.ansible = _AnsibleModule(argument_spec=spec, **kwargs)
+        self.ansible = _AnsibleModule(argument_spec=spec, uses_api=self.uses_api, **kwargs)
         self.params = self.ansible.params
         self._secrets = []
         self._client = None

@@ -45,6 +45,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
     merge_discovered,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import masked, with_scheme
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
     ERROR,
     ERROR_FIELDS,
@@ -118,11 +119,13 @@ def _without_header_values(local_probe):
 def question_key(remote_checks, auth=None, local_probe=None, wait_timeout=0, wait_interval=5):
     """A digest of the remote half's question: two hosts with the same key may share one answer.
 
-    Secrets are left out (credentials say who asks, not what is asked; the values of local probe headers are not
-    asked of the gateway at all), so the key is safe to show and keep.
+    Secrets are left out (credentials say who asks, not what is asked, a proxy's password among them; the values of
+    local probe headers are not asked of the gateway at all), so the key is safe to show and keep.
     """
     spec = connection_argument_spec()
     public = {key: value for key, value in (auth or {}).items() if not spec.get(key, {}).get("no_log")}
+    if isinstance(public.get("proxy"), str):
+        public["proxy"] = masked(with_scheme(public["proxy"]))
     checks = [
         dict(check, local_probe=_without_header_values(check.get("local_probe"))) if isinstance(check, dict) else check
         for check in remote_checks

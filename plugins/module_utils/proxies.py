@@ -55,10 +55,17 @@ def masked(url):
     return parts._replace(netloc="%s@%s" % (userinfo, host)).geturl()
 
 
+def with_scheme(url):
+    """A proxy URL as requests and curl read it: a scheme-less ``[user:password@]host:port`` is ``http://``."""
+    return url if "://" in url else "http://" + url
+
+
 def credential_forms(url):
     """The secret part of a proxy URL's credentials, as written and percent-decoded (empty when there is none)."""
+    if not isinstance(url, str) or not url:
+        return []
     try:
-        parts = urlsplit(url or "")
+        parts = urlsplit(with_scheme(url))
         username, password = parts.username, parts.password
     except ValueError:
         return []
@@ -74,8 +81,7 @@ def validated_proxy_url(url, source):
     ``source`` (the option or the variable it came from) is named in the error; a scheme-less ``host:port`` is
     taken as ``http://host:port``, as curl and requests do.
     """
-    if "://" not in url:
-        url = "http://" + url
+    url = with_scheme(url)
     shown = masked(url)
     try:
         parts = urlsplit(url)

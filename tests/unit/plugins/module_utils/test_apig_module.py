@@ -258,6 +258,23 @@ def test_a_secret_from_the_environment_is_scrubbed_from_a_refusal_of_bad_input(e
     assert emulator.requests == []
 
 
+@pytest.mark.parametrize("proxy", ["http://user:%s@127.0.0.1:3128" % ODD_TOKEN, "user:%s@127.0.0.1:3128" % ODD_TOKEN])
+def test_a_proxy_password_is_masked_when_ansible_refuses_the_arguments(emulator, proxy):
+    """Ansible refuses an unknown option before the module runs, and echoes every option it was given."""
+    run = run_module(scripted(), token_args(emulator, proxy=proxy, vpc_channel="x"))
+    assert run.code == 1 and "vpc_channel" in run.result["msg"]
+    assert_no_secret(run, ODD_TOKEN)
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize("proxy", ["http://user:%s@127.0.0.1:3128" % ODD_TOKEN, "user:%s@127.0.0.1:3128" % ODD_TOKEN])
+def test_a_proxy_password_is_masked_when_the_module_refuses_bad_input(emulator, proxy):
+    run = run_module(scripted(), token_args(emulator, proxy=proxy, project_id="not-an-id"))
+    assert run.code == 1 and run.result["option"] == "project_id"
+    assert_no_secret(run, ODD_TOKEN)
+    assert emulator.requests == []
+
+
 def test_a_secret_in_the_environment_that_the_run_does_not_use_is_scrubbed_too(emulator, monkeypatch):
     """auth_token is given, so HW_SECRET_KEY is not used: it is still in reach of the run, and masked in every form."""
     monkeypatch.setenv("HW_SECRET_KEY", ODD_TOKEN)

@@ -288,6 +288,14 @@ def test_the_question_key_counts_every_local_probe_option_and_header_names_as_th
     )
 
 
+def test_the_question_key_leaves_out_a_proxy_password_but_not_the_proxy():
+    checks = [dict(ADDRESS, name="web")]
+    key = gate_plan(checks, auth={"proxy": "http://user:first-secret@127.0.0.1:3128"})["key"]
+    assert gate_plan(checks, auth={"proxy": "http://user:other-secret@127.0.0.1:3128"})["key"] == key
+    assert gate_plan(checks, auth={"proxy": "user:other-secret@127.0.0.1:3128"})["key"] == key  # http:// implied
+    assert gate_plan(checks, auth={"proxy": "http://user:first-secret@127.0.0.2:3128"})["key"] != key
+
+
 def test_hosts_whose_variables_spell_the_same_question_differently_share_one_key():
     checks = [dict(ADDRESS, name="web")]
     auth = {"endpoint": "http://127.0.0.1:1", "region": "r1"}

@@ -146,6 +146,11 @@ def test_credentials_are_secrets_as_written_and_decoded():
     assert credential_forms("http://127.0.0.1:3128") == []
 
 
+def test_the_credentials_of_a_proxy_written_without_a_scheme_are_secrets_too():
+    # requests and curl read "user:password@host:port" as http://, so it is used as one, and must be masked as one
+    assert credential_forms("user:%s@127.0.0.1:3128" % PROXY_PASSWORD_QUOTED) == [PROXY_PASSWORD_QUOTED, PROXY_PASSWORD]
+
+
 # ---- through the connection settings ------------------------------------------------------------------------
 
 
