@@ -231,7 +231,9 @@ class Discovery:
             for item in listed
         ]
         for api, item in zip(apis, listed):
-            if item.get("backend_type") not in ROUTED_BACKEND_TYPES:
+            if not isinstance(api.id, str) or not api.id:
+                api.problem = "APIG lists this API without an id, so its backends cannot be read"
+            elif item.get("backend_type") not in ROUTED_BACKEND_TYPES:
                 api.skipped = "%s API: it sends no traffic to a backend" % item.get("backend_type")
         if spec.apis is None:
             return apis
@@ -279,7 +281,11 @@ class Discovery:
                 if not current:
                     api.problem = "not published in environment %s" % environment["name"]
                     return
-                definition = self.client.show_api_version(spec.instance_id, current[0].get("version_id"))
+                version_id = current[0].get("version_id")
+                if not isinstance(version_id, str) or not version_id:
+                    api.problem = "APIG names no version_id for its version in effect in %s" % environment["name"]
+                    return
+                definition = self.client.show_api_version(spec.instance_id, version_id)
         except ApigError as exc:
             api.problem = exc.msg
             return
@@ -304,6 +310,9 @@ class Discovery:
             return backend
         backend.backend_type = BACKEND_ADDRESS
         backend.url_domain = data.get("url_domain")
+        if not isinstance(backend.url_domain, str):
+            backend.problem = "APIG gives no backend address (url_domain) and no VPC channel"
+            return backend
         try:
             resolved = backend.url_domain if draft else resolve_variables(backend.url_domain, values, env_name)
             backend.backend_address = _address(resolved, data.get("req_protocol"))

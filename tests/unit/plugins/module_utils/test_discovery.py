@@ -120,6 +120,35 @@ def test_one_check_per_distinct_backend_named_by_every_api_behind_it(emulator):
     assert len(checks) == 4
 
 
+MALFORMED = [
+    # a listed API without an id: nothing of it can be read
+    (
+        r"/apis$",
+        '{"total": 1, "size": 1, "apis": [{"name": "nameless", "group_id": "g", "backend_type": "HTTP"}]}',
+        "APIG lists this API without an id",
+    ),
+    # its version in effect without a version_id
+    (r"/apis/publish/", '{"total": 1, "size": 1, "api_versions": [{"status": 1}]}', "APIG names no version_id"),
+    # a published backend with neither an address nor a channel
+    (
+        r"/apis/versions/",
+        '{"backend_api": {"vpc_channel_status": 2}, "policy_https": []}',
+        "APIG gives no backend address",
+    ),
+]
+
+
+@pytest.mark.parametrize("path, body, problem", MALFORMED)
+def test_a_malformed_answer_is_a_problem_of_the_api_never_a_crash(emulator, path, body, problem):
+    emulator.add_fault(path, [{"status": 200, "body": body, "content_type": "application/json", "times": 100}])
+    apis = discover(emulator, group="orders", environment="RELEASE")
+    problems = [api.problem for api in apis if api.problem]
+    problems += [backend.problem for api in apis if not api.problem for backend in api.backends]
+    assert problems and all(problem in found for found in problems), problems
+    checks = checks_from(presets.INSTANCE_ID, apis)
+    assert checks and all(problem in check["problem"] for check in checks)
+
+
 def test_a_name_that_does_not_fit_says_how_many_more():
     class Api:
         def __init__(self, index):
