@@ -149,7 +149,7 @@ class CheckSpec:
 
 
 def _backend(params, where):
-    """``(backend_address, vpc_channel_id)``: exactly the one that ``backend_type`` asks for, and valid."""
+    """``(backend_address, vpc_channel_id, parsed address)``: exactly the one that ``backend_type`` asks for, valid."""
     wanted, unwanted = ("backend_address", "vpc_channel_id")
     if params["backend_type"] == VPC_CHANNEL:
         wanted, unwanted = unwanted, wanted
@@ -162,14 +162,14 @@ def _backend(params, where):
             where + unwanted, "%s%s cannot be used when backend_type is %s" % (where, unwanted, params["backend_type"])
         )
     if wanted == "vpc_channel_id":
-        return None, check_huawei_id(where + wanted, params[wanted])
+        return None, check_huawei_id(where + wanted, params[wanted]), None
     try:
         backend = parse_backend_address(params[wanted])
         if params.get("probe") == LOCAL:
             backend.local_address((params.get("local_probe") or {}).get("protocol") or "tcp")
     except AddressError as exc:
         raise InputError(where + wanted, "%s%s %r: %s" % (where, wanted, params[wanted], exc)) from None
-    return params[wanted], None
+    return params[wanted], None, backend
 
 
 def check_spec_from_params(params, where=""):
@@ -182,11 +182,9 @@ def check_spec_from_params(params, where=""):
         if params.get(option) is None:
             raise InputError(where + option, "%s%s is required" % (where, option))
     instance_id = check_huawei_id(where + "instance_id", params["instance_id"])
-    backend_address, vpc_channel_id = _backend(params, where)
-    name = params.get("name")
+    backend_address, vpc_channel_id, backend = _backend(params, where)
+    name = check_name(params)
     if name is None:
-        name = backend_address or vpc_channel_id
-    if not _CHECK_NAME.match(name):
         raise InputError(where + "name", "%sname must be 1-128 printable characters" % where)
     probe_options = {key: value for key, value in (params.get("local_probe") or {}).items() if value is not None}
     try:
@@ -199,6 +197,7 @@ def check_spec_from_params(params, where=""):
             params.get("probe") or REMOTE,
             probe_options,
             bool(params.get("probe_all_members")),
+            backend,
         )
     except ProbeInputError as exc:
         raise InputError("%slocal_probe.%s" % (where, exc.option), "%slocal_probe.%s" % (where, exc)) from None

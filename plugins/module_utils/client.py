@@ -165,10 +165,7 @@ class ApigClient:
         Huawei documents 201, another public SDK expects 200: both are answers. A 404 that names neither the
         instance nor the channel means this gateway does not offer the check (it left the SDK after 3.0.68).
         """
-        path = "/v2/%s/apigw/instances/%s/backend/connectivity/check" % (
-            _segment(self.project_id()),
-            _segment(instance_id),
-        )
+        path = self._instance_path(instance_id, "/backend/connectivity/check")
         try:
             response = self._apig_call("POST", path, body=body, expected=(200, 201))
         except ApigError as exc:

@@ -19,7 +19,6 @@ that API's ``problem``, never a crash: it becomes a check that could not be made
 other (``on_error``). A channel that no longer exists is the gateway's own answer to that check (APIG.3023).
 """
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import List, Optional
@@ -34,9 +33,8 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
     check_spec_from_params,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
-from ansible_collections.hwcloud.apig.plugins.module_utils.targets import AddressError, parse_backend_address
+from ansible_collections.hwcloud.apig.plugins.module_utils.targets import VARIABLE, AddressError, parse_backend_address
 
-VARIABLE = re.compile(r"#([A-Za-z][A-Za-z0-9_-]{2,31})#")
 RELEASE = "RELEASE"
 ROUTED_BACKEND_TYPES = ("HTTP",)  # FUNCTION and MOCK APIs send no traffic to a backend this can check
 MAX_CHECK_NAME = 128

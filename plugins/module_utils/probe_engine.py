@@ -180,10 +180,9 @@ class _ConnectLoop:
     the budget shrinks to what was in flight.
     """
 
-    def __init__(self, targets, spec, budget=None):
+    def __init__(self, targets, spec):
         self.spec = spec
-        self.budget = connect_budget() if budget is None else budget
-        self.peak = 0  # the most connects that were in flight at once
+        self.budget = connect_budget()
         self.records = [None] * len(targets)
         self._upcoming = deque(enumerate(targets))
         self._in_flight = OrderedDict()  # socket -> (index, started, connect_started, deadline, where)
@@ -250,7 +249,6 @@ class _ConnectLoop:
             if code in _IN_PROGRESS:
                 self._selector.register(sock, selectors.EVENT_WRITE)
                 self._in_flight[sock] = (index, started, connect_started, connect_started + self.spec.timeout, where)
-                self.peak = max(self.peak, len(self._in_flight))
                 continue
             sock.close()
             self._finish(

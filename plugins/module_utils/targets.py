@@ -31,7 +31,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 PROBE_DEFAULT_PORTS = {"tcp": 80, "http": 80, "tls": 443, "https": 443}
 MAX_BACKEND_ADDRESS = 255  # APIG's limit for backend_api.url_domain
 # An APIG environment variable: 3-32 letters, digits, '-' and '_', starting with a letter; written #name#.
-_VARIABLE = re.compile(r"#([A-Za-z][A-Za-z0-9_-]{2,31})#")
+# An environment variable in a backend address, as APIG writes it: #name#, the name 3-32 characters.
+VARIABLE = re.compile(r"#([A-Za-z][A-Za-z0-9_-]{2,31})#")
 _PORT_VARIABLE = re.compile(r":#[A-Za-z][A-Za-z0-9_-]{2,31}#\Z")
 _SHOWN_PROBLEMS = 10
 _NO_PORT = "no port (expected host:port, [v6]:port or http(s)://host[:port]/path)"
@@ -356,14 +357,14 @@ def parse_backend_address(text):
         raise AddressError("is longer than the %d characters APIG accepts" % MAX_BACKEND_ADDRESS)
     if "://" in text:
         raise AddressError("is a URL; give the address as host:port%s" % _address_in_url(text))
-    variables = _VARIABLE.findall(text)
-    if "#" in _VARIABLE.sub("", text):
+    variables = VARIABLE.findall(text)
+    if "#" in VARIABLE.sub("", text):
         raise AddressError(
             "has a '#' that does not enclose an environment variable name (#name#: 3-32 letters, digits, '-' or "
             "'_', starting with a letter)"
         )
     # A variable stands for a port when it is all of the port, else for (part of) a host name: the rest of the
     # address is checked with a placeholder of that shape in its place.
-    shape = _VARIABLE.sub("v", _PORT_VARIABLE.sub(":1", text))
+    shape = VARIABLE.sub("v", _PORT_VARIABLE.sub(":1", text))
     parse_address(shape, default_port=PROBE_DEFAULT_PORTS["tcp"])
     return BackendAddress(text, variables)
