@@ -36,6 +36,10 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigErr
 from ansible_collections.hwcloud.apig.plugins.module_utils.targets import VARIABLE, AddressError, parse_backend_address
 
 RELEASE = "RELEASE"
+# The keys a discovered check has beside a check's options: the labels of the APIs (and policies) behind it, and why
+# it cannot be made.
+DISCOVERED_APIS = "apis"
+DISCOVERY_PROBLEM = "problem"
 ROUTED_BACKEND_TYPES = ("HTTP",)  # FUNCTION and MOCK APIs send no traffic to a backend this can check
 MAX_CHECK_NAME = 128
 _CHANNEL_ROUTED = 1  # vpc_channel_status: 1 through a VPC channel, 2 to url_domain
@@ -352,11 +356,23 @@ def checks_from(instance_id, apis):
             by_backend.setdefault(key, []).append(backend.label)
     checks = []
     for (backend_type, target), labels in by_backend.items():
-        check = {"instance_id": instance_id, "backend_type": backend_type, "name": _check_name(labels), "apis": labels}
+        check = {
+            "instance_id": instance_id,
+            "backend_type": backend_type,
+            "name": _check_name(labels),
+            DISCOVERED_APIS: labels,
+        }
         check["backend_address" if backend_type == BACKEND_ADDRESS else "vpc_channel_id"] = target
         checks.append(check)
     for labels, problem in problems:
-        checks.append({"instance_id": instance_id, "name": _check_name(labels), "apis": labels, "problem": problem})
+        checks.append(
+            {
+                "instance_id": instance_id,
+                "name": _check_name(labels),
+                DISCOVERED_APIS: labels,
+                DISCOVERY_PROBLEM: problem,
+            }
+        )
     return checks
 
 
@@ -390,10 +406,15 @@ def merge_discovered(checks, explicit):
     taken = {check.get("name") for check in explicit}
     merged = []
     for check in checks:
-        if "problem" not in check and _target(check) in covered:
+        if DISCOVERY_PROBLEM not in check and _target(check) in covered:
             continue
         merged.append(dict(check, name=_unique(check["name"], taken)))
     return merged
+
+
+def check_options(check):
+    """A discovered check as ``checks`` entries take it: without the APIs behind it, which only discovery gives."""
+    return {key: value for key, value in check.items() if key != DISCOVERED_APIS}
 
 
 def discovered_specs(checks, defaults, explicit):
@@ -404,15 +425,19 @@ def discovered_specs(checks, defaults, explicit):
     specs = []
     for check in merge_discovered(checks, [spec.describe() for spec in explicit]):
         name = check["name"]
-        if "problem" in check:
-            specs.append(CheckSpec(name, check["instance_id"], None, apis=check["apis"], problem=check["problem"]))
+        if DISCOVERY_PROBLEM in check:
+            specs.append(
+                CheckSpec(
+                    name, check["instance_id"], None, apis=check[DISCOVERED_APIS], problem=check[DISCOVERY_PROBLEM]
+                )
+            )
             continue
-        options = {key: value for key, value in check.items() if key != "apis"}
+        options = check_options(check)
         try:
             spec = check_spec_from_params(dict(defaults, **options), where="discovered check: ")
         except InputError as exc:  # what APIG holds is not what a check takes: that backend cannot be checked
             spec = CheckSpec(name, check["instance_id"], None, problem="%s: %s" % (name, exc.msg))
-        spec.apis = check["apis"]
+        spec.apis = check[DISCOVERED_APIS]
         specs.append(spec)
     return specs
 

@@ -112,8 +112,10 @@ problems:
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import ApigModule
 from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
+    DISCOVERY_PROBLEM,
     Discovery,
     DiscoverySpec,
+    check_options,
     checks_from,
     discovery_option_spec,
 )
@@ -138,12 +140,8 @@ class ApiBackendInfoModule(ApigModule):
         checks = checks_from(self.spec.instance_id, apis)
         return {
             "apis": [api.describe() for api in apis],
-            "checks": [
-                {key: value for key, value in check.items() if key != "apis"}
-                for check in checks
-                if "problem" not in check
-            ],
-            "problems": [check["problem"] for check in checks if "problem" in check],
+            "checks": [check_options(check) for check in checks if DISCOVERY_PROBLEM not in check],
+            "problems": [check[DISCOVERY_PROBLEM] for check in checks if DISCOVERY_PROBLEM in check],
         }
 
 
