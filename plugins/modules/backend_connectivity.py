@@ -241,7 +241,7 @@ checks:
       its name (its C(name), else its address or channel ID) and whose C(option) names what to fix (for example
       C(checks[1].backend_address)); the valid ones are still made. When no entry is valid, nothing is sent and the
       task fails naming the first invalid option, with these entries.
-  returned: when O(checks) is given (also when the task fails because a check could not be made)
+  returned: when O(checks) or O(discover) is given (also when the task fails because a check could not be made)
   type: list
   elements: dict
 credentials_source:
@@ -257,8 +257,8 @@ discovered:
   type: list
   elements: dict
 errors:
-  description: How many checks of O(checks) could not be made (invalid ones included).
-  returned: when O(checks) is given
+  description: How many checks (of O(checks), and discovered ones) could not be made, invalid ones included.
+  returned: when O(checks) or O(discover) is given
   type: int
 status:
   description: HTTP status of the answer that made the check impossible.
