@@ -2,7 +2,7 @@
 # Shared helpers of the quality gates (sourced, not run).
 #   quality_venv NAME REQUIREMENTS [PYTHON]  -> prints the venv's directory
 # A venv lives in $QUALITY_CACHE/venvs/NAME and is rebuilt only when its requirements file or interpreter changes,
-# so every gate is idempotent and a fresh machine needs nothing but Python and pip (and pyenv for 3.12+ gates).
+# so every gate is idempotent and needs nothing installed but the Python it runs on, with pip and venv (find_python).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 QUALITY_CACHE=${QUALITY_CACHE:-$REPO/.cache/quality}
