@@ -45,6 +45,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
     merge_discovered,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import masked
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
     ERROR,
     ERROR_FIELDS,
@@ -115,20 +116,45 @@ def _without_header_values(local_probe):
     return dict(local_probe, headers=sorted("%s" % name for name in local_probe["headers"]))
 
 
+def _public_connection(auth):
+    """The connection options of ``auth`` without a secret: every option but those that are secrets (under their
+    aliases too), the proxy URL with its password masked, and only the name of a key that is no option at all (the
+    module refuses it; its value may be anything)."""
+    spec = connection_argument_spec()
+    secret = set()
+    for name, option in spec.items():
+        if option.get("no_log"):
+            secret.update([name, *option.get("aliases", [])])
+    public = {}
+    for key, value in (auth or {}).items():
+        if key in secret:
+            continue
+        if key not in spec:
+            public[key] = "(not an option)"
+        elif key == "proxy" and isinstance(value, str):
+            public[key] = masked(value)
+        else:
+            public[key] = value
+    return public
+
+
+def _digest(question):
+    return hashlib.sha256(json.dumps(question, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
 def question_key(remote_checks, auth=None, local_probe=None, wait_timeout=0, wait_interval=5):
     """A digest of the remote half's question: two hosts with the same key may share one answer.
 
     Secrets are left out (credentials say who asks, not what is asked; the values of local probe headers are not
     asked of the gateway at all), so the key is safe to show and keep.
     """
-    spec = connection_argument_spec()
-    public = {key: value for key, value in (auth or {}).items() if not spec.get(key, {}).get("no_log")}
+    public = _public_connection(auth)
     checks = [
         dict(check, local_probe=_without_header_values(check.get("local_probe"))) if isinstance(check, dict) else check
         for check in remote_checks
     ]
     question = [checks, public, _without_header_values(local_probe), "%s" % wait_timeout, "%s" % wait_interval]
-    return hashlib.sha256(json.dumps(question, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+    return _digest(question)
 
 
 def gate_plan(checks, probe=REMOTE, local_probe=None, auth=None, wait_timeout=0, wait_interval=5):

@@ -288,6 +288,18 @@ def test_the_question_key_counts_every_local_probe_option_and_header_names_as_th
     )
 
 
+def test_the_question_key_never_counts_a_secret_even_under_an_alias_or_in_the_proxy_url():
+    checks = [dict(ADDRESS, name="web")]
+    key = gate_plan(checks, auth={"ak": "one", "sk": "one"})["key"]
+    assert gate_plan(checks, auth={"ak": "two", "sk": "two"})["key"] == key
+    proxy = gate_plan(checks, auth={"proxy": "http://user:one@127.0.0.1:3128"})["key"]
+    assert gate_plan(checks, auth={"proxy": "http://user:two@127.0.0.1:3128"})["key"] == proxy
+    assert gate_plan(checks, auth={"proxy": "http://user:one@127.0.0.1:3129"})["key"] != proxy
+    # a key that is no option (the module refuses it) counts by its name, whatever its value
+    typo = gate_plan(checks, auth={"secretkey": "one"})["key"]
+    assert gate_plan(checks, auth={"secretkey": "two"})["key"] == typo != gate_plan(checks)["key"]
+
+
 def test_hosts_whose_variables_spell_the_same_question_differently_share_one_key():
     checks = [dict(ADDRESS, name="web")]
     auth = {"endpoint": "http://127.0.0.1:1", "region": "r1"}
