@@ -59,6 +59,8 @@ ON_ERROR = ("fail", "warn")
 # Keys a discovered check carries besides a check's options: the APIs behind it, and why it cannot be made.
 DISCOVERED_APIS = "apis"
 DISCOVERY_PROBLEM = "problem"
+# The key the role's discovery loop gives each entry it asks about (``discovery_key``): not an option, not kept.
+DISCOVERY_KEY = "key"
 REPORT_NAME = "backend-gate.xml"
 # Characters XML 1.0 cannot hold, lone surrogates among them (JSON can carry them as "\ud800" escapes, and no UTF-8
 # file can be written with one).
@@ -155,6 +157,12 @@ def question_key(remote_checks, auth=None, local_probe=None, wait_timeout=0, wai
     ]
     question = [checks, public, _without_header_values(local_probe), "%s" % wait_timeout, "%s" % wait_interval]
     return _digest(question)
+
+
+def discovery_key(found, auth=None):
+    """A digest of what a host discovers (the entries of ``discoveries``) and of the connection options it asks
+    with that are not secrets, as ``question_key``: two hosts with the same key may share one discovery."""
+    return _digest(["discover", found, _public_connection(auth)])
 
 
 def gate_plan(checks, probe=REMOTE, local_probe=None, auth=None, wait_timeout=0, wait_interval=5):
@@ -270,18 +278,20 @@ def gate_records(checks, probe=REMOTE, run=None, local_run=None):
 # ---- discovery: the checks that backend_gate_discover adds ---------------------------------------------------------
 
 
-def discoveries(value, option="backend_gate_discover"):
-    """``{"discoveries": [...], "error": None}`` from the role's ``backend_gate_discover`` (one dict, a list of them,
-    or nothing), each entry validated as ``api_backend_info``'s options and given back with only the options it sets;
-    ``error`` names the first invalid entry instead (the role fails with it before any request)."""
+def discoveries(value, option="backend_gate_discover", auth=None):
+    """``{"discoveries": [...], "error": None, "key": ...}`` from the role's ``backend_gate_discover`` (one dict, a
+    list of them, or nothing), each entry validated as ``api_backend_info``'s options and given back with only the
+    options it sets; ``error`` names the first invalid entry instead (the role fails with it before any request).
+    ``key`` is the question's ``discovery_key`` (with ``auth``, the connection options it is asked with): hosts with
+    the same key may share one discovery, a host whose key differs - nothing to discover included - asks its own."""
     if value in (None, "", [], {}):
-        return {"discoveries": [], "error": None}
+        return {"discoveries": [], "error": None, "key": discovery_key([], auth)}
     try:
         specs = discovery_specs_from(value, option)
     except InputError as exc:
-        return {"discoveries": [], "error": exc.msg}
+        return {"discoveries": [], "error": exc.msg, "key": discovery_key([], auth)}
     found = [{key: val for key, val in spec.describe().items() if val is not None} for spec in specs]
-    return {"discoveries": found, "error": None}
+    return {"discoveries": found, "error": None, "key": discovery_key(found, auth)}
 
 
 def _where(discovery):
@@ -306,6 +316,7 @@ def with_discovered(checks, found):
     for result in found or []:
         result = result if isinstance(result, dict) else {}
         discovery = result.get("item") if isinstance(result.get("item"), dict) else {}
+        discovery = {key: value for key, value in discovery.items() if key != DISCOVERY_KEY}
         apis = result.get("apis")
         if result.get("failed") or not isinstance(apis, list):
             errors.append(

@@ -644,6 +644,55 @@ def test_discovered_backends_are_gated_and_discovery_is_asked_once(gate_env, tmp
     )
 
 
+def shop_catalog(cart):
+    """Group shop with one API, cart, published to RELEASE at ``cart`` (a backend's address)."""
+    return {
+        "groups": [{"name": "shop"}],
+        "apis": [{"name": "cart", "group": "shop", "backend": {"url_domain": cart}, "published": {"RELEASE": {}}}],
+    }
+
+
+def test_a_host_that_discovers_something_else_is_gated_on_its_own_checks_only(
+    emulator_factory, backend_servers, tmp_path
+):
+    """The first host's discovery is shared only with the hosts that ask the same: not with a host that discovers
+    nothing (gate_b: its own check only), nor with one that asks another gateway the same (gate_c)."""
+    own, cart_here, cart_there = (backend_servers.open() for _dummy in range(3))
+    here = emulator_factory(presets.default_config(catalog=shop_catalog(cart_here.address)))
+    there = emulator_factory(presets.default_config(catalog=shop_catalog(cart_there.address)))
+    env = GateEnv(here, {"own": own.address})
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text("[gate_hosts]\ngate_a\ngate_b\ngate_c\n\n[gate_hosts:vars]\nansible_connection=local\n")
+    extra = env.extra_vars(other_endpoint=there.url)
+    run, results = run_gate("tests_discover_hosts.yml", tmp_path, extra, args=["-i", str(inventory)])
+    assert run.rc == 0, run
+    outcome = {host: results[host]["discover_hosts"] for host in ("gate_a", "gate_b", "gate_c")}
+    assert [host for host, case in outcome.items() if case["failed"]] == [], outcome
+    gated_on = {
+        host: [(check["name"], check["backend_address"]) for check in case["result"]["checks"]]
+        for host, case in outcome.items()
+    }
+    assert gated_on == {
+        "gate_a": [("cart", cart_here.address)],
+        "gate_b": [("own", own.address)],
+        "gate_c": [("cart", cart_there.address)],
+    }, gated_on
+    assert "discovered" not in outcome["gate_b"]["result"], "gate_b discovers nothing"
+    # Each gateway was asked for what it routes to once, by the host that asks it: gate_a here, gate_c there.
+    for emulator in (here, there):
+        listings = [entry for entry in emulator.requests if entry["path"].endswith("/api-groups")]
+        assert len(listings) == 1, emulator.requests
+    # And each gateway checked the backends of the hosts that asked it.
+    asked_here = sorted(json.loads(entry["body"])["backend_address"] for entry in env.checks_made())
+    assert asked_here == sorted([cart_here.address, own.address])
+    asked_there = [
+        json.loads(entry["body"])["backend_address"]
+        for entry in there.requests
+        if entry["path"].endswith("/backend/connectivity/check")
+    ]
+    assert asked_there == [cart_there.address]
+
+
 # ---- meta/argument_specs.yml ------------------------------------------------------------------------------------------
 
 
