@@ -575,6 +575,51 @@ def test_the_plugins_fail_cleanly_on_what_no_module_returns(tmp_path):
     assert run.result["report"]["failed"] and run.result["report"]["msg"].startswith("backend gate: unexpected "), run
 
 
+REPORT_PATHS = """---
+- name: Verdicts whose report paths are spelled differently, written by backend_gate_report
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: A verdict
+      hwcloud.apig.backend_gate_verdict:
+        checks: [{name: x, instance_id: eddc4d25480b4cd6b512f270a1b8b341, backend_type: backend_address,
+                  backend_address: "127.0.0.1:1"}]
+        run: {checks: [{name: x, check_result: SUCCESS, failures: []}]}
+      register: gate
+
+    - name: One report for three hosts whose paths name the same file (relative to the playbook's directory, or ~)
+      hwcloud.apig.backend_gate_report:
+        results:
+          - "{{ gate.verdict | combine({'host': 'one', 'junit_path': '../reports/../out.xml'}) }}"
+          - "{{ gate.verdict | combine({'host': 'two', 'junit_path': './../out.xml'}) }}"
+          - "{{ gate.verdict | combine({'host': 'three', 'junit_path': '~/out.xml'}) }}"
+      register: report
+
+    - name: Save
+      ansible.builtin.copy:
+        content: "{{ report | to_json }}"
+        dest: "{{ result_path }}"
+        mode: "0600"
+"""
+
+
+def test_the_report_resolves_relative_paths_as_the_verdict_does(tmp_path):
+    """A path given to backend_gate_report is taken from the playbook's directory, ~ expanded, and normalised, as
+    the verdict's junit_path is: three spellings of one file are one report with every host, not one report written
+    over another. HOME is the test's own directory."""
+    plays = tmp_path / "plays"
+    plays.mkdir()
+    playbook = plays / "report_paths.yml"
+    playbook.write_text(REPORT_PATHS)
+    run = run_playbook(playbook, tmp_path, env={"HOME": str(tmp_path)})
+    assert run.rc == 0, run
+    report = tmp_path / "out.xml"
+    assert run.result["reports"] == [{"path": str(report), "hosts": ["one", "two", "three"], "changed": True}], run
+    assert not (tmp_path / "reports").exists()
+    suites = ET.parse(str(report)).getroot()
+    assert [suite.get("hostname") for suite in suites.findall("testsuite")] == ["one", "two", "three"]
+
+
 # The oldest and the newest ansible-core this collection supports, from the venvs of `make sanity-oldest` and
 # `make sanity-newest` (.ci/quality/sanity.sh): the same pins, made here if they are not there yet.
 OTHER_CORES = {"2.16": "3.11", "2.21": "3.12"}
