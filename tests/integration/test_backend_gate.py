@@ -585,6 +585,7 @@ REPORT_PATHS = """---
         checks: [{name: x, instance_id: eddc4d25480b4cd6b512f270a1b8b341, backend_type: backend_address,
                   backend_address: "127.0.0.1:1"}]
         run: {checks: [{name: x, check_result: SUCCESS, failures: []}]}
+        run_id: this-run
       register: gate
 
     - name: One report for three hosts whose paths name the same file (relative to the playbook's directory, or ~)
@@ -593,6 +594,8 @@ REPORT_PATHS = """---
           - "{{ gate.verdict | combine({'host': 'one', 'junit_path': '../reports/../out.xml'}) }}"
           - "{{ gate.verdict | combine({'host': 'two', 'junit_path': './../out.xml'}) }}"
           - "{{ gate.verdict | combine({'host': 'three', 'junit_path': '~/out.xml'}) }}"
+          - "{{ gate.verdict | combine({'host': 'stale', 'junit_path': '../out.xml', 'run_id': 'an-earlier-run'}) }}"
+        run_id: this-run
       register: report
 
     - name: Save
@@ -606,7 +609,7 @@ REPORT_PATHS = """---
 def test_the_report_resolves_relative_paths_as_the_verdict_does(tmp_path):
     """A path given to backend_gate_report is taken from the playbook's directory, ~ expanded, and normalised, as
     the verdict's junit_path is: three spellings of one file are one report with every host, not one report written
-    over another. HOME is the test's own directory."""
+    over another; a verdict of another run (run_id) is left out. HOME is the test's own directory."""
     plays = tmp_path / "plays"
     plays.mkdir()
     playbook = plays / "report_paths.yml"
