@@ -8,10 +8,8 @@ for the play, after every host has decided. The file is rewritten on every run (
 but ``changed`` only when something other than its timestamp changed; ``--diff`` shows the change line by line.
 """
 
-import os
-
 from ansible_collections.hwcloud.apig.plugins.module_utils.gate import junit_document, report_file, write_report
-from ansible_collections.hwcloud.apig.plugins.plugin_utils.controller_action import ControllerAction
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.controller_action import ControllerAction, resolve_path
 
 ARGUMENT_SPEC = dict(
     results=dict(type="list", elements="dict", required=True),
@@ -31,11 +29,12 @@ class ActionModule(ControllerAction):
             if args["run_id"] is not None and verdict.get("run_id") != args["run_id"]:
                 continue  # a verdict of an earlier run of the gate, by a host that did not take part in this one
             if verdict.get("junit_path"):
-                by_path.setdefault(verdict["junit_path"], []).append(verdict)
+                # One file per path however it is spelled (a verdict's path is already resolved; one given here
+                # may not be).
+                path = resolve_path(verdict["junit_path"], task_vars.get("playbook_dir"))
+                by_path.setdefault(path, []).append(verdict)
         reports, diffs, changed = [], [], False
         for path, verdicts in by_path.items():
-            if not os.path.isabs(path):
-                path = os.path.join(task_vars.get("playbook_dir") or os.getcwd(), path)
             hosts = [verdict.get("host") or "localhost" for verdict in verdicts]
             text = junit_document(list(zip(hosts, verdicts)))
             try:

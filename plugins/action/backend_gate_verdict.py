@@ -13,8 +13,6 @@ result sets nothing, and the verdict must be kept whether the gate passes or not
 with the verdict's one-line ``msg``).
 """
 
-import os
-
 from ansible import constants as C
 from ansible.utils.display import Display
 
@@ -25,7 +23,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.gate import (
     decide_records,
     gate_records,
 )
-from ansible_collections.hwcloud.apig.plugins.plugin_utils.controller_action import ControllerAction
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.controller_action import ControllerAction, resolve_path
 
 display = Display()
 
@@ -39,17 +37,6 @@ ARGUMENT_SPEC = dict(
     junit_path=dict(type="str", default=""),
     run_id=dict(type="str"),
 )
-
-
-def resolve_path(path, playbook_dir):
-    """A report path as the role documents it: ``~`` expanded, relative to the playbook's directory."""
-    if not path:
-        return ""
-    path = os.path.expanduser(path)
-    if not os.path.isabs(path):
-        path = os.path.join(playbook_dir or os.getcwd(), path)
-    # A trailing separator says "a directory": keep it, normpath would drop it.
-    return os.path.normpath(path) + (os.sep if path.endswith(os.sep) else "")
 
 
 def _json_stdout():

@@ -53,9 +53,12 @@ def backend_gate_plan(checks, probe="remote", local_probe=None, auth=None, wait_
     return gate_plan(checks, probe, local_probe, auth, wait_timeout, wait_interval)
 
 
-def backend_gate_discoveries(value, option="backend_gate_discover"):
-    """What to discover, validated: ``discoveries`` (a list) and ``error`` (None, or what is wrong and where)."""
-    return discoveries(value, option)
+def backend_gate_discoveries(value, option="backend_gate_discover", auth=None):
+    """What to discover, validated: ``discoveries`` (a list), ``error`` (None, or what is wrong and where) and
+    ``key`` (a digest of the discoveries and of the connection options in ``auth`` that are not secrets)."""
+    if auth is not None and not isinstance(auth, dict):
+        raise AnsibleFilterError("auth must be a dictionary")
+    return discoveries(value, option, auth)
 
 
 def backend_gate_with_discovered(checks, found):

@@ -59,6 +59,8 @@ ON_ERROR = ("fail", "warn")
 # Keys a discovered check carries besides a check's options: the APIs behind it, and why it cannot be made.
 DISCOVERED_APIS = "apis"
 DISCOVERY_PROBLEM = "problem"
+# The key the role's discovery loop gives each entry it asks about (``discovery_key``): not an option, not kept.
+DISCOVERY_KEY = "key"
 REPORT_NAME = "backend-gate.xml"
 # Characters XML 1.0 cannot hold, lone surrogates among them (JSON can carry them as "\ud800" escapes, and no UTF-8
 # file can be written with one).
@@ -116,22 +118,51 @@ def _without_header_values(local_probe):
     return dict(local_probe, headers=sorted("%s" % name for name in local_probe["headers"]))
 
 
+def _public_connection(auth):
+    """The connection options of ``auth`` without a secret: every option but those that are secrets (under their
+    aliases too), the proxy URL with its password masked, and only the name of a key that is no option at all (the
+    module refuses it; its value may be anything)."""
+    spec = connection_argument_spec()
+    secret = set()
+    for name, option in spec.items():
+        if option.get("no_log"):
+            secret.update([name, *option.get("aliases", [])])
+    public = {}
+    for key, value in (auth or {}).items():
+        if key in secret:
+            continue
+        if key not in spec:
+            public[key] = "(not an option)"
+        elif key == "proxy" and isinstance(value, str):
+            public[key] = masked(with_scheme(value))
+        else:
+            public[key] = value
+    return public
+
+
+def _digest(question):
+    return hashlib.sha256(json.dumps(question, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
 def question_key(remote_checks, auth=None, local_probe=None, wait_timeout=0, wait_interval=5):
     """A digest of the remote half's question: two hosts with the same key may share one answer.
 
     Secrets are left out (credentials say who asks, not what is asked, a proxy's password among them; the values of
     local probe headers are not asked of the gateway at all), so the key is safe to show and keep.
     """
-    spec = connection_argument_spec()
-    public = {key: value for key, value in (auth or {}).items() if not spec.get(key, {}).get("no_log")}
-    if isinstance(public.get("proxy"), str):
-        public["proxy"] = masked(with_scheme(public["proxy"]))
+    public = _public_connection(auth)
     checks = [
         dict(check, local_probe=_without_header_values(check.get("local_probe"))) if isinstance(check, dict) else check
         for check in remote_checks
     ]
     question = [checks, public, _without_header_values(local_probe), "%s" % wait_timeout, "%s" % wait_interval]
-    return hashlib.sha256(json.dumps(question, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+    return _digest(question)
+
+
+def discovery_key(found, auth=None):
+    """A digest of what a host discovers (the entries of ``discoveries``) and of the connection options it asks
+    with that are not secrets, as ``question_key``: two hosts with the same key may share one discovery."""
+    return _digest(["discover", found, _public_connection(auth)])
 
 
 def gate_plan(checks, probe=REMOTE, local_probe=None, auth=None, wait_timeout=0, wait_interval=5):
@@ -247,18 +278,20 @@ def gate_records(checks, probe=REMOTE, run=None, local_run=None):
 # ---- discovery: the checks that backend_gate_discover adds ---------------------------------------------------------
 
 
-def discoveries(value, option="backend_gate_discover"):
-    """``{"discoveries": [...], "error": None}`` from the role's ``backend_gate_discover`` (one dict, a list of them,
-    or nothing), each entry validated as ``api_backend_info``'s options and given back with only the options it sets;
-    ``error`` names the first invalid entry instead (the role fails with it before any request)."""
+def discoveries(value, option="backend_gate_discover", auth=None):
+    """``{"discoveries": [...], "error": None, "key": ...}`` from the role's ``backend_gate_discover`` (one dict, a
+    list of them, or nothing), each entry validated as ``api_backend_info``'s options and given back with only the
+    options it sets; ``error`` names the first invalid entry instead (the role fails with it before any request).
+    ``key`` is the question's ``discovery_key`` (with ``auth``, the connection options it is asked with): hosts with
+    the same key may share one discovery, a host whose key differs - nothing to discover included - asks its own."""
     if value in (None, "", [], {}):
-        return {"discoveries": [], "error": None}
+        return {"discoveries": [], "error": None, "key": discovery_key([], auth)}
     try:
         specs = discovery_specs_from(value, option)
     except InputError as exc:
-        return {"discoveries": [], "error": exc.msg}
+        return {"discoveries": [], "error": exc.msg, "key": discovery_key([], auth)}
     found = [{key: val for key, val in spec.describe().items() if val is not None} for spec in specs]
-    return {"discoveries": found, "error": None}
+    return {"discoveries": found, "error": None, "key": discovery_key(found, auth)}
 
 
 def _where(discovery):
@@ -283,6 +316,7 @@ def with_discovered(checks, found):
     for result in found or []:
         result = result if isinstance(result, dict) else {}
         discovery = result.get("item") if isinstance(result.get("item"), dict) else {}
+        discovery = {key: value for key, value in discovery.items() if key != DISCOVERY_KEY}
         apis = result.get("apis")
         if result.get("failed") or not isinstance(apis, list):
             errors.append(

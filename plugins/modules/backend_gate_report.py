@@ -13,8 +13,10 @@ description:
   - Writes the verdicts of M(hwcloud.apig.backend_gate_verdict) as JUnit XML, one test suite per host and one test
     case per check (a C(failure) listing the unreachable C(host:port)s of a FAILED check, an C(error) with the fields
     the check has, such as C(option), C(status), C(error_code) and C(request_id), for a check that was not made).
-  - Each verdict's C(junit_path) says where its report goes; verdicts with the same path share one file. A path
-    that is a directory (or ends with C(/)) gets C(backend-gate.xml) in it. Missing directories are created.
+  - Each verdict's C(junit_path) says where its report goes; verdicts with the same path share one file, however
+    it is spelled. A relative path is taken from the playbook's directory, C(~) expanded, as
+    M(hwcloud.apig.backend_gate_verdict) resolves it. A path that is a directory (or ends with C(/)) gets
+    C(backend-gate.xml) in it. Missing directories are created.
   - The file is written one element per line, so C(--diff) shows what changed. It is rewritten on every run (CI
     systems want a fresh report), and reported C(changed) only when something other than its timestamp changed.
   - Fails, naming the path and O(path_variable), when a report cannot be written.

@@ -62,7 +62,8 @@ options:
   junit_path:
     description:
       - Where the JUnit report of this verdict goes (P(hwcloud.apig.backend_gate_report#module) writes it), kept in
-        the verdict as an absolute path. Relative paths are relative to the playbook's directory. Empty for none.
+        the verdict as an absolute path. Relative paths are relative to the playbook's directory; C(~) is expanded.
+        Empty for none.
     type: str
     default: ""
   run_id:

@@ -8,7 +8,20 @@ They never connect to the host (``_requires_connection`` off, no files transferr
 else, and whatever goes wrong after that ends as a clean failed result, never a traceback on the console.
 """
 
+import os
+
 from ansible.plugins.action import ActionBase
+
+
+def resolve_path(path, playbook_dir):
+    """A report path as the role documents it: ``~`` expanded, relative to the playbook's directory, normalised."""
+    if not path:
+        return ""
+    path = os.path.expanduser(path)
+    if not os.path.isabs(path):
+        path = os.path.join(playbook_dir or os.getcwd(), path)
+    # A trailing separator says "a directory": keep it, normpath would drop it.
+    return os.path.normpath(path) + (os.sep if path.endswith(os.sep) else "")
 
 
 class ControllerAction(ActionBase):

@@ -575,6 +575,54 @@ def test_the_plugins_fail_cleanly_on_what_no_module_returns(tmp_path):
     assert run.result["report"]["failed"] and run.result["report"]["msg"].startswith("backend gate: unexpected "), run
 
 
+REPORT_PATHS = """---
+- name: Verdicts whose report paths are spelled differently, written by backend_gate_report
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: A verdict
+      hwcloud.apig.backend_gate_verdict:
+        checks: [{name: x, instance_id: eddc4d25480b4cd6b512f270a1b8b341, backend_type: backend_address,
+                  backend_address: "127.0.0.1:1"}]
+        run: {checks: [{name: x, check_result: SUCCESS, failures: []}]}
+        run_id: this-run
+      register: gate
+
+    - name: One report for three hosts whose paths name the same file (relative to the playbook's directory, or ~)
+      hwcloud.apig.backend_gate_report:
+        results:
+          - "{{ gate.verdict | combine({'host': 'one', 'junit_path': '../reports/../out.xml'}) }}"
+          - "{{ gate.verdict | combine({'host': 'two', 'junit_path': './../out.xml'}) }}"
+          - "{{ gate.verdict | combine({'host': 'three', 'junit_path': '~/out.xml'}) }}"
+          - "{{ gate.verdict | combine({'host': 'stale', 'junit_path': '../out.xml', 'run_id': 'an-earlier-run'}) }}"
+        run_id: this-run
+      register: report
+
+    - name: Save
+      ansible.builtin.copy:
+        content: "{{ report | to_json }}"
+        dest: "{{ result_path }}"
+        mode: "0600"
+"""
+
+
+def test_the_report_resolves_relative_paths_as_the_verdict_does(tmp_path):
+    """A path given to backend_gate_report is taken from the playbook's directory, ~ expanded, and normalised, as
+    the verdict's junit_path is: three spellings of one file are one report with every host, not one report written
+    over another; a verdict of another run (run_id) is left out. HOME is the test's own directory."""
+    plays = tmp_path / "plays"
+    plays.mkdir()
+    playbook = plays / "report_paths.yml"
+    playbook.write_text(REPORT_PATHS)
+    run = run_playbook(playbook, tmp_path, env={"HOME": str(tmp_path)})
+    assert run.rc == 0, run
+    report = tmp_path / "out.xml"
+    assert run.result["reports"] == [{"path": str(report), "hosts": ["one", "two", "three"], "changed": True}], run
+    assert not (tmp_path / "reports").exists()
+    suites = ET.parse(str(report)).getroot()
+    assert [suite.get("hostname") for suite in suites.findall("testsuite")] == ["one", "two", "three"]
+
+
 # The oldest and the newest ansible-core this collection supports, from the venvs of `make sanity-oldest` and
 # `make sanity-newest` (.ci/quality/sanity.sh): the same pins, made here if they are not there yet.
 OTHER_CORES = {"2.16": "3.11", "2.21": "3.12"}
@@ -642,6 +690,55 @@ def test_discovered_backends_are_gated_and_discovery_is_asked_once(gate_env, tmp
         "refunds ERROR backend '#REFUNDS_HOST#': variable #REFUNDS_HOST# has no value in environment RELEASE".split()
         in table
     )
+
+
+def shop_catalog(cart):
+    """Group shop with one API, cart, published to RELEASE at ``cart`` (a backend's address)."""
+    return {
+        "groups": [{"name": "shop"}],
+        "apis": [{"name": "cart", "group": "shop", "backend": {"url_domain": cart}, "published": {"RELEASE": {}}}],
+    }
+
+
+def test_a_host_that_discovers_something_else_is_gated_on_its_own_checks_only(
+    emulator_factory, backend_servers, tmp_path
+):
+    """The first host's discovery is shared only with the hosts that ask the same: not with a host that discovers
+    nothing (gate_b: its own check only), nor with one that asks another gateway the same (gate_c)."""
+    own, cart_here, cart_there = (backend_servers.open() for _dummy in range(3))
+    here = emulator_factory(presets.default_config(catalog=shop_catalog(cart_here.address)))
+    there = emulator_factory(presets.default_config(catalog=shop_catalog(cart_there.address)))
+    env = GateEnv(here, {"own": own.address})
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text("[gate_hosts]\ngate_a\ngate_b\ngate_c\n\n[gate_hosts:vars]\nansible_connection=local\n")
+    extra = env.extra_vars(other_endpoint=there.url)
+    run, results = run_gate("tests_discover_hosts.yml", tmp_path, extra, args=["-i", str(inventory)])
+    assert run.rc == 0, run
+    outcome = {host: results[host]["discover_hosts"] for host in ("gate_a", "gate_b", "gate_c")}
+    assert [host for host, case in outcome.items() if case["failed"]] == [], outcome
+    gated_on = {
+        host: [(check["name"], check["backend_address"]) for check in case["result"]["checks"]]
+        for host, case in outcome.items()
+    }
+    assert gated_on == {
+        "gate_a": [("cart", cart_here.address)],
+        "gate_b": [("own", own.address)],
+        "gate_c": [("cart", cart_there.address)],
+    }, gated_on
+    assert "discovered" not in outcome["gate_b"]["result"], "gate_b discovers nothing"
+    # Each gateway was asked for what it routes to once, by the host that asks it: gate_a here, gate_c there.
+    for emulator in (here, there):
+        listings = [entry for entry in emulator.requests if entry["path"].endswith("/api-groups")]
+        assert len(listings) == 1, emulator.requests
+    # And each gateway checked the backends of the hosts that asked it.
+    asked_here = sorted(json.loads(entry["body"])["backend_address"] for entry in env.checks_made())
+    assert asked_here == sorted([cart_here.address, own.address])
+    asked_there = [
+        json.loads(entry["body"])["backend_address"]
+        for entry in there.requests
+        if entry["path"].endswith("/backend/connectivity/check")
+    ]
+    assert asked_there == [cart_there.address]
 
 
 # ---- meta/argument_specs.yml ------------------------------------------------------------------------------------------

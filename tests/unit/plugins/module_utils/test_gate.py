@@ -288,6 +288,18 @@ def test_the_question_key_counts_every_local_probe_option_and_header_names_as_th
     )
 
 
+def test_the_question_key_never_counts_a_secret_even_under_an_alias_or_in_the_proxy_url():
+    checks = [dict(ADDRESS, name="web")]
+    key = gate_plan(checks, auth={"ak": "one", "sk": "one"})["key"]
+    assert gate_plan(checks, auth={"ak": "two", "sk": "two"})["key"] == key
+    proxy = gate_plan(checks, auth={"proxy": "http://user:one@127.0.0.1:3128"})["key"]
+    assert gate_plan(checks, auth={"proxy": "http://user:two@127.0.0.1:3128"})["key"] == proxy
+    assert gate_plan(checks, auth={"proxy": "http://user:one@127.0.0.1:3129"})["key"] != proxy
+    # a key that is no option (the module refuses it) counts by its name, whatever its value
+    typo = gate_plan(checks, auth={"secretkey": "one"})["key"]
+    assert gate_plan(checks, auth={"secretkey": "two"})["key"] == typo != gate_plan(checks)["key"]
+
+
 def test_the_question_key_leaves_out_a_proxy_password_but_not_the_proxy():
     checks = [dict(ADDRESS, name="web")]
     key = gate_plan(checks, auth={"proxy": "http://user:first-secret@127.0.0.1:3128"})["key"]
@@ -666,10 +678,12 @@ def backend(address=None, channel=None, policy=None, problem=None):
 
 
 def test_what_to_discover_is_validated_and_given_back_as_a_list():
-    assert discoveries(None) == discoveries([]) == {"discoveries": [], "error": None}
+    nothing = discoveries([])
+    assert discoveries(None) == nothing and nothing["discoveries"] == [] and nothing["error"] is None
     assert discoveries({"instance_id": INSTANCE, "group": "orders"}) == {
         "discoveries": [{"instance_id": INSTANCE, "group": "orders"}],
         "error": None,
+        "key": discoveries([{"instance_id": INSTANCE, "group": "orders"}])["key"],
     }
     two = discoveries([{"instance_id": INSTANCE}, {"instance_id": INSTANCE, "environment": "RELEASE", "apis": ["x"]}])
     assert two["discoveries"][1] == {"instance_id": INSTANCE, "environment": "RELEASE", "apis": ["x"]}
@@ -677,6 +691,27 @@ def test_what_to_discover_is_validated_and_given_back_as_a_list():
     assert bad["discoveries"] == [] and bad["error"].startswith("backend_gate_discover[1].instance_id ")
     assert "enviroment" in discoveries({"instance_id": INSTANCE, "enviroment": "RELEASE"})["error"]
     assert discoveries("orders")["error"].startswith("backend_gate_discover must be a dictionary")
+
+
+def test_the_discovery_key_is_what_is_discovered_and_where_never_a_secret():
+    orders = {"instance_id": INSTANCE, "group": "orders", "environment": "RELEASE"}
+    here = {"endpoint": "http://127.0.0.1:1", "project_id": "p" * 32}
+    key = discoveries(orders, auth=dict(here, auth_token="one"))["key"]
+    assert discoveries([orders], auth=dict(here, auth_token="two"))["key"] == key, "another token, the same question"
+    assert discoveries([orders], auth=dict(here, endpoint="http://127.0.0.1:2"))["key"] != key
+    assert discoveries([orders], auth=dict(here, region="r2"))["key"] != key
+    assert discoveries([orders], auth=dict(here, project_id="q" * 32))["key"] != key
+    assert discoveries([dict(orders, group="shop")], auth=here)["key"] != key
+    # nothing to discover is a question of its own, not the first host's: a host asking it never takes that answer
+    assert discoveries([], auth=here)["key"] not in (key, discoveries([orders], auth=here)["key"])
+    assert discoveries([], auth=here)["key"] != discoveries([], auth=dict(here, endpoint="http://127.0.0.1:2"))["key"]
+
+
+def test_the_key_a_discovery_is_asked_with_is_not_kept_in_what_was_discovered():
+    discovery = {"instance_id": INSTANCE, "group": "orders"}
+    asked = dict(discovery, key=discoveries(discovery)["key"])
+    merged = with_discovered([], [found(asked, [api("get-order", backend(address="127.0.0.1:2"))])])
+    assert [dict(entry, apis=None) for entry in merged["discovered"]] == [dict(discovery, apis=None)]
 
 
 def test_discovered_checks_come_after_the_listed_ones_and_problems_stay_errors():
