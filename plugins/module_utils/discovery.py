@@ -465,16 +465,22 @@ def discovery_specs_from(value, option="discover"):
     return specs
 
 
+def describe_where(discovery):
+    """Where a discovery looks, for messages: its instance, group (or any) and environment (or the drafts)."""
+    return "instance %s, group %s, environment %s" % (
+        discovery.get("instance_id"),
+        discovery.get("group") or "(any)",
+        discovery.get("environment") or "(drafts)",
+    )
+
+
 def describe_discovered(discovered):
     """One line per discovery: where it looked and what it found there."""
     parts = []
     for found in discovered:
         apis = found["apis"]
-        where = "instance %s, group %s, environment %s" % (
-            found["instance_id"],
-            found["group"] or "(any)",
-            found["environment"] or "(drafts)",
-        )
         skipped = [api for api in apis if api["skipped"]]
-        parts.append("%s: %d APIs, %d of them without a backend to check" % (where, len(apis), len(skipped)))
+        parts.append(
+            "%s: %d APIs, %d of them without a backend to check" % (describe_where(found), len(apis), len(skipped))
+        )
     return "; ".join(parts)

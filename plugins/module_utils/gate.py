@@ -38,9 +38,13 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import connection_argument_spec
 from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import merge_halves
 from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
+    DISCOVERED_APIS,
+    DISCOVERY_PROBLEM,
     DiscoveredApi,
+    check_options,
     checks_from,
     describe_discovered,
+    describe_where,
     discovery_specs_from,
     merge_discovered,
 )
@@ -52,13 +56,12 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
     FAILED,
     MADE,
     SUCCESS,
+    check_identity,
     check_record,
 )
 
 ON_ERROR = ("fail", "warn")
 # Keys a discovered check carries besides a check's options: the APIs behind it, and why it cannot be made.
-DISCOVERED_APIS = "apis"
-DISCOVERY_PROBLEM = "problem"
 # The key the role's discovery loop gives each entry it asks about (``discovery_key``): not an option, not kept.
 DISCOVERY_KEY = "key"
 REPORT_NAME = "backend-gate.xml"
@@ -105,10 +108,7 @@ def _asked(planned, mode):
 def _half(planned, mode):
     """The checks of one half, as entries for ``backend_connectivity``'s ``checks`` with ``probe`` set to ``mode``
     (without ``apis``, which only discovery gives and the module does not take)."""
-    return [
-        dict({key: value for key, value in item["entry"].items() if key != DISCOVERED_APIS}, probe=mode)
-        for item in _asked(planned, mode)
-    ]
+    return [dict(check_options(item["entry"]), probe=mode) for item in _asked(planned, mode)]
 
 
 def _without_header_values(local_probe):
@@ -185,17 +185,7 @@ def gate_plan(checks, probe=REMOTE, local_probe=None, auth=None, wait_timeout=0,
 
 def _not_made(item, run, default_msg):
     """An ERROR record for a planned check that a run holds no record of, with the run's error fields if any."""
-    entry = item["entry"]
-    identity = {
-        "name": item["name"],
-        "instance_id": entry.get("instance_id"),
-        "backend_type": entry.get("backend_type"),
-        "probe": item["probe"],
-    }
-    for key in ("backend_address", "vpc_channel_id"):
-        if entry.get(key) is not None:
-            identity[key] = entry[key]
-    record = check_record(identity)
+    record = check_record(check_identity(item["name"], item["entry"], item["probe"]))
     record.update((field, run.get(field)) for field in ERROR_FIELDS)
     if run.get("option"):
         record["option"] = run["option"]
@@ -235,8 +225,7 @@ def checks_from_run(run, configured_checks):
 
 def _problem_record(item):
     """The ERROR record of a discovered check that cannot be made (``problem``): nothing was asked about it."""
-    entry = item["entry"]
-    record = check_record({"name": item["name"], "instance_id": entry.get("instance_id"), "probe": item["probe"]})
+    record = check_record(check_identity(item["name"], item["entry"], item["probe"]))
     record.update(msg=item["problem"], attempts=0)
     return record
 
@@ -250,9 +239,11 @@ def gate_records(checks, probe=REMOTE, run=None, local_run=None):
     """
     planned = plan(checks, probe)
     if local_run is None:
-        made = iter(records_from_run(run, [item for item in planned if not item["problem"]]))
-    remote = iter(records_from_run(run, [dict(item, probe=REMOTE) for item in _asked(planned, REMOTE)]))
-    local = iter(records_from_run(local_run, [dict(item, probe=LOCAL) for item in _asked(planned, LOCAL)]))
+        made, remote, local = iter(records_from_run(run, [item for item in planned if not item["problem"]])), None, None
+    else:
+        made = None
+        remote = iter(records_from_run(run, [dict(item, probe=REMOTE) for item in _asked(planned, REMOTE)]))
+        local = iter(records_from_run(local_run, [dict(item, probe=LOCAL) for item in _asked(planned, LOCAL)]))
     records = []
     for index, item in enumerate(planned):
         if item["problem"]:
@@ -294,14 +285,6 @@ def discoveries(value, option="backend_gate_discover", auth=None):
     return {"discoveries": found, "error": None, "key": discovery_key(found, auth)}
 
 
-def _where(discovery):
-    return "instance %s, group %s, environment %s" % (
-        discovery.get("instance_id"),
-        discovery.get("group") or "(any)",
-        discovery.get("environment") or "(drafts)",
-    )
-
-
 def with_discovered(checks, found):
     """``checks`` and, after them, what the role's discovery ``found`` (the registered loop of ``api_backend_info``,
     one result per discovery): ``{"checks", "discovered", "errors", "summary"}``.
@@ -321,7 +304,7 @@ def with_discovered(checks, found):
         if result.get("failed") or not isinstance(apis, list):
             errors.append(
                 "discovery in %s could not be made: %s"
-                % (_where(discovery), result.get("msg") or "api_backend_info returned no apis")
+                % (describe_where(discovery), result.get("msg") or "api_backend_info returned no apis")
             )
             continue
         apis = [DiscoveredApi.from_described(api) for api in apis if isinstance(api, dict)]
@@ -331,7 +314,7 @@ def with_discovered(checks, found):
         "checks": list(checks) + merge_discovered(derived, explicit),
         "discovered": discovered,
         "errors": errors,
-        "summary": describe_discovered([dict({"group": None, "environment": None}, **found) for found in discovered]),
+        "summary": describe_discovered(discovered),
     }
 
 

@@ -29,6 +29,21 @@ def error_record(exc):
     }
 
 
+def check_identity(name, entry, probe):
+    """What a record says a check is: its name, instance, backend type and probe mode, and its address or channel ID
+    when the entry (an entry of ``checks``, valid or not) gives one."""
+    identity = {
+        "name": name,
+        "instance_id": entry.get("instance_id"),
+        "backend_type": entry.get("backend_type"),
+        "probe": probe,
+    }
+    for key in ("backend_address", "vpc_channel_id"):
+        if entry.get(key) is not None:
+            identity[key] = entry[key]
+    return identity
+
+
 def check_record(identity):
     """A per-check record with every key present, as a check not (yet) made: ERROR until a verdict says otherwise."""
     record = dict(identity)

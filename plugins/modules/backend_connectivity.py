@@ -307,6 +307,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputEr
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import probe_option_spec
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
     ERROR,
+    check_identity,
     input_error_record,
     summarize_checks,
 )
@@ -436,15 +437,7 @@ def _invalid_entry(index, options, exc):
     """The ERROR record of ``checks[index]``, named by its name (or address / channel ID) when it has a usable one."""
     where = "checks[%d]." % index
     name = check_name(options)
-    identity = {
-        "name": name or "checks[%d]" % index,
-        "instance_id": options.get("instance_id"),
-        "backend_type": options.get("backend_type"),
-        "probe": options.get("probe") or REMOTE,
-    }
-    for key in ("backend_address", "vpc_channel_id"):
-        if options.get(key) is not None:
-            identity[key] = options[key]
+    identity = check_identity(name or "checks[%d]" % index, options, options.get("probe") or REMOTE)
     # exc.msg names the option without the prefix (check_spec_from_params was called without ``where``).
     msg = "%s: %s" % (name, exc.msg) if name else where + exc.msg
     return _InvalidEntry(where + exc.option, where + exc.msg, input_error_record(identity, where + exc.option, msg))
