@@ -474,6 +474,11 @@ def describe_where(discovery):
     )
 
 
+def nothing_to_check(discovered):
+    """The refusal when discovery (with the checks given) leaves nothing to check: that is not a pass."""
+    return "discovery found no backend to check: %s" % describe_discovered(discovered)
+
+
 def describe_discovered(discovered):
     """One line per discovery: where it looked and what it found there."""
     parts = []

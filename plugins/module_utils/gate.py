@@ -47,6 +47,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
     describe_where,
     discovery_specs_from,
     merge_discovered,
+    nothing_to_check,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import masked, with_scheme
@@ -292,7 +293,8 @@ def with_discovered(checks, found):
     The discovered checks are derived from each result's ``apis`` as ``backend_connectivity``'s ``discover`` derives
     them (``checks_from``, ``merge_discovered``): one per backend, named by the APIs behind it, none for a backend
     a check of ``checks`` already covers, and those with a ``problem`` kept (they are ERRORs in the verdict). A
-    discovery that could not be made is an entry of ``errors``: with it, nobody knows what should be checked.
+    discovery that could not be made is an entry of ``errors``: with it, nobody knows what should be checked; so is
+    finding nothing to check at all.
     """
     explicit = [dict(check, name=check_name(check)) for check in checks if isinstance(check, dict)]
     derived, discovered, errors = [], [], []
@@ -310,8 +312,11 @@ def with_discovered(checks, found):
         apis = [DiscoveredApi.from_described(api) for api in apis if isinstance(api, dict)]
         discovered.append(dict(discovery, apis=[api.describe() for api in apis]))
         derived.extend(checks_from(discovery.get("instance_id"), apis))
+    combined = list(checks) + merge_discovered(derived, explicit)
+    if not combined and not errors:
+        errors.append(nothing_to_check(discovered))
     return {
-        "checks": list(checks) + merge_discovered(derived, explicit),
+        "checks": combined,
         "discovered": discovered,
         "errors": errors,
         "summary": describe_discovered(discovered),

@@ -299,9 +299,9 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import C
 from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
     Discovery,
     checks_from,
-    describe_discovered,
     discovered_specs,
     discovery_specs_from,
+    nothing_to_check,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import probe_option_spec
@@ -388,9 +388,7 @@ class BackendConnectivityModule(ApigModule):
             specs.extend(discovered_specs(checks_from(discovery.instance_id, apis), self.defaults, specs))
         if not specs:
             # Nothing to check is not a pass: the gate behind this fails closed.
-            self.fail_task(
-                msg="discovery found no backend to check: %s" % describe_discovered(discovered), discovered=discovered
-            )
+            self.fail_task(msg=nothing_to_check(discovered), discovered=discovered)
         runner = CheckRunner(client, local_prober, concurrency=self.params["concurrency"])
         batch = runner.run_checks(specs, self.params["wait_timeout"], self.params["wait_interval"])
         if self.discoveries:

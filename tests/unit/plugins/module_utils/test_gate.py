@@ -714,6 +714,20 @@ def test_the_key_a_discovery_is_asked_with_is_not_kept_in_what_was_discovered():
     assert [dict(entry, apis=None) for entry in merged["discovered"]] == [dict(discovery, apis=None)]
 
 
+def test_a_discovery_that_leaves_nothing_to_check_is_an_error_not_a_pass():
+    orders = {"instance_id": INSTANCE, "group": "orders", "environment": "RELEASE"}
+    merged = with_discovered([], [found(orders, [api("events", skipped="a FUNCTION backend")])])
+    assert merged["checks"] == []
+    assert merged["errors"] == [
+        "discovery found no backend to check: instance %s, group orders, environment RELEASE: 1 APIs, 1 of them"
+        " without a backend to check" % INSTANCE
+    ]
+    listed = [
+        {"name": "web", "instance_id": INSTANCE, "backend_type": "backend_address", "backend_address": "127.0.0.1:1"}
+    ]
+    assert with_discovered(listed, [found(orders, [])])["errors"] == [], "the listed checks are something to check"
+
+
 def test_discovered_checks_come_after_the_listed_ones_and_problems_stay_errors():
     listed = [
         {"name": "web", "instance_id": INSTANCE, "backend_type": "backend_address", "backend_address": "127.0.0.1:1"}
