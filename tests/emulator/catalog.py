@@ -20,10 +20,20 @@ A config's instance may hold (format in README.md)::
           staging: {backend: {url_domain: "127.0.0.1:9090"}, policies: []}
 
 Every reference (a group, an environment, a channel) is checked when the config is loaded.
+
+For the data plane (README.md, "The data plane"), an API may also say how it is called and answered::
+
+        req_method: GET                           # the frontend: method (or ANY) and path, {id} / {rest+}
+        req_uri: /orders/{id}
+        auth_type: IAM                            # NONE (default) | IAM: a valid X-Auth-Token is required
+        mock: {status: 200, body: '{"ok": true}', content_type: application/json}    # what a MOCK API answers
+        policies: [{name: gray, backend: {...}, conditions: [{header: X-Canary, value: "1"}], effect_mode: ANY}]
 """
 
 import hashlib
 
+from tests.emulator.conditions import Conditions
+from tests.emulator.paths import PathTemplate
 from tests.emulator.validation import (
     ConfigError,
     check_keys,
@@ -40,6 +50,8 @@ RELEASE = "RELEASE"
 API_BACKEND_TYPES = ("HTTP", "FUNCTION", "MOCK")
 BACKEND_PROTOCOLS = ("HTTP", "HTTPS")
 BACKEND_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS", "ANY")
+AUTH_TYPES = ("NONE", "IAM")
+MOCK_KEYS = ("status", "body", "content_type")
 
 
 def derived_id(*parts):
@@ -88,11 +100,13 @@ class Definition:
                 raise ConfigError("%s: an HTTP API needs a backend" % where)
             self.backend = Backend(where + ".backend", mapping(where + ".backend", data["backend"]), channels)
         self.policies = []
+        self.conditions = {}  # policy id -> Conditions: when the data plane sends a request to that policy's backend
         for index, item in enumerate(sequence(where + ".policies", data.get("policies"))):
             at = "%s.policies[%d]" % (where, index)
-            check_keys(at, item, ("id", "name", "backend"), ("name", "backend"))
+            check_keys(at, item, ("id", "name", "backend", "conditions", "effect_mode"), ("name", "backend"))
             name = string(at + ".name", item["name"])
             policy_id = string(at + ".id", item.get("id") or derived_id(where, "policy", name))
+            self.conditions[policy_id] = Conditions(at, item.get("conditions"), item.get("effect_mode"))
             self.policies.append(
                 (policy_id, name, Backend(at + ".backend", mapping(at + ".backend", item["backend"]), channels))
             )
@@ -112,6 +126,8 @@ class Api:
         "backend",
         "policies",
         "published",
+        "auth_type",
+        "mock",
     )
 
     def __init__(self, where, data, groups, environments, channels, created):
@@ -125,6 +141,9 @@ class Api:
         )
         self.req_method = choice(where + ".req_method", data.get("req_method"), BACKEND_METHODS, "GET")
         self.req_uri = optional_string(where + ".req_uri", data.get("req_uri"), "/" + self.name)
+        self.frontend = PathTemplate(where + ".req_uri", self.req_uri)
+        self.auth_type = choice(where + ".auth_type", data.get("auth_type"), AUTH_TYPES, "NONE")
+        self.mock = _mock(where + ".mock", data.get("mock"))
         self.created = created
         draft = {key: data[key] for key in ("backend", "policies") if key in data}
         self.draft = Definition(where, draft, channels, self.backend_type)
@@ -134,6 +153,17 @@ class Api:
             at = "%s.published.%s" % (where, env_key)
             definition = Definition(at, dict(draft, **mapping(at, override or {})), channels, self.backend_type)
             self.published[environment.id] = (derived_id("version", self.id, environment.id), definition)
+
+
+def _mock(where, data):
+    """What a MOCK API answers: ``{"status", "body", "content_type"}`` (200, ``{}``, JSON when not given)."""
+    data = mapping(where, {} if data is None else data)
+    check_keys(where, data, MOCK_KEYS)
+    return {
+        "status": integer(where + ".status", data.get("status"), 200, 100, 599),
+        "body": optional_string(where + ".body", data.get("body"), "{}"),
+        "content_type": optional_string(where + ".content_type", data.get("content_type"), "application/json"),
+    }
 
 
 def _lookup(where, key, items):
@@ -150,6 +180,9 @@ class Catalog:
     """An instance's groups, environments, variables and APIs, and the published versions by id."""
 
     def __init__(self, where, data, channels, created):
+        self.region = None  # set by the project (its name): a group's subdomain is <group id>.apic.<region>...
+        self.project_id = None
+        self.channels = channels
         self.groups = self._named(where + ".groups", data.get("groups"), "group", created)
         self.environments = {RELEASE_ID: Named(where, {"id": RELEASE_ID, "name": RELEASE}, "env", created)}
         self.environments.update(self._named(where + ".environments", data.get("environments"), "env", created))

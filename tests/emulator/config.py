@@ -227,6 +227,7 @@ class Project:
         self.instances = {}
         for i, item in enumerate(sequence(where + ".instances", data.get("instances"))):
             instance = Instance("%s.instances[%d]" % (where, i), item, created)
+            instance.catalog.region, instance.catalog.project_id = self.name, self.id  # for the groups' subdomains
             if instance.id in self.instances:
                 raise ConfigError("%s: duplicate instance id %s" % (where, instance.id))
             self.instances[instance.id] = instance

@@ -20,6 +20,7 @@ import re
 
 from tests.emulator import errors
 from tests.emulator.catalog import RELEASE_ID
+from tests.emulator.routing import subdomain
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 500
@@ -100,7 +101,7 @@ def _identity(catalog, api):
         "req_protocol": api.req_protocol,
         "req_method": api.req_method,
         "req_uri": api.req_uri,
-        "auth_type": "IAM",
+        "auth_type": api.auth_type,
         "backend_type": api.backend_type,
         "group_id": api.group.id,
         "group_name": api.group.name,
@@ -125,7 +126,7 @@ def _detail(catalog, api, definition):
             "timeout": 5000,
         }
     if api.backend_type == "MOCK":
-        body["mock_info"] = {"result_content": "{}", "status": 1}
+        body["mock_info"] = {"result_content": api.mock["body"], "status": 1}
     body["policy_https"] = [_policy(policy_id, name, backend) for policy_id, name, backend in definition.policies]
     return body
 
@@ -142,7 +143,8 @@ def answer(name, instance, params, query):
     catalog = instance.catalog
     if name == "groups":
         groups = [group for group in catalog.groups.values() if query.get("name") in (None, group.name)]
-        return _page(query, [_group(group) for group in groups if query.get("id") in (None, group.id)], "groups")
+        found = [_group(group, catalog.region) for group in groups if query.get("id") in (None, group.id)]
+        return _page(query, found, "groups")
     if name == "envs":
         envs = [env for env in catalog.environments.values() if query.get("name") in (None, env.name)]
         return _page(query, [_environment(env) for env in envs], "envs")
@@ -189,17 +191,17 @@ def answer(name, instance, params, query):
         raise errors.api_definition_not_found(params["version_id"])
     api, _env_id, definition = version
     body = dict(_detail(catalog, api, definition), version_id=params["version_id"], publish_time=api.created)
-    body["sl_domain"] = "%s.apic.emulated.example" % api.group.id
+    body["sl_domain"] = subdomain(api.group.id, catalog.region)
     return 200, body
 
 
-def _group(group):
-    """``ApiGroupInfo``."""
+def _group(group, region):
+    """``ApiGroupInfo``; ``sl_domain`` is the subdomain the data plane answers for the group."""
     return {
         "id": group.id,
         "name": group.name,
         "status": 1,
-        "sl_domain": "%s.apic.emulated.example" % group.id,
+        "sl_domain": subdomain(group.id, region),
         "register_time": group.created,
         "update_time": group.created,
         "on_sell_status": 2,
