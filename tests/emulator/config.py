@@ -31,6 +31,8 @@ from tests.emulator.validation import (
     string,
     token_value,
 )
+from tests.loopback.echo_backend import SETTINGS as ECHO_SETTINGS
+from tests.loopback.echo_backend import validated_settings
 from tests.loopback.sockets import is_ip_literal
 
 HEALTH_STATUSES = ("healthy", "unhealthy", "unknown", None)  # None: answered as null, as real gateways often do
@@ -53,7 +55,7 @@ HEALTH_CHECK_KEYS = (
 CHECK_STATUSES = (200, 201)
 TOKEN_EXPIRED_CODES = ("APIG.1001", "APIG.0307", "APIG.0301")
 ERROR_STYLES = ("apig", "camel", "code", "nested")
-BACKEND_KINDS = ("open", "http", "closed", "blackhole")
+BACKEND_KINDS = ("open", "http", "closed", "blackhole", "echo")
 DEFAULT_CHECK_TIMEOUT = 2.0
 DEFAULT_TOKEN_TTL = 86400
 DEFAULT_HOSTS = {"localhost": ["127.0.0.1"]}
@@ -295,18 +297,26 @@ class ThrottleSpec:
 
 
 class BackendSpec:
-    """A loopback helper backend the emulator starts itself (``open``, ``http``, ``closed``, ``blackhole``)."""
+    """A loopback helper backend the emulator starts itself (``open``, ``http``, ``closed``, ``blackhole``, and
+    ``echo``, whose answer tests set: ``status``, ``body`` | ``body_size``, ``headers``, ``latency_ms``)."""
 
     def __init__(self, where, name, data):
         string(where, name, NAME_RE)
         if isinstance(data, str):
             data = {"kind": data}
-        check_keys(where, data, ("kind", "port"), ("kind",))
+        check_keys(where, data, ("kind", "port", *ECHO_SETTINGS), ("kind",))
         self.name = name
         self.kind = data["kind"]
         if self.kind not in BACKEND_KINDS:
             raise ConfigError("%s.kind must be one of %s" % (where, ", ".join(BACKEND_KINDS)))
         self.port = integer(where + ".port", data.get("port"), 0, 0, 65535)
+        self.settings = {key: data[key] for key in ECHO_SETTINGS if key in data}
+        if self.settings and self.kind != "echo":
+            raise ConfigError("%s: %s apply to an echo backend only" % (where, ", ".join(sorted(self.settings))))
+        try:
+            validated_settings(self.settings)
+        except ValueError as exc:
+            raise ConfigError("%s: %s" % (where, exc)) from None
 
 
 class EmulatorConfig:
