@@ -3,10 +3,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Command line: run the emulator as its own process (integration playbooks, ``make demo``).
 
-    python -m tests.emulator --config FILE [--port N] [--host 127.0.0.1] [--tls] [--state-file PATH]
+    python -m tests.emulator --config FILE [--port N] [--data-port N] [--host 127.0.0.1] [--tls] [--state-file PATH]
 
 Once listening it prints one JSON line on stdout, ``{"url", "ca_path", "pid",
-"backends"}``, and writes the same JSON to ``--state-file`` (removed again on a
+"backends", "data_url"}``, and writes the same JSON to ``--state-file`` (removed again on a
 clean stop), so a parent process knows where to point its clients.  SIGTERM
 and SIGINT stop it cleanly with exit status 0.
 """
@@ -30,6 +30,7 @@ def parse_args(argv):
     )
     parser.add_argument("--config", required=True, help="YAML config file (format: tests/emulator/README.md)")
     parser.add_argument("--port", type=int, default=0, help="TCP port (default: any free port)")
+    parser.add_argument("--data-port", type=int, default=0, help="TCP port of the data plane (default: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (127.0.0.1 or ::1)")
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a freshly generated CA (path in ca_path)")
     parser.add_argument("--state-file", help="also write the JSON state line to this file")
@@ -58,7 +59,7 @@ def main(argv=None):
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_args: stop.set())
     try:
-        emulator = Emulator(args.config).start(tls=args.tls, port=args.port, host=args.host)
+        emulator = Emulator(args.config).start(tls=args.tls, port=args.port, host=args.host, data_port=args.data_port)
     except (ConfigError, ValueError, OSError) as exc:
         sys.stderr.write("emulator: %s\n" % exc)
         return 2

@@ -113,6 +113,21 @@ def api_definition_not_found(api_id):
     return ApigError(404, "APIG.3002", "The API does not exist;id:%s" % api_id)
 
 
+def group_not_found(group_id):
+    """404 APIG.3001 for an unknown API group (as the statistics reference words it)."""
+    return ApigError(404, "APIG.3001", "API group %s does not exist" % group_id)
+
+
+def debug_refused(message):
+    """400 APIG.2011: a DebugApiV2 call the gateway will not make (README.md, "DebugApiV2")."""
+    return ApigError(400, "APIG.2011", message)
+
+
+def invalid_debug_parameter(name):
+    """400 APIG.2011 naming the offending field of a DebugApiV2 body, as Huawei's reference shows it."""
+    return ApigError(400, "APIG.2011", INVALID_PARAMETER % name)
+
+
 def throttled(limit, retry_after=None):
     """429 APIG.0308, worded like the gateway's own flow-control answer."""
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}

@@ -24,14 +24,19 @@ import threading
 from http.server import ThreadingHTTPServer
 
 from tests.emulator.auth import Authenticator
+from tests.emulator.clock import Clock
 from tests.emulator.config import EmulatorConfig
+from tests.emulator.dataplane import DataPlaneRequestHandler
 from tests.emulator.faults import FaultBook
+from tests.emulator.gateway import Gateway
 from tests.emulator.handlers import EmulatorRequestHandler
 from tests.emulator.reachability import ReachabilityChecker
 from tests.emulator.requestlog import RequestLog
+from tests.emulator.routing import subdomain
 from tests.emulator.throttle import RateLimiter
 from tests.emulator.tokens import TokenStore
 from tests.loopback.certificates import make_certificates, server_context
+from tests.loopback.echo_backend import EchoBackend
 from tests.loopback.listeners import start_backend
 from tests.loopback.sockets import is_loopback
 
@@ -43,6 +48,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     request_queue_size = 128
+    handler_class = EmulatorRequestHandler
 
     def __init__(self, address, emulator, ssl_context=None):
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
@@ -50,7 +56,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self.ssl_context = ssl_context
         self._connections = set()
         self._connections_lock = threading.Lock()
-        super().__init__(address, EmulatorRequestHandler)
+        super().__init__(address, self.handler_class)
 
     def server_bind(self):
         """Bind without HTTPServer's reverse DNS lookup of the address (no traffic off loopback)."""
@@ -89,6 +95,13 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         LOG.debug("error while serving %s", client_address, exc_info=True)
 
 
+class DataPlaneHTTPServer(EmulatorHTTPServer):
+    """The data plane's listener (dataplane.py): plain HTTP, the same connection handling."""
+
+    handler_class = DataPlaneRequestHandler
+    request_queue_size = 1024  # load tests open many connections at once
+
+
 class Emulator:
     """Huawei Cloud APIG + IAM on 127.0.0.1, configured by a dict or a YAML file."""
 
@@ -100,6 +113,8 @@ class Emulator:
         self.log = RequestLog()
         self.throttle = RateLimiter(self.config.throttle.max_requests_per_second) if self.config.throttle else None
         self.checker = None
+        self.clock = Clock()  # the statistics' time (clock.py): tests advance it instead of waiting minutes
+        self.gateway = Gateway(self.config, self.tokens, self.clock)
         self.stop_event = threading.Event()
         self.backends = {}
         self.host = None
@@ -109,11 +124,16 @@ class Emulator:
         self._server = None
         self._thread = None
         self._tmpdir = None
+        self.data_port = None
+        self.data_url = None
+        self._data_server = None
+        self._data_thread = None
 
     # -- lifecycle ----------------------------------------------------------
 
-    def start(self, tls=False, port=0, host="127.0.0.1"):
-        """Bind ``host:port`` (0: any free port), start serving in a background thread, return self."""
+    def start(self, tls=False, port=0, host="127.0.0.1", data_port=0):
+        """Bind ``host:port`` (0: any free port) and the data plane on ``host:data_port``, serve in background
+        threads, return self."""
         if self._server is not None or self.stop_event.is_set():
             raise RuntimeError("an Emulator can be started once")
         if not is_loopback(host):
@@ -125,7 +145,10 @@ class Emulator:
             )
             context = self._tls_context() if tls else None
             self._server = EmulatorHTTPServer((host, port), self, context)
+            self._data_server = DataPlaneHTTPServer((host, data_port), self)
         except Exception:
+            if self._server is not None:
+                self._server.server_close()
             self._cleanup()
             raise
         self.host = host
@@ -138,12 +161,24 @@ class Emulator:
             daemon=True,
         )
         self._thread.start()
-        LOG.debug("emulator listening on %s", self.url)
+        self.data_port = self._data_server.server_address[1]
+        self.data_url = "http://%s:%d" % ("[%s]" % host if ":" in host else host, self.data_port)
+        self._data_thread = threading.Thread(
+            target=self._data_server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="emulator-data-%d" % self.data_port,
+            daemon=True,
+        )
+        self._data_thread.start()
+        LOG.debug("emulator listening on %s, data plane on %s", self.url, self.data_url)
         return self
 
     def _start_backends(self):
         for name, spec in self.config.backends.items():
-            self.backends[name] = start_backend(spec.kind, spec.port)
+            if spec.kind == "echo":
+                self.backends[name] = EchoBackend(port=spec.port, name=name, **spec.settings)
+            else:
+                self.backends[name] = start_backend(spec.kind, spec.port)
         for member in self.config.members():
             if member.backend is not None:
                 helper = self.backends[member.backend]
@@ -162,6 +197,11 @@ class Emulator:
             self._server.close_connections()
             self._server.server_close()
             self._thread.join(timeout=5)
+        if self._data_server is not None:
+            self._data_server.shutdown()
+            self._data_server.close_connections()
+            self._data_server.server_close()
+            self._data_thread.join(timeout=5)
         self._cleanup()
 
     def _cleanup(self):
@@ -204,4 +244,32 @@ class Emulator:
 
     def state(self):
         """What the CLI prints and writes to ``--state-file``."""
-        return {"url": self.url, "ca_path": self.ca_path, "pid": os.getpid(), "backends": self.backend_addresses()}
+        return {
+            "url": self.url,
+            "ca_path": self.ca_path,
+            "pid": os.getpid(),
+            "backends": self.backend_addresses(),
+            "data_url": self.data_url,
+        }
+
+    # -- the data plane (dataplane.py, gateway.py, statistics.py) ------------
+
+    def group_domain(self, group):
+        """The subdomain that calls group ``group`` (name or id) on the data plane: the Host header to send."""
+        for catalog in self.gateway.catalogs:
+            for item in catalog.groups.values():
+                if group in (item.id, item.name):
+                    return subdomain(item.id, catalog.region)
+        raise KeyError("no API group %r in the config" % (group,))
+
+    def configure_backend(self, name, **settings):
+        """Change what echo backend ``name`` answers (``status``, ``body`` | ``body_size``, ``headers``,
+        ``latency_ms``; None clears one); returns the settings now in force."""
+        backend = self.backends.get(name)
+        if not isinstance(backend, EchoBackend):
+            raise KeyError("no echo backend %r (backends of kind echo: %s)" % (name, ", ".join(self.echo_backends())))
+        return backend.configure(**settings)
+
+    def echo_backends(self):
+        """The names of the echo backends started from the config."""
+        return sorted(name for name, backend in self.backends.items() if isinstance(backend, EchoBackend))
