@@ -19,7 +19,7 @@ import json
 import re
 from urllib.parse import unquote
 
-from tests.emulator import discovery, errors
+from tests.emulator import debug, discovery, errors, statistics
 from tests.emulator.addresses import has_variable, parse_backend_address
 from tests.emulator.config import LEGACY_TYPES
 
@@ -42,6 +42,8 @@ ROUTES = (
         ),
     ),
     *discovery.ROUTES,
+    *debug.ROUTES,
+    *statistics.ROUTES,
     (
         "channel",
         ("GET",),
@@ -76,8 +78,9 @@ def _channel(instance, channel_id):
     return channel
 
 
-def answer(name, config, checker, request, params):
-    """``(status, payload)`` of the operation a route names, for an authenticated caller."""
+def answer(name, config, checker, request, params, gateway=None):
+    """``(status, payload)`` of the operation a route names, for an authenticated caller (``gateway``: the
+    emulated gateway's data plane, which DebugApiV2 calls and whose statistics the statistics calls read)."""
     if name == "check":
         if not config.connectivity_check:
             raise errors.api_not_found(request.raw_path)  # a gateway that does not offer the check
@@ -86,6 +89,10 @@ def answer(name, config, checker, request, params):
         return list_members(config, params, request.query)
     if name in discovery.NAMES:
         return discovery.answer(name, _instance(config, params), params, request.query)
+    if name in debug.NAMES:
+        return debug.answer(gateway, _instance(config, params).catalog, request, params)
+    if name in statistics.NAMES:
+        return statistics.answer(name, gateway.statistics, _instance(config, params).catalog, request.query)
     return show_channel(config, params)
 
 

@@ -29,7 +29,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl
 
-from tests.emulator import apig, errors, iam
+from tests.emulator import apig, dataplane_admin, errors, iam
 from tests.emulator.auth import attempted_mode
 from tests.emulator.faults import FaultError
 
@@ -228,7 +228,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         if request.method not in methods:
             raise errors.method_not_allowed(methods)
         emulator.authenticator.authenticate(request, params["project_id"])
-        status, payload = apig.answer(name, emulator.config, emulator.checker, request, params)
+        status, payload = apig.answer(name, emulator.config, emulator.checker, request, params, emulator.gateway)
         return status, payload, {}
 
     # -- reading ------------------------------------------------------------
@@ -364,6 +364,10 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     def _admin(self, route, body):
         emulator = self.server.emulator
         method = self.command
+        steered = dataplane_admin.answer(emulator, method, route, body)  # the clock and the echo backends
+        if steered is not None:
+            self._send_json(*steered)
+            return
         if route == "health" and method == "GET":
             self._send_json(
                 200, {"status": "ok", "url": emulator.url, "pid": os.getpid(), "requests": len(emulator.log)}
