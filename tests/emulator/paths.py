@@ -10,7 +10,7 @@ loaded, so a malformed one is a config error, not a surprise at the first reques
 """
 
 import re
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from tests.emulator.validation import ConfigError
 
@@ -62,9 +62,12 @@ def _group(name):
 
 
 def fill(template, params):
-    """``template`` with each ``{name}`` / ``{name+}`` replaced by its value (left as written when there is none)."""
+    """``template`` with each ``{name}`` / ``{name+}`` replaced by its value, percent-encoded again (``/`` kept in a
+    ``{name+}``); a parameter without a value is left as written."""
 
     def value(found):
-        return params.get(found.group(1), found.group(0))
+        if found.group(1) not in params:
+            return found.group(0)
+        return quote(params[found.group(1)], safe="/" if found.group(2) else "")
 
     return _PARAM.sub(value, template)

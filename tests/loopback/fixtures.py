@@ -10,6 +10,7 @@ several backends (or backends of several kinds) at once.
 import pytest
 
 from tests.loopback.certificates import CertificateAuthority
+from tests.loopback.echo_backend import EchoBackend
 from tests.loopback.http_backend import HttpBackend
 from tests.loopback.listeners import CLOSE, BlackholeListener, ClosedPort, OpenListener, ResetServer
 from tests.loopback.sockets import ipv6_loopback_available
@@ -44,6 +45,10 @@ class BackendServers:
         """An HttpBackend with routes (``options`` as for it: ``host``, ``ssl_context``)."""
         return self._keep(HttpBackend(**options))
 
+    def echo(self, **options):
+        """An EchoBackend (``options``: ``name``, ``host``, and its settings ``status``, ``body``, ``latency_ms``...)."""
+        return self._keep(EchoBackend(**options))
+
     def close_all(self):
         """Close everything this factory made."""
         while self.created:
@@ -52,7 +57,7 @@ class BackendServers:
 
 @pytest.fixture
 def backend_servers():
-    """Loopback backends on demand: ``.open()``, ``.closed()``, ``.blackhole()``, ``.http()``."""
+    """Loopback backends on demand: ``.open()``, ``.closed()``, ``.blackhole()``, ``.http()``, ``.echo()``."""
     servers = BackendServers()
     yield servers
     servers.close_all()
