@@ -56,6 +56,7 @@ def test_state_line_health_and_sigterm(cli, tmp_path):
     assert state["pid"] == process.pid and state["url"].startswith("https://127.0.0.1:")
     assert os.path.exists(state["ca_path"])
     assert set(state["backends"]) == {"web", "web2", "down", "slow"}
+    assert state["data_url"].startswith("http://127.0.0.1:") and state["data_url"] != state["url"]
     with open(state_file, encoding="utf-8") as handle:
         assert json.load(handle) == state
     health = requests.get(state["url"] + "/_emulator/health", verify=state["ca_path"], timeout=TIMEOUT)
