@@ -3,6 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Which backend the data plane sends to, and what it answers when it cannot: real sockets, real backends."""
 
+import time
+
 import pytest
 import requests
 
@@ -156,7 +158,10 @@ def test_a_backend_slower_than_the_timeout_is_apig_0203_504(emulator_factory, ba
     emu = emulator_factory(presets.default_config(catalog=one_api({"url_domain": slow.address, "timeout": 300})))
     answer = call(emu, "/items/1")
     assert gateway_error(answer, 504, "APIG.0203")["error_msg"] == "Backend timeout."
-    assert len(slow.requests) == 1, "the request reached the backend before the gateway gave up"
+    deadline = time.monotonic() + 5  # the backend logs the request in its own thread: wait for it, never fail early
+    while not slow.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(slow.requests) == 1, "the request reached the backend: it connected, then did not answer in time"
 
 
 @pytest.mark.parametrize("address", ["#UNDEFINED_HOST#", "orders.unknown:8080"])
