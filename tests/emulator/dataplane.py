@@ -21,6 +21,7 @@ class DataPlaneRequestHandler(EmulatorRequestHandler):
     """Hands every request to ``self.server.emulator.gateway`` and writes its answer."""
 
     def _dispatch(self):
+        """Read the call, let the gateway answer it, write the answer (a body that cannot be read closes the connection)."""
         gateway = self.server.emulator.gateway
         request_id = uuid.uuid4().hex
         try:
@@ -38,6 +39,7 @@ class DataPlaneRequestHandler(EmulatorRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _dispatch
 
     def _write(self, answer):
+        """Status line and headers exactly as GatewayAnswer.wire_headers lists them (no added Server/Date), then the body."""
         self.send_response_only(answer.status, answer.reason)
         for name, value in answer.wire_headers(keep_alive=not self.close_connection):
             self.send_header(name, value)

@@ -28,6 +28,7 @@ def _number(data, key):
 
 
 def _clock(clock, method, data):
+    """GET the clock, or change it: freeze first, then advance, then unfreeze, so one request can do all three."""
     if method == "GET":
         return 200, clock.describe()
     unknown = sorted(set(data) - set(CLOCK_KEYS))
@@ -47,6 +48,7 @@ def _clock(clock, method, data):
 
 
 def _backends(emulator, method, name, data):
+    """List the helper backends, or read, set or reset one echo backend's answer."""
     if name is None:
         if method != "GET":
             return 405, {"error": "method %s not allowed on /_emulator/backends" % method}

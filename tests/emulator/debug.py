@@ -62,6 +62,7 @@ _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def _text(data, name, required=False, limit=None):
+    """A string field of the body (None when absent): its type, its size in bytes, no control characters but in body."""
     value = data.get(name)
     if value is None:
         if required:
@@ -75,6 +76,7 @@ def _text(data, name, required=False, limit=None):
 
 
 def _choice(data, name, allowed):
+    """A required field that must be one of ``allowed``, in upper case as Huawei's enumerations are."""
     value = _text(data, name, required=True)
     if value not in allowed:
         raise errors.invalid_debug_parameter(name)
@@ -82,6 +84,7 @@ def _choice(data, name, allowed):
 
 
 def _path(data):
+    """The request path: from /, within 1024 characters, no query or fragment, percent-encoding that decodes."""
     path = _text(data, "path", required=True, limit=MAX_PATH)
     if not path.startswith("/") or any(char in path for char in "?# ") or _BAD_PERCENT.search(path):
         raise errors.invalid_debug_parameter("path")

@@ -185,6 +185,7 @@ class Forwarder:
         return max(deadline - time.monotonic(), 0.001)
 
     def _tls(self, sock, endpoint, deadline):
+        """TLS for an HTTPS backend, unverified as APIG's default; a failed handshake is a protocol mismatch (APIG.0202)."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -197,6 +198,7 @@ class Forwarder:
             raise gateway_errors.protocol_mismatch("TLS with %s: %s" % (endpoint.host_header, exc)) from None
 
     def _http(self, sock, endpoint, method, target, headers, body, started, deadline):
+        """Send the request and read the answer; a timeout after connecting is APIG.0203, a broken exchange APIG.0201."""
         connection = http.client.HTTPConnection(endpoint.address, endpoint.port)
         connection.sock = sock  # already connected: http.client never resolves or connects by itself here
         try:

@@ -173,6 +173,7 @@ class Gateway:
 
     @staticmethod
     def _mock(api, request):
+        """A MOCK API's configured answer (no backend, so no upstream latency)."""
         mock = api.mock
         body = mock["body"].encode("utf-8") if request.method != "HEAD" else b""
         return GatewayAnswer(

@@ -56,6 +56,7 @@ class Sample:
         self.last_at = 0.0
 
     def add(self, status, latency_ms, backend_ms, bytes_in, bytes_out, at):
+        """Count one answer; the gateway's own time is the total less the backend's (never below 0)."""
         inner_ms = max(latency_ms - backend_ms, 0)
         self.count += 1
         self.count_2xx += 200 <= status < 300
@@ -166,6 +167,7 @@ def _api_item(sample, start, cycle, api, provider):
 
 
 def _minutes(query):
+    """``duration`` (``<n>m`` or ``<n>h``, n >= 1) in minutes; APIG.2012 naming it otherwise."""
     text = query.get("duration")
     found = DURATION.match(text or "")
     if found is None:

@@ -71,6 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(min(int(length), MAX_BODY))
 
     def _answer(self):
+        """Log the request, take the settings in force at that moment, wait ``latency_ms``, answer."""
         backend = self.server.backend
         body = self._read_body()
         path, _sep, query = self.path.partition("?")

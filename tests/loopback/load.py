@@ -136,6 +136,7 @@ class LoadGenerator:
         return http.client.HTTPConnection(self.address, self.port, timeout=REQUEST_TIMEOUT)
 
     def _worker(self):
+        """One thread: take request numbers until the bounds say stop, on one keep-alive connection."""
         connection = self._connection()
         try:
             while True:
