@@ -13,21 +13,21 @@ The semantics, from Huawei Cloud's public documentation:
   https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_apiv3_0017.html and v1
   https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_sg01_0007.html). v3 gives ``multiport`` ("80", "1-30",
   "22,3389,80"; empty means every port), ``action`` (allow or deny), ``priority`` (1-100, 1 first) and ``enabled``;
-  v1 gives ``port_range_min``/``port_range_max`` (absent means every port) and neither action nor priority: a v1
-  rule allows, and is ranked as a rule created without a priority is (1, "Creating a Security Group Rule": the
-  default priority is 1 and the default action allow).
+  v1 gives ``port_range_min``/``port_range_max`` (absent means every port) and neither action nor priority. A v1
+  rule allows; since v1 rules never deny, the verdict does not depend on their rank, and they are ranked at
+  priority 1 (so that a named rule is the first one listed).
 * An empty protocol (null, "" or "any") matches every protocol; ``ethertype`` is IPv4 (the default) or IPv6 and a
   rule only ever matches addresses of its family.
 * A rule's remote is one of: ``remote_ip_prefix`` (a CIDR; "0.0.0.0/0" or "::/0" is everyone), ``remote_group_id``
   (the members of that security group), ``remote_address_group_id`` (the addresses of that IP address group,
   "Querying an IP Address Group", v3 ``address_group.ip_set``: CIDRs, addresses and ranges "a-b"). A rule with
   none of them matches everyone of its family.
-* Order: by priority, the smallest number first; at equal priority a deny rule comes before an allow rule (VPC
-  user guide, "Security Group Rules": "deny rules take precedence over allow rules of the same priority"). The
-  first rule that matches a packet decides; a packet that matches no rule is denied (security groups are
-  whitelists: "Which Security Group Rule Has a High Priority When Multiple Security Group Rules Conflict?",
-  https://support.huaweicloud.com/intl/en-us/usermanual-vpc/vpc_faq_0077.html). The rules of every security
-  group of a port are aggregated into that one order.
+* Order: by priority, the smallest number first (1-100, "1 represents the highest priority", VPC API reference,
+  "Creating a Security Group Rule"); at equal priority a deny rule comes before an allow rule (VPC user guide,
+  "Security Group Rules", on how rules are matched). The first rule that matches a packet decides; a packet
+  that matches no rule is denied (security groups are whitelists, and the rules of every security group of a port
+  are aggregated into one order: "Which Security Group Rule Has a High Priority When Multiple Security Group
+  Rules Conflict?", https://support.huaweicloud.com/intl/en-us/usermanual-vpc/vpc_faq_0077.html).
 * Disabled rules (``enabled: false``) are skipped.
 
 A *source* is where the gateway's packets come from: a set of addresses (node IPs, the gateway subnet's CIDR, or

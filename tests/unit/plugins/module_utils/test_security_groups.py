@@ -264,7 +264,7 @@ def test_a_deny_of_part_of_a_range_keeps_the_range_out_unless_an_earlier_allow_t
     assert outcome([deny_part, allow_all, allow_part_first], source=source) == (ALLOWED, "r-first")
 
 
-# -- the gateway's sources ----------------------------------------------------------------------------------------------
+# -- the gateway's sources ------------------------------------------------------------------------------------------
 
 
 def test_gateway_sources_are_its_nodes_in_its_group_and_for_channel_members_apig_range():
