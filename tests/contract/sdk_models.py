@@ -105,10 +105,21 @@ def problems(data, type_name, models, path="$"):
     return found
 
 
-def build(data, type_name):
-    """The SDK's own model object for ``data`` (its lenient deserializer), once ``problems()`` found nothing."""
-    client_module = importlib.import_module("huaweicloudsdkapig.v2")
-    return client_module.ApigClient()._deserialize(data, type_name)  # pylint: disable=protected-access
+CLIENTS = {
+    "huaweicloudsdkapig.v2": "ApigClient",
+    "huaweicloudsdkvpc.v2": "VpcClient",
+    "huaweicloudsdkvpc.v3": "VpcClient",
+    "huaweicloudsdkecs.v2": "EcsClient",
+}
+
+
+def build(data, type_name, package="huaweicloudsdkapig.v2"):
+    """The SDK's own model object for ``data`` (its lenient deserializer), once ``problems()`` found nothing.
+
+    ``package`` is the SDK package whose client deserializes (``huaweicloudsdkvpc.v3``...: ``CLIENTS``).
+    """
+    client_module = importlib.import_module(package)
+    return getattr(client_module, CLIENTS[package])()._deserialize(data, type_name)  # pylint: disable=protected-access
 
 
 def main():

@@ -19,7 +19,7 @@ import json
 import re
 from urllib.parse import unquote
 
-from tests.emulator import debug, discovery, errors, statistics
+from tests.emulator import debug, discovery, errors, instance_detail, statistics
 from tests.emulator.addresses import has_variable, parse_backend_address
 from tests.emulator.config import LEGACY_TYPES
 
@@ -44,6 +44,7 @@ ROUTES = (
     *discovery.ROUTES,
     *debug.ROUTES,
     *statistics.ROUTES,
+    *instance_detail.ROUTES,
     (
         "channel",
         ("GET",),
@@ -93,6 +94,8 @@ def answer(name, config, checker, request, params, gateway=None):
         return debug.answer(gateway, _instance(config, params).catalog, request, params)
     if name in statistics.NAMES:
         return statistics.answer(name, gateway.statistics, _instance(config, params).catalog, request.query)
+    if name in instance_detail.NAMES:
+        return instance_detail.answer(name, config.projects[params["project_id"]], _instance(config, params), request)
     return show_channel(config, params)
 
 
@@ -127,7 +130,8 @@ def check_connectivity(config, checker, params, body):
         if not isinstance(channel_id, str) or not channel_id:
             raise errors.invalid_parameter("vpc_channel_id")
         endpoints = _channel(instance, channel_id).gateway_endpoints()
-    failures = unresolved + checker.failures(endpoints)
+    channel_member = data["backend_type"] == "vpc_channel"
+    failures = unresolved + checker.failures(endpoints, instance, channel_member)
     result = "FAILED" if failures or not (endpoints or unresolved) else "SUCCESS"
     return config.check_status, {"check_result": result, "failures": failures}
 

@@ -59,6 +59,26 @@ class Authenticator:
             return "aksk"
         raise errors.token_missing()
 
+    def denied_actions(self, request):
+        """The IAM actions the (already authenticated) caller of ``request`` lacks: its config's ``denied`` list.
+
+        A token IAM issued carries its user's list; a pre-issued token and an access key carry their own.
+        """
+        token = request.headers.get("X-Auth-Token")
+        if token is not None:
+            record = self.tokens.lookup(token.strip())
+            user = self.config.users.get(record.user) if record is not None and record.user else None
+            if user is not None:
+                return user.denied
+            spec = next((spec for spec in self.config.tokens if spec.value == token.strip()), None)
+            return spec.denied if spec is not None else []
+        try:
+            access = parse_authorization(header_values(request.headers)["authorization"]).access
+        except (KeyError, SignatureError):
+            return []
+        pair = self.config.aksk.get(access)
+        return pair.denied if pair is not None else []
+
     def _check_token(self, value, project_id, now):
         if not value:
             raise errors.token_missing()

@@ -16,6 +16,7 @@ import yaml
 
 from tests.emulator.addresses import parse_backend_address
 from tests.emulator.catalog import Catalog
+from tests.emulator.network import InstanceNetwork, ProjectNetwork
 from tests.emulator.validation import (
     ID_RE,
     NAME_RE,
@@ -206,10 +207,16 @@ def _health_check(where, data):
 class Instance:
     """A dedicated gateway instance: its VPC channels, and what it publishes (``catalog``: groups, APIs, ...)."""
 
-    def __init__(self, where, data, created):
-        check_keys(where, data, ("id", "name", "vpc_channels", "groups", "environments", "variables", "apis"), ("id",))
+    def __init__(self, where, data, created, project_network=None):
+        keys = ("id", "name", "vpc_channels", "groups", "environments", "variables", "apis", "network")
+        check_keys(where, data, keys, ("id",))
         self.id = string(where + ".id", data["id"], ID_RE)
         self.name = optional_string(where + ".name", data.get("name"), "apig-" + self.id[:8])
+        self.created = created
+        # Where the gateway sits in its project's network (network.py); None: the check connects as it always did.
+        self.network = None
+        if data.get("network") is not None:
+            self.network = InstanceNetwork(where + ".network", data["network"], project_network)
         self.vpc_channels = {}
         for i, item in enumerate(sequence(where + ".vpc_channels", data.get("vpc_channels"))):
             channel = VpcChannel("%s.vpc_channels[%d]" % (where, i), item, created)
@@ -223,23 +230,33 @@ class Project:
     """A project (IAM scope); its name is the region name, as on Huawei Cloud."""
 
     def __init__(self, where, data, created):
-        check_keys(where, data, ("id", "name", "instances"), ("id",))
+        check_keys(where, data, ("id", "name", "instances", "network"), ("id",))
         self.id = string(where + ".id", data["id"], ID_RE)
         self.name = optional_string(where + ".name", data.get("name"), self.id)
+        # The project's VPC and ECS resources (network.py); None for a config that models no network.
+        self.network = None
+        if data.get("network") is not None:
+            self.network = ProjectNetwork(where + ".network", data["network"])
         self.instances = {}
         for i, item in enumerate(sequence(where + ".instances", data.get("instances"))):
-            instance = Instance("%s.instances[%d]" % (where, i), item, created)
+            instance = Instance("%s.instances[%d]" % (where, i), item, created, self.network)
             instance.catalog.region, instance.catalog.project_id = self.name, self.id  # for the groups' subdomains
             if instance.id in self.instances:
                 raise ConfigError("%s: duplicate instance id %s" % (where, instance.id))
             self.instances[instance.id] = instance
 
 
+def denied_actions(where, value):
+    """IAM actions an identity lacks (``vpc:securityGroupRules:list``) or whole services and resources (``vpc``,
+    ``vpc:ports``): the VPC and ECS calls needing one answer 403 as those services do (services.py)."""
+    return [string("%s[%d]" % (where, i), action) for i, action in enumerate(sequence(where, value))]
+
+
 class TokenSpec:
     """A token handed out before the test starts (as if from an earlier IAM call)."""
 
     def __init__(self, where, data, default_project):
-        check_keys(where, data, ("value", "project_id", "permitted", "expired"), ("value",))
+        check_keys(where, data, ("value", "project_id", "permitted", "expired", "denied"), ("value",))
         self.value = token_value(where + ".value", data["value"])
         project_id = data.get("project_id", default_project)
         if project_id is None:
@@ -247,19 +264,22 @@ class TokenSpec:
         self.project_id = string(where + ".project_id", project_id)
         self.permitted = boolean(where + ".permitted", data.get("permitted"), True)
         self.expired = boolean(where + ".expired", data.get("expired"), False)
+        self.denied = denied_actions(where + ".denied", data.get("denied"))
 
 
 class UserSpec:
     """An IAM user who can get a token with a password (IAM API reference, "Obtaining a User Token Through Password Authentication")."""
 
     def __init__(self, where, data):
-        check_keys(where, data, ("name", "password", "domain", "permitted", "token_ttl_seconds"), ("name", "password"))
+        keys = ("name", "password", "domain", "permitted", "token_ttl_seconds", "denied")
+        check_keys(where, data, keys, ("name", "password"))
         self.name = string(where + ".name", data["name"])
         self.password = string(where + ".password", data["password"])
         self.domain = data.get("domain")
         if self.domain is not None:
             string(where + ".domain", self.domain)
         self.permitted = boolean(where + ".permitted", data.get("permitted"), True)
+        self.denied = denied_actions(where + ".denied", data.get("denied"))
         self.token_ttl_seconds = number(
             where + ".token_ttl_seconds", data.get("token_ttl_seconds"), float(DEFAULT_TOKEN_TTL)
         )
@@ -269,13 +289,14 @@ class AkSkSpec:
     """An access key pair; with ``security_token`` it is a temporary credential."""
 
     def __init__(self, where, data):
-        check_keys(where, data, ("ak", "sk", "security_token", "permitted", "project_ids"), ("ak", "sk"))
+        check_keys(where, data, ("ak", "sk", "security_token", "permitted", "project_ids", "denied"), ("ak", "sk"))
         self.ak = token_value(where + ".ak", data["ak"])
         self.sk = string(where + ".sk", data["sk"])
         self.security_token = data.get("security_token")
         if self.security_token is not None:
             token_value(where + ".security_token", self.security_token)
         self.permitted = boolean(where + ".permitted", data.get("permitted"), True)
+        self.denied = denied_actions(where + ".denied", data.get("denied"))
         project_ids = data.get("project_ids")
         self.project_ids = None
         if project_ids is not None:
@@ -389,6 +410,13 @@ class EmulatorConfig:
         self.backends = {}
         for name, item in mapping("backends", data.get("backends") or {}).items():
             self.backends[name] = BackendSpec("backends.%s" % name, name, item)
+        for project in self.projects.values():
+            for key, backend in project.network.listeners.items() if project.network else ():
+                if backend not in self.backends:
+                    raise ConfigError(
+                        "project %s: listener %s refers to backend %r, which is not defined under backends"
+                        % (project.id, key[0] if key[1] is None else "%s:%d" % key, backend)
+                    )
         for member in self.members():
             if member.backend is not None and member.backend not in self.backends:
                 raise ConfigError(

@@ -29,7 +29,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl
 
-from tests.emulator import apig, dataplane_admin, errors, iam
+from tests.emulator import apig, dataplane_admin, errors, iam, services
 from tests.emulator.auth import attempted_mode
 from tests.emulator.faults import FaultError
 
@@ -218,6 +218,10 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
 
     def _apig(self, request):
         emulator = self.server.emulator
+        service_route = services.match_route(request.raw_path)  # VPC and ECS, on the same URL (services.py)
+        if service_route is not None:
+            status, payload = services.answer(emulator, request, service_route)
+            return status, payload, {}
         throttle = emulator.config.throttle
         if emulator.throttle is not None and not emulator.throttle.admit():
             raise errors.throttled(throttle.max_requests_per_second, throttle.retry_after)

@@ -15,15 +15,23 @@ limits keep every test on the loopback interface:
 ``blocked_from_gateway`` addresses are reported unreachable even when they
 accept connections, to stage the classic "reachable from the host, FAILED
 from APIG" case (a security group that does not admit 100.125.0.0/16).
+
+An instance with a ``network`` (network.py) reaches modelled addresses too: its routes, public egress and the
+backend's security groups decide first, as on the real gateway, and the loopback backend that the project's
+``listeners`` name for the address is what gets connected to.
 """
 
 import concurrent.futures
 import ipaddress
+import logging
 import socket
 import time
 
+from tests.emulator import network
 from tests.emulator.addresses import format_address
 from tests.loopback.sockets import is_ip_literal, is_loopback
+
+LOG = logging.getLogger("tests.emulator")
 
 
 class ReachabilityChecker:
@@ -41,8 +49,12 @@ class ReachabilityChecker:
             return [host]
         return list(self.hosts.get(host.lower().rstrip("."), []))
 
-    def reachable(self, host, port):
-        """True if a TCP connection to ``host:port`` completes within the timeout."""
+    def reachable(self, host, port, instance=None, channel_member=False):
+        """True if a TCP connection to ``host:port`` completes within the timeout.
+
+        With an ``instance`` that has a network, a modelled address is reached through it (network.decide);
+        ``channel_member`` adds APIG's 100.125.0.0/16 to the sources its security groups must admit.
+        """
         if format_address(host, port) in self.blocked:
             return False
         deadline = time.monotonic() + self.timeout
@@ -50,7 +62,12 @@ class ReachabilityChecker:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
-            if is_loopback(address) and self._connect(address, port, remaining):
+            target = (address, port) if is_loopback(address) else None
+            if target is None and instance is not None and instance.network is not None:
+                decision = network.decide(instance.network, address, port, channel_member)
+                LOG.debug("gateway to %s: %s", format_address(address, port), decision.reason)
+                target = decision.target
+            if target is not None and self._connect(target[0], target[1], remaining):
                 return True
         return False
 
@@ -67,7 +84,7 @@ class ReachabilityChecker:
         finally:
             sock.close()
 
-    def failures(self, endpoints):
+    def failures(self, endpoints, instance=None, channel_member=False):
         """The unreachable endpoints as ``host:port`` strings, in the order given.
 
         All endpoints are checked at once, so a channel of slow members takes
@@ -78,5 +95,5 @@ class ReachabilityChecker:
             return []
         workers = min(self.max_workers, len(endpoints))
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="emulator-check") as pool:
-            results = list(pool.map(lambda endpoint: self.reachable(*endpoint), endpoints))
+            results = list(pool.map(lambda endpoint: self.reachable(*endpoint, instance, channel_member), endpoints))
         return [format_address(host, port) for (host, port), ok in zip(endpoints, results) if not ok]

@@ -23,6 +23,7 @@ import tempfile
 import threading
 from http.server import ThreadingHTTPServer
 
+from tests.emulator.addresses import format_address
 from tests.emulator.auth import Authenticator
 from tests.emulator.clock import Clock
 from tests.emulator.config import EmulatorConfig
@@ -183,6 +184,9 @@ class Emulator:
             if member.backend is not None:
                 helper = self.backends[member.backend]
                 member.host, member.port = helper.host, helper.port
+        for project in self.config.projects.values():
+            for key, name in project.network.listeners.items() if project.network else ():
+                project.network.targets[key] = (self.backends[name].host, self.backends[name].port)
 
     def _tls_context(self):
         self._tmpdir = tempfile.mkdtemp(prefix="apig-emulator-tls-")
@@ -242,15 +246,29 @@ class Emulator:
         """``{name: "127.0.0.1:PORT"}`` for the helper backends started from the config."""
         return {name: helper.address for name, helper in self.backends.items()}
 
+    def listener_addresses(self):
+        """``{"192.168.1.20:8080": "127.0.0.1:PORT"}``: which loopback backend answers for each modelled address
+        of the projects' ``network.listeners`` (a key without a port: the backend answers on every port)."""
+        found = {}
+        for project in self.config.projects.values():
+            for (ip, port), (host, real_port) in project.network.targets.items() if project.network else ():
+                modelled = ip if port is None else format_address(ip, port)
+                found[modelled] = format_address(host, real_port)
+        return found
+
     def state(self):
-        """What the CLI prints and writes to ``--state-file``."""
-        return {
+        """What the CLI prints and writes to ``--state-file`` (``listeners`` only when a network models any)."""
+        state = {
             "url": self.url,
             "ca_path": self.ca_path,
             "pid": os.getpid(),
             "backends": self.backend_addresses(),
             "data_url": self.data_url,
         }
+        listeners = self.listener_addresses()
+        if listeners:
+            state["listeners"] = listeners
+        return state
 
     # -- the data plane (dataplane.py, gateway.py, statistics.py) ------------
 
