@@ -86,8 +86,8 @@ def check_huawei_id(option, value, what="the ID Huawei Cloud shows for it"):
 class CheckSpec:
     """A validated check: what to ask the gateway and how to probe its backends from this host.
 
-    A discovered check also names the ``apis`` behind it; one whose ``problem`` is already known (an API whose
-    backend could not be found) cannot be made, and is an ERROR without any request.
+    A discovered check also names the ``routes`` behind it (and their labels, ``apis``); one whose ``problem`` is
+    already known (an API whose backend could not be found) cannot be made, and is an ERROR without any request.
     """
 
     name: str
@@ -100,6 +100,7 @@ class CheckSpec:
     probe_all_members: bool = False
     backend: Optional[BackendAddress] = None
     apis: Optional[list] = None
+    routes: Optional[list] = None
     problem: Optional[str] = None
 
     def __post_init__(self):
@@ -145,6 +146,8 @@ class CheckSpec:
             info["vpc_channel_id"] = self.vpc_channel_id
         if self.apis is not None:
             info["apis"] = list(self.apis)
+        if self.routes is not None:
+            info["routes"] = list(self.routes)
         return info
 
 

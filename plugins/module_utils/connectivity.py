@@ -23,12 +23,16 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.hints import mismatch
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_engine import new_record, run_probes
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import ProbeInputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
+    ERROR,
     ERROR_FIELDS,
     FAILED,
+    GATEWAY,
     MADE,
     SUCCESS,
+    THIS_HOST,
     check_record,
     error_record,
+    failing_backends,
     local_not_made,
     local_part,
     summarize_checks,
@@ -55,30 +59,45 @@ def _how(probe_spec, port, follows):
     return how
 
 
-def _ordered_union(*lists):
-    seen, union = set(), []
-    for items in lists:
-        for item in items:
-            if item not in seen:
-                seen.add(item)
-                union.append(item)
-    return union
+def decide_check(record, errors=()):
+    """Fill in ``record``'s verdict from its parts (``remote``, ``local``) and the ``errors`` of the parts that could
+    not be made (``(part, error fields)`` pairs, the gateway's first): the one rule for a check, whether it was
+    made in one go (``connectivity.CheckRunner.run_check``) or in two halves put together later.
 
-
-def _with_verdict(record):
-    """check_result, failures and hints from the parts of one check that were made.
-
-    A local half that could not be made (a microservice channel, a ``#VAR#`` address) leaves the verdict to the
-    gateway, and a hint says why this host did not probe.
+    * A part that says FAILED makes the check FAILED, whatever another part says: a definite failure is never
+      replaced by an error. The other part's error is kept in ``incomplete``.
+    * Otherwise a part that could not be made makes the check ERROR, with that part's error fields.
+    * A local part this host could not probe by its nature (a microservice channel, a ``#name#`` address) leaves
+      the verdict to the gateway, and a hint says why; with nothing else asked, the check was not made.
+    * Otherwise the check is SUCCESS.
     """
-    remote, local = record["remote"], record["local"]
-    parts = [part for part in (remote, local) if part is not None and part.get("made", True)]
-    record["failures"] = _ordered_union(*[part["failures"] for part in parts])
-    record["check_result"] = FAILED if any(part["check_result"] == FAILED for part in parts) else SUCCESS
+    remote, local = record.get("remote"), record.get("local")
+    made = [part for part in (remote, local) if part is not None and part.get("made", True)]
+    failed = any(part.get("check_result") == FAILED for part in made)
+    record["failing"] = failing_backends(remote, local)
+    record["failures"] = [entry["backend"] for entry in record["failing"]]
     if remote is not None:
         record["request_id"] = remote.get("request_id")
     if remote is not None and local is not None:
         record["hints"] = mismatch_hints(remote, local)
+    if failed:
+        record["check_result"] = FAILED
+        record["incomplete"] = [dict(fields, part=part) for part, fields in errors]
+        return record
+    if errors:
+        part, fields = errors[0]
+        record.update((key, fields.get(key)) for key in ERROR_FIELDS)
+        if fields.get("option"):
+            record["option"] = fields["option"]
+        record["msg"] = record["msg"] or "the %s part could not be made" % part
+        record["check_result"] = ERROR
+        return record
+    if not made:
+        record["check_result"] = ERROR
+        reason = local.get("reason") if local is not None else None
+        record["msg"] = "%s: %s" % (record.get("name"), reason or "nothing was asked")
+        return record
+    record["check_result"] = SUCCESS
     return record
 
 
@@ -87,27 +106,26 @@ IDENTITY = ("name", "instance_id", "backend_type", "backend_address", "vpc_chann
 
 def merge_halves(remote, local):
     """One ``probe: both`` check from its two halves, made apart: ``remote`` (asked with ``probe: remote``, maybe
-    once for many hosts) and ``local`` (probed with ``probe: local`` on this host), as ``run_check`` would have
-    made it in one go: the union of the failures, and hints where the gateway and this host disagree.
+    once for many hosts) and ``local`` (probed with ``probe: local`` on this host), decided by ``decide_check`` as
+    ``run_check`` decides a check made in one go.
 
-    A half that could not be made makes the check ERROR with that half's error fields (the gateway's first),
-    except a local half that this host could not probe by its nature (a microservice channel, a ``#VAR#``
-    address): as in ``run_check``, that leaves the verdict to the gateway and a hint says why.
+    A local half this host could not probe by its nature (a microservice channel, a ``#name#`` address) is not an
+    error of the check: the verdict is the gateway's, and a hint says why.
     """
     record = check_record(dict({key: remote[key] for key in IDENTITY if key in remote}, probe=BOTH))
     record["attempts"] = max(remote.get("attempts") or 0, local.get("attempts") or 0)
     record["remote"], record["local"] = remote.get("remote"), local.get("local")
     local_not_probed = isinstance(record["local"], dict) and record["local"].get("made") is False
-    for half in (remote, local):
-        if half is local and local_not_probed:
+    errors = []
+    for part, half in ((GATEWAY, remote), (THIS_HOST, local)):
+        if half.get("check_result") in MADE or (half is local and local_not_probed):
             continue
-        if half.get("check_result") not in MADE:
-            record.update((key, half.get(key)) for key in ERROR_FIELDS)
-            if half.get("option"):
-                record["option"] = half["option"]
-            record["msg"] = record["msg"] or "could not be made"
-            return record
-    return _with_verdict(record)
+        fields = {key: half.get(key) for key in ERROR_FIELDS}
+        fields["msg"] = fields["msg"] or "could not be made"
+        if half.get("option"):
+            fields["option"] = half["option"]
+        errors.append((part, fields))
+    return decide_check(record, errors)
 
 
 class CheckRunner:
@@ -127,8 +145,9 @@ class CheckRunner:
     def run_check(self, spec):
         """One attempt at one check; an ApigError becomes an ERROR record, never an exception.
 
-        With ``probe: both`` the gateway is asked on a thread of its own while this host probes; when the gateway
-        could not be asked, the check is an ERROR that still shows what this host found.
+        With ``probe: both`` the gateway is asked on a thread of its own while this host probes; when one side could
+        not be asked, what the other found still counts (``decide_check``): a backend this host saw failing makes the
+        check FAILED, otherwise it is an ERROR that still shows what this host found.
         """
         record = check_record(spec.describe())
         if spec.problem is not None:
@@ -149,15 +168,12 @@ class CheckRunner:
             if remote_thread is not None:
                 remote_thread.join()
         record["remote"] = remote_box.get("answer")
+        errors = []
         if "error" in remote_box:
-            record.update(error_record(remote_box["error"]))
-        elif local_error is not None:
-            record.update(error_record(local_error))
-        elif spec.probe == LOCAL and not record["local"]["made"]:
-            record["msg"] = "%s: %s" % (spec.name, record["local"]["reason"])
-        if record["msg"] is not None:
-            return record
-        return _with_verdict(record)
+            errors.append((GATEWAY, error_record(remote_box["error"])))
+        if local_error is not None:
+            errors.append((THIS_HOST, error_record(local_error)))
+        return decide_check(record, errors)
 
     def _remote_into(self, spec, box):
         try:
@@ -216,7 +232,12 @@ class CheckRunner:
     # ---- many checks, waiting for late backends ----------------------------------------------------------------
 
     def run_checks(self, specs, wait_timeout=0.0, wait_interval=5.0):
-        """Every check concurrently; FAILED ones re-run until they pass or ``wait_timeout`` passes."""
+        """Every check concurrently; FAILED ones re-run until they pass or ``wait_timeout`` passes.
+
+        A re-check that could not be made does not replace a FAILED record: the backend was seen failing and
+        nothing since said otherwise. Its error is kept in the record's ``incomplete``, and the check is asked again
+        while time remains.
+        """
         deadline = self._clock() + max(0.0, wait_timeout)
         records = self._run_batch(specs)
         attempts = [1] * len(specs)
@@ -226,8 +247,14 @@ class CheckRunner:
                 break
             self._sleep(wait_interval)
             for index, record in zip(pending, self._run_batch([specs[index] for index in pending])):
-                records[index] = record
                 attempts[index] += 1
+                if record["check_result"] in MADE:
+                    records[index] = record
+                else:
+                    error = {key: record.get(key) for key in ERROR_FIELDS}
+                    records[index].setdefault("incomplete", []).append(
+                        dict(error, part="re-check %d" % attempts[index])
+                    )
         for record, count in zip(records, attempts):
             record["attempts"] = count
         return summarize_checks(records)

@@ -17,6 +17,7 @@ threads of the run's one client (one sign-in, one HTTP session, throttling handl
 What cannot be found for one API (a variable without a value in the environment, an API not published there) is
 that API's ``problem``, never a crash: it becomes a check that could not be made, which the gate treats as any
 other (``on_error``). A channel that no longer exists is the gateway's own answer to that check (APIG.3023).
+What the APIs found call for - the checks - is ``discovered_checks.py``'s.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -28,20 +29,13 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
     BACKEND_ADDRESS,
     VPC_CHANNEL,
-    CheckSpec,
     check_huawei_id,
-    check_spec_from_params,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.targets import VARIABLE, AddressError, parse_backend_address
 
 RELEASE = "RELEASE"
-# The keys a discovered check has beside a check's options: the labels of the APIs (and policies) behind it, and why
-# it cannot be made.
-DISCOVERED_APIS = "apis"
-DISCOVERY_PROBLEM = "problem"
 ROUTED_BACKEND_TYPES = ("HTTP",)  # FUNCTION and MOCK APIs send no traffic to a backend this can check
-MAX_CHECK_NAME = 128
 _CHANNEL_ROUTED = 1  # vpc_channel_status: 1 through a VPC channel, 2 to url_domain
 
 
@@ -323,125 +317,6 @@ class Discovery:
         return backend
 
 
-def _check_name(labels):
-    """A check's name from the APIs behind it: all of them, or as many as fit and how many more."""
-    name = ", ".join(labels)
-    if len(name) <= MAX_CHECK_NAME:
-        return name
-    for count in range(len(labels) - 1, 0, -1):
-        name = "%s +%d more" % (", ".join(labels[:count]), len(labels) - count)
-        if len(name) <= MAX_CHECK_NAME:
-            return name
-    return labels[0][: MAX_CHECK_NAME - 12] + " +%d more" % (len(labels) - 1)
-
-
-def checks_from(instance_id, apis):
-    """The checks the discovered APIs call for: one per distinct backend, named by the APIs (and policies) using it.
-
-    Each is a dict of a check's options (as ``checks`` entries take them) plus ``apis``, the labels behind it; an
-    API with a problem (or a backend with one) becomes a check that carries ``problem`` and cannot be made.
-    """
-    by_backend, problems = {}, []
-    for api in apis:
-        if api.skipped:
-            continue
-        if api.problem:
-            problems.append(([api.name], "%s: %s" % (api.name, api.problem)))
-            continue
-        for backend in api.backends:
-            if backend.problem:
-                problems.append(([backend.label], "%s: %s" % (backend.label, backend.problem)))
-                continue
-            key = (backend.backend_type, backend.backend_address or backend.vpc_channel_id)
-            by_backend.setdefault(key, []).append(backend.label)
-    checks = []
-    for (backend_type, target), labels in by_backend.items():
-        check = {
-            "instance_id": instance_id,
-            "backend_type": backend_type,
-            "name": _check_name(labels),
-            DISCOVERED_APIS: labels,
-        }
-        check["backend_address" if backend_type == BACKEND_ADDRESS else "vpc_channel_id"] = target
-        checks.append(check)
-    for labels, problem in problems:
-        checks.append(
-            {
-                "instance_id": instance_id,
-                "name": _check_name(labels),
-                DISCOVERED_APIS: labels,
-                DISCOVERY_PROBLEM: problem,
-            }
-        )
-    return checks
-
-
-def _unique(name, taken):
-    """``name``, or ``name (2)``, ``name (3)``... - the first that no other check has."""
-    candidate, number = name, 1
-    while candidate in taken:
-        number += 1
-        suffix = " (%d)" % number
-        candidate = name[: MAX_CHECK_NAME - len(suffix)] + suffix
-    taken.add(candidate)
-    return candidate
-
-
-def _target(check):
-    """What a check (a dict of its options) is about: instance, backend type, address or channel ID."""
-    return (
-        check.get("instance_id"),
-        check.get("backend_type"),
-        check.get("backend_address") or check.get("vpc_channel_id"),
-    )
-
-
-def merge_discovered(checks, explicit):
-    """The discovered ``checks`` beside the ``explicit`` ones (dicts of check options, ``name`` resolved).
-
-    A backend an explicit check already covers (same instance and backend) is not checked twice; a discovered check
-    whose name another check has gets `` (2)``, `` (3)``... Checks that carry a ``problem`` are always kept.
-    """
-    covered = {_target(check) for check in explicit}
-    taken = {check.get("name") for check in explicit}
-    merged = []
-    for check in checks:
-        if DISCOVERY_PROBLEM not in check and _target(check) in covered:
-            continue
-        merged.append(dict(check, name=_unique(check["name"], taken)))
-    return merged
-
-
-def check_options(check):
-    """A discovered check as ``checks`` entries take it: without the APIs behind it, which only discovery gives."""
-    return {key: value for key, value in check.items() if key != DISCOVERED_APIS}
-
-
-def discovered_specs(checks, defaults, explicit):
-    """CheckSpecs for the discovered ``checks``, merged with the ``explicit`` CheckSpecs (``merge_discovered``).
-
-    ``defaults`` are the module-level ``probe``, ``local_probe`` and ``probe_all_members``.
-    """
-    specs = []
-    for check in merge_discovered(checks, [spec.describe() for spec in explicit]):
-        name = check["name"]
-        if DISCOVERY_PROBLEM in check:
-            specs.append(
-                CheckSpec(
-                    name, check["instance_id"], None, apis=check[DISCOVERED_APIS], problem=check[DISCOVERY_PROBLEM]
-                )
-            )
-            continue
-        options = check_options(check)
-        try:
-            spec = check_spec_from_params(dict(defaults, **options), where="discovered check: ")
-        except InputError as exc:  # what APIG holds is not what a check takes: that backend cannot be checked
-            spec = CheckSpec(name, check["instance_id"], None, problem="%s: %s" % (name, exc.msg))
-        spec.apis = check[DISCOVERED_APIS]
-        specs.append(spec)
-    return specs
-
-
 def discovery_specs_from(value, option="discover"):
     """DiscoverySpecs from the ``discover`` option: one dict, or a list of them, each checked as Ansible checks options.
 
@@ -463,29 +338,3 @@ def discovery_specs_from(value, option="discover"):
             raise InputError(where.rstrip("."), "%s %s" % (where.rstrip("."), "; ".join(result.error_messages)))
         specs.append(DiscoverySpec.from_params(result.validated_parameters, where))
     return specs
-
-
-def describe_where(discovery):
-    """Where a discovery looks, for messages: its instance, group (or any) and environment (or the drafts)."""
-    return "instance %s, group %s, environment %s" % (
-        discovery.get("instance_id"),
-        discovery.get("group") or "(any)",
-        discovery.get("environment") or "(drafts)",
-    )
-
-
-def nothing_to_check(discovered):
-    """The refusal when discovery (with the checks given) leaves nothing to check: that is not a pass."""
-    return "discovery found no backend to check: %s" % describe_discovered(discovered)
-
-
-def describe_discovered(discovered):
-    """One line per discovery: where it looked and what it found there."""
-    parts = []
-    for found in discovered:
-        apis = found["apis"]
-        skipped = [api for api in apis if api["skipped"]]
-        parts.append(
-            "%s: %d APIs, %d of them without a backend to check" % (describe_where(found), len(apis), len(skipped))
-        )
-    return "; ".join(parts)

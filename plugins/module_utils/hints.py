@@ -6,9 +6,12 @@
 The gateway's ``failures`` and the backends probed here are compared by ``targets.address_key``, so that two
 spellings of one backend (IPv6 forms, case, a trailing dot) are the same backend. When the gateway names an
 address this host did not probe (a domain's resolved IP, say), the hint says so instead of guessing.
+
+A backend that answered this host, but not as its probe expected (an HTTP status or body), was reached: the network
+path is not the problem, and the hint says to look at the answer instead.
 """
 
-from ansible_collections.hwcloud.apig.plugins.module_utils.results import FAILED
+from ansible_collections.hwcloud.apig.plugins.module_utils.results import ANSWERED_REASONS, FAILED
 from ansible_collections.hwcloud.apig.plugins.module_utils.targets import address_key
 
 # The gateway probes backends from this range; a security group that does not admit it is the classic cause of
@@ -20,16 +23,24 @@ def mismatch_hints(remote, local):
     """Sentences that say where the problem lies, from what the gateway and this host each reached."""
     if not local.get("made", True):
         return ["This host did not probe: %s. The verdict is the gateway's alone." % local["reason"]]
-    probed = [record.get("backend") or record["target"] for record in local["results"] if not record.get("skipped")]
+    records = [record for record in local["results"] if not record.get("skipped")]
+    probed = [record.get("backend") or record["target"] for record in records]
     probed_keys = {address_key(backend) for backend in probed}
-    local_failed = {address_key(backend) for backend in local["failures"]}
+    answered = {
+        address_key(record.get("backend") or record["target"]): record.get("error") or record.get("reason")
+        for record in records
+        if not record.get("ok") and record.get("reason") in ANSWERED_REASONS
+    }
+    local_failed = {address_key(backend) for backend in local["failures"]} - set(answered)
     remote_failed = {address_key(failure) for failure in remote["failures"]}
     if remote["check_result"] == FAILED and not remote_failed:
         remote_failed = set(probed_keys)
-    gateway_only, host_only, both = [], [], []
+    gateway_only, host_only, both, wrong = [], [], [], []
     for backend in probed:
         key = address_key(backend)
-        if key in remote_failed and key in local_failed:
+        if key in answered and key not in remote_failed:
+            wrong.append("%s (%s)" % (backend, answered[key]))
+        elif key in remote_failed and key in local_failed:
             both.append(backend)
         elif key in remote_failed:
             gateway_only.append(backend)
@@ -46,6 +57,11 @@ def mismatch_hints(remote, local):
         hints.append(
             "The gateway reaches %s but this host does not: the problem is on this host's network path "
             "(firewall, routing, DNS), not on the gateway's." % ", ".join(host_only)
+        )
+    if wrong:
+        hints.append(
+            "This host reached %s and got an answer, but not the one its probe expects: the network path is fine; "
+            "check the backend's answer, or local_probe's path, expected_status and body_regex." % ", ".join(wrong)
         )
     if both:
         hints.append(

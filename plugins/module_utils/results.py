@@ -8,9 +8,17 @@ shapes, so they are spelt here once. The verdict is fail-closed: ``SUCCESS`` onl
 reached; a check that could not be made is ``ERROR``, carrying Huawei's error fields, and is never a SUCCESS.
 """
 
+from ansible_collections.hwcloud.apig.plugins.module_utils.targets import address_key
+
 SUCCESS, FAILED, ERROR = "SUCCESS", "FAILED", "ERROR"
 MADE = (SUCCESS, FAILED)
 ERROR_FIELDS = ("msg", "status", "error_code", "error_msg", "request_id")
+# How a failing backend failed: it could not be reached at all (connect, TLS, timeout, name), or it was reached and
+# answered, but not as expected (an HTTP status or body a local probe did not accept). Only a local HTTP(S) probe
+# can tell the second: the gateway's connectivity check only connects.
+UNREACHABLE, WRONG_ANSWER = "unreachable", "wrong_answer"
+ANSWERED_REASONS = ("status", "body")  # probe_steps.REASONS that mean "it answered"
+GATEWAY, THIS_HOST = "gateway", "this host"
 
 
 def verdict(failures):
@@ -50,6 +58,7 @@ def check_record(identity):
     record.update(
         check_result=ERROR,
         failures=[],
+        failing=[],
         request_id=None,
         remote=None,
         local=None,
@@ -109,6 +118,38 @@ def local_not_made(reason, records=()):
         "skipped": len(records),
         "probe": None,
     }
+
+
+def failing_backends(remote, local):
+    """One entry per failing backend of a check, from the gateway's answer and this host's part (either may be None):
+    ``{"backend", "outcome", "seen_by", "detail"}``, in the order they were named.
+
+    Two spellings of one backend (``targets.address_key``) are one entry. A backend that one side could not reach
+    is ``unreachable`` even if the other side got an answer from it; ``wrong_answer`` only when every side that
+    failed it was answered.
+    """
+    entries = {}
+
+    def add(backend, outcome, seen_by, detail):
+        entry = entries.setdefault(
+            address_key(backend), {"backend": backend, "outcome": outcome, "seen_by": [], "detail": None}
+        )
+        if outcome == UNREACHABLE:
+            entry["outcome"] = UNREACHABLE
+        if seen_by not in entry["seen_by"]:
+            entry["seen_by"].append(seen_by)
+        entry["detail"] = entry["detail"] or detail
+
+    if remote is not None:
+        for backend in remote.get("failures") or []:
+            add(backend, UNREACHABLE, GATEWAY, None)
+    if local is not None and local.get("made"):
+        for record in local.get("results") or []:
+            if record.get("skipped") or record.get("ok"):
+                continue
+            outcome = WRONG_ANSWER if record.get("reason") in ANSWERED_REASONS else UNREACHABLE
+            add(record.get("backend") or record["target"], outcome, THIS_HOST, record.get("error"))
+    return list(entries.values())
 
 
 def summarize_checks(records):

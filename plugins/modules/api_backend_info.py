@@ -60,10 +60,20 @@ EXAMPLES = r"""
     environment: RELEASE
   register: routed
 
+- name: Refuse to go on when something the group routes to cannot be checked
+  ansible.builtin.assert:
+    that: routed.problems | length == 0
+    fail_msg: "{{ routed.problems | join('; ') }}"
+
 - name: Check every one of those backends, from the gateway
   hwcloud.apig.backend_connectivity:
     checks: "{{ routed.checks }}"
-  when: routed.problems | length == 0
+  register: checked
+
+- name: Refuse to go on when one is unreachable (a FAILED answer does not fail the task above)
+  ansible.builtin.assert:
+    that: checked.check_result == 'SUCCESS'
+    fail_msg: "unreachable: {{ checked.failures | join(', ') }}"
 """
 
 RETURN = r"""
@@ -104,19 +114,33 @@ checks:
   type: list
   elements: dict
 problems:
-  description: What could not be found, one line per API or backend (left out of C(checks)).
+  description:
+    - What could not be found, one line per API or backend (left out of C(checks)), and a line when the discovery
+      found no backend to check at all (every API a FUNCTION or MOCK API, or none published).
   returned: success
   type: list
   elements: str
+discovered_checks:
+  description:
+    - Every check the discovery calls for, as O(hwcloud.apig.backend_connectivity#module:discover) and the
+      P(hwcloud.apig.backend_gate#role) role make them, the ones that cannot be made included (with C(problem)).
+    - Each has the keys of a C(checks) entry (not for one with a C(problem)), plus C(routes) (the API, C(api_id),
+      C(policy), C(group) and C(environment) of each route to this backend), C(apis) (the routes' labels) and
+      C(problem) (why it cannot be made, or absent).
+  returned: success
+  type: list
+  elements: dict
 """
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import ApigModule
-from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
+from ansible_collections.hwcloud.apig.plugins.module_utils.discovered_checks import (
     DISCOVERY_PROBLEM,
-    Discovery,
-    DiscoverySpec,
     check_options,
     checks_from,
+)
+from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
+    Discovery,
+    DiscoverySpec,
     discovery_option_spec,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
@@ -137,11 +161,14 @@ class ApiBackendInfoModule(ApigModule):
 
     def run(self, client):
         apis = Discovery(client, self.params["concurrency"]).run(self.spec)
-        checks = checks_from(self.spec.instance_id, apis)
+        checks = checks_from(self.spec.instance_id, apis, self.spec.describe())
         return {
             "apis": [api.describe() for api in apis],
+            "discovered_checks": checks,
             "checks": [check_options(check) for check in checks if DISCOVERY_PROBLEM not in check],
-            "problems": [check[DISCOVERY_PROBLEM] for check in checks if DISCOVERY_PROBLEM in check],
+            "problems": [
+                "%s: %s" % (check["name"], check[DISCOVERY_PROBLEM]) for check in checks if DISCOVERY_PROBLEM in check
+            ],
         }
 
 

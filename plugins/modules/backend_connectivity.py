@@ -62,12 +62,15 @@ options:
       - A dictionary with the keys C(instance_id) (required), C(group) (name or ID; without it, every group),
         C(environment) (name or ID, for example C(RELEASE); without it, the draft definitions) and C(apis) (names or
         IDs; without it, every API), or a list of such dictionaries.
-      - The discovered checks run with O(probe), O(local_probe) and O(probe_all_members), together with O(checks)
-        (a backend that an entry of O(checks) already covers is not checked twice).
+      - The discovered checks run with O(probe), O(local_probe) and O(probe_all_members), together with O(checks).
+      - A backend that several discoveries find (other environments, groups or policies) is checked once, named by
+        every API behind it; when the discoveries span several environments or groups, each API is named with them
+        (C(orders/get-order [policy gray] @staging)). A backend that an entry of O(checks) already asks about from
+        at least the same sides (its O(probe)) is not checked twice; that entry then names the APIs behind it.
       - What discovery cannot find for an API (a variable without a value in the environment, an API not published
-        there) becomes a check that could not be made, named by the API. A group or environment that does not exist
-        fails the task before any check; so does a discovery that finds no backend at all (nothing checked is not a
-        pass).
+        there) becomes a check that could not be made, named by the API; so does a whole discovery that could not be
+        made (a group or environment that does not exist) or that finds no backend to check (nothing checked is not
+        a pass). The other checks are still made, then the task fails naming each.
       - Mutually exclusive with O(instance_id), O(backend_type), O(backend_address) and O(vpc_channel_id).
     type: raw
   probe_all_members:
@@ -96,7 +99,11 @@ options:
     default: 5
   fact_name:
     description:
-      - Name of the fact the result is also stored under.
+      - Name of the fact the verdict in brief (C(check_result), C(failures), and C(request_id) without O(checks)) is
+        also stored under. V("") stores no fact.
+      - A fact is one variable of the host, shared by every task and loop item that sets it, so it holds only the
+        last one's verdict. To decide on several checks, give them all in O(checks) (one verdict for all) or
+        C(register) each task; never assert on a fact set in a loop.
     type: str
     default: apig_backend_connectivity
 notes:
@@ -118,6 +125,11 @@ EXAMPLES = r"""
     vpc_channel_id: 3019f57095a94ec885031a16d3156f12
   register: gateway_view
 
+- name: Stop here when the gateway cannot reach them (a FAILED answer does not fail the task above)
+  ansible.builtin.assert:
+    that: gateway_view.check_result == 'SUCCESS'
+    fail_msg: "Unreachable: {{ gateway_view.failures | join(', ') }}"
+
 - name: Check one backend address with an IAM user, from the gateway and from this host
   hwcloud.apig.backend_connectivity:
     region: ap-southeast-1
@@ -132,7 +144,15 @@ EXAMPLES = r"""
       protocol: https
       path: /healthz
       expected_status: "200-299"
+  register: both_views
 
+- name: Stop here when either side fails, saying where the problem lies
+  ansible.builtin.assert:
+    that: both_views.check_result == 'SUCCESS'
+    fail_msg: "{{ both_views.failures | join(', ') }}: {{ both_views.hints | join(' ') }}"
+
+# Several backends: one batch, one verdict for all of them (not a loop: a loop's items would each replace the
+# apig_backend_connectivity fact, so an assert on it would see only the last item).
 - name: Several checks at once, with AK/SK, waiting up to two minutes for late backends
   hwcloud.apig.backend_connectivity:
     access_key: "{{ vault_hw_ak }}"
@@ -151,7 +171,7 @@ EXAMPLES = r"""
         backend_type: backend_address
         backend_address: "billing.internal.example.com:443"
 
-- name: Stop here when the gateway cannot reach the backends
+- name: Stop here when the gateway cannot reach every backend of the batch just run
   ansible.builtin.assert:
     that: apig_backend_connectivity.check_result == 'SUCCESS'
     fail_msg: "Unreachable: {{ apig_backend_connectivity.failures | join(', ') }}"
@@ -252,7 +272,8 @@ discovered:
   description:
     - With O(discover), what each discovery found - its C(instance_id), C(group), C(environment), C(apis) - with every
       API as M(hwcloud.apig.api_backend_info) returns it (C(id), C(name), C(group), C(backends), C(skipped),
-      C(problem)). Each discovered check in C(checks) also names the C(apis) behind it.
+      C(problem)), and C(error) when it could not be made. Each discovered check in C(checks) also names the
+      C(routes) behind it (C(api), C(api_id), C(policy), C(group), C(environment)) and their labels, C(apis).
   returned: when O(discover) is given
   type: list
   elements: dict
@@ -275,14 +296,32 @@ error_msg:
   returned: failure, when Huawei sent one
   type: str
 ansible_facts:
-  description: The same result, stored as a fact.
+  description: The verdict in brief, stored as a fact (none when O(fact_name) is empty).
   returned: success
   type: dict
   contains:
     apig_backend_connectivity:
-      description: C(check_result), C(failures), C(request_id) (and C(checks) with O(checks)); the key is O(fact_name).
+      description:
+        - C(check_result) and C(failures), and C(request_id) without O(checks) or O(discover); the key is
+          O(fact_name). The whole result (C(checks), C(remote), C(local), C(hints)) is the registered one.
       type: dict
       returned: success
+failing:
+  description:
+    - Each failing backend once (two spellings of one address are one), with C(backend) (C(host:port)),
+      C(outcome) - V(unreachable) (no connection, TLS, timeout, name) or V(wrong_answer) (reached, but a local
+      HTTP(S) probe did not accept its status or body) - C(seen_by) (V(gateway), V(this host)) and C(detail).
+      Also in each entry of C(checks).
+  returned: in each entry of C(checks), and without O(checks)
+  type: list
+  elements: dict
+incomplete:
+  description:
+    - The parts of a FAILED check that could not be made (the other half of O(probe=both), a re-check while
+      waiting), each with C(part) and the error fields. A definite failure is never turned into an error by them.
+  returned: when a FAILED check had a part that could not be made
+  type: list
+  elements: dict
 """
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import ApigModule
@@ -296,14 +335,15 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
     check_spec_from_params,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import CheckRunner, local_prober
-from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
-    Discovery,
+from ansible_collections.hwcloud.apig.plugins.module_utils.discovered_checks import (
+    DISCOVERED_APIS,
+    ROUTES,
+    checks_for_run,
     checks_from,
-    discovered_specs,
-    discovery_specs_from,
-    nothing_to_check,
+    specs_of,
 )
-from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import Discovery, discovery_specs_from
+from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import probe_option_spec
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
     ERROR,
@@ -343,7 +383,8 @@ class BackendConnectivityModule(ApigModule):
 
     def validate(self):
         params = self.params
-        self.check_fact_name()
+        if self.params["fact_name"]:
+            self.check_fact_name()
         if not 1 <= params["concurrency"] <= 200:
             raise InputError("concurrency", "concurrency must be between 1 and 200, got %d" % params["concurrency"])
         if not 0 <= params["wait_timeout"] <= 3600:
@@ -380,15 +421,22 @@ class BackendConnectivityModule(ApigModule):
         return self.params["concurrency"]
 
     def run(self, client):
-        specs, discovered = list(self.specs), []
+        specs, discovered, found = list(self.specs), [], []
         discoverer = Discovery(client, self.params["concurrency"])
         for discovery in self.discoveries:
-            apis = discoverer.run(discovery)
-            discovered.append(dict(discovery.describe(), apis=[api.describe() for api in apis]))
-            specs.extend(discovered_specs(checks_from(discovery.instance_id, apis), self.defaults, specs))
-        if not specs:
-            # Nothing to check is not a pass: the gate behind this fails closed.
-            self.fail_task(msg=nothing_to_check(discovered), discovered=discovered)
+            where = discovery.describe()
+            try:
+                apis = discoverer.run(discovery)
+            except ApigError as exc:  # that discovery's check cannot be made; the others still are
+                discovered.append(dict(where, apis=[], error=exc.msg))
+                found.append((where, None, exc.msg))
+                continue
+            discovered.append(dict(where, apis=[api.describe() for api in apis]))
+            found.append((where, checks_from(discovery.instance_id, apis, where), None))
+        routes_of_explicit, kept = checks_for_run(found, [spec.describe() for spec in specs], self.params["probe"])
+        for index, named in routes_of_explicit.items():
+            specs[index].apis, specs[index].routes = named[DISCOVERED_APIS], named[ROUTES]
+        specs.extend(specs_of(kept, self.defaults))
         runner = CheckRunner(client, local_prober, concurrency=self.params["concurrency"])
         batch = runner.run_checks(specs, self.params["wait_timeout"], self.params["wait_interval"])
         if self.discoveries:
@@ -404,8 +452,7 @@ class BackendConnectivityModule(ApigModule):
             self.fail_task(
                 msg="%d of %d checks could not be made: %s" % (len(failed), len(batch["checks"]), summary), **batch
             )
-        facts = {key: batch[key] for key in ("check_result", "failures", "checks")}
-        return dict(batch, ansible_facts={self.params["fact_name"]: facts})
+        return dict(batch, **self.facts({key: batch[key] for key in ("check_result", "failures")}))
 
     def _single(self, check):
         if check["check_result"] == ERROR:
@@ -415,11 +462,19 @@ class BackendConnectivityModule(ApigModule):
                     for key in ("msg", "status", "error_code", "error_msg", "request_id", "remote", "local")
                 }
             )
-        result = {key: check[key] for key in ("check_result", "failures", "request_id", "hints", "attempts")}
+        result = {key: check[key] for key in ("check_result", "failures", "failing", "request_id", "hints", "attempts")}
         for part in ("remote", "local"):
             if check[part] is not None:
                 result[part] = check[part]
-        return dict(result, ansible_facts={self.params["fact_name"]: dict(result)})
+        if check.get("incomplete"):
+            result["incomplete"] = check["incomplete"]
+        return dict(result, **self.facts({key: check[key] for key in ("check_result", "failures", "request_id")}))
+
+    def facts(self, values):
+        """``ansible_facts`` holding the verdict in brief under ``fact_name`` (none when it is empty): the whole
+        result is the registered one, and a fact is shared by every task and loop item that sets it."""
+        name = self.params["fact_name"]
+        return {"ansible_facts": {name: values}} if name else {}
 
 
 class _InvalidEntry:

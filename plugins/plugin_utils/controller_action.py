@@ -9,6 +9,7 @@ else, and whatever goes wrong after that ends as a clean failed result, never a 
 """
 
 import os
+import traceback
 
 from ansible.plugins.action import ActionBase
 
@@ -39,8 +40,13 @@ class ControllerAction(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
         try:
             return self.act(result, args, task_vars)
-        except Exception as exc:  # pylint: disable=broad-except  # a clean failure, never a traceback
-            return dict(result, failed=True, msg="backend gate: unexpected %s: %s" % (type(exc).__name__, exc))
+        except Exception as exc:  # pylint: disable=broad-except  # a clean failure; the traceback only with -vvv
+            return dict(
+                result,
+                failed=True,
+                msg="%s: unexpected %s: %s" % (self._task.action, type(exc).__name__, exc),
+                exception=traceback.format_exc(),
+            )
 
     def act(self, result, args, task_vars):
         """Return the task's result, given the base ``result``, the validated ``args`` and the task's variables."""

@@ -189,4 +189,6 @@ def test_a_variable_without_a_value_and_an_unpublished_api_are_errors_named_by_a
     world.emulator.clear_requests()
     run = world.discover(tmp_path, group="billing", environment="staging")
     assert run.result["check"]["failed"] is True
-    assert "discovery found no backend to check" in run.result["check"]["msg"], "nothing to check is not a pass"
+    assert "found no backend to check" in run.result["check"]["msg"], "nothing to check is not a pass"
+    (problem,) = run.result["check"]["checks"]
+    assert problem["check_result"] == "ERROR" and problem["name"].startswith("discovery of instance ")

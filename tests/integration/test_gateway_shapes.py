@@ -135,7 +135,12 @@ def test_a_mirrored_http_health_check_fails_locally_on_a_503_from_the_health_pat
     }
     (record,) = check["local"]["results"]
     assert (record["reason"], record["status_code"]) == ("status", 503)
-    assert any("gateway reaches %s but this host does not" % sick.address in hint for hint in check["hints"])
+    # It answered: a wrong answer, never blamed on this host's network path.
+    assert check["failing"] == [
+        {"backend": sick.address, "outcome": "wrong_answer", "seen_by": ["this host"], "detail": record["error"]}
+    ]
+    assert any("This host reached %s (" % sick.address in hint for hint in check["hints"]), check["hints"]
+    assert not any("network path (firewall" in hint for hint in check["hints"]), check["hints"]
 
     run = run_check(emulator, tmp_path, **channel_check(probe="local", local_probe={"protocol": "tcp"}))
     assert run.result["check"]["check_result"] == "SUCCESS", "a protocol set by the user is followed instead"

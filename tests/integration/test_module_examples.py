@@ -169,7 +169,8 @@ def test_backend_connectivity_examples(lab_factory):
     assert [record["name"] for record in run.records] == tasks and ran(run) == set(tasks), run.records
     assert run.report["env_tasks"] == [tasks[0]], "only the first example takes its credentials from HW_* variables"
 
-    channel, address, batch, verdict = (run.by_name[name]["result"] for name in tasks)
+    channel, stop1, address, stop2, batch, verdict = (run.by_name[name]["result"] for name in tasks)
+    assert all(stop.get("failed") is not True for stop in (stop1, stop2, verdict))
     assert channel["check_result"] == "SUCCESS" and channel["failures"] == []
     assert address["check_result"] == "SUCCESS", address
     assert address["remote"]["check_result"] == "SUCCESS" and address["local"]["check_result"] == "SUCCESS", address
@@ -194,6 +195,19 @@ def test_backend_connectivity_examples(lab_factory):
     modes = [entry["auth_mode"] for entry in lab.emulator.requests if entry["path"].endswith("/check")]
     assert modes == ["aksk", "token", "aksk", "aksk"]
     assert [entry["path"] for entry in lab.emulator.requests].count("/v3/auth/tokens") == 1
+
+
+@pytest.mark.parametrize(
+    "down", ["orders.internal.example.com:8443", "billing.internal.example.com:443"], ids=["single", "batch"]
+)
+def test_backend_connectivity_examples_never_pass_with_a_backend_down(lab_factory, down):
+    """The EXAMPLES' own way to stop a play (a register or the fact, then an assert) stops it when a backend they
+    check is down - whichever task checked it, not only the last one to set the fact."""
+    lab = lab_factory(down=(down,))
+    run = lab.run("backend_connectivity")
+    assert run.rc != 0, run
+    failed = [record["name"] for record in run.records if record["status"] == "failed"]
+    assert failed and failed[0].startswith("Stop here"), run.records
 
 
 def test_backend_probe_examples_healthy(lab_factory):
@@ -241,7 +255,8 @@ def test_api_backend_info_examples(lab_factory):
     assert run.rc == 0, run
     tasks = [task["name"] for task in run.original]
     assert ran(run) == set(tasks), run.records
-    found, checked = (run.by_name[name]["result"] for name in tasks)
+    found, nothing_unchecked, checked, reached = (run.by_name[name]["result"] for name in tasks)
+    assert nothing_unchecked.get("failed") is not True and reached.get("failed") is not True
     assert [api["name"] for api in found["apis"]] == ["get-order"] and found["problems"] == []
     assert found["checks"] == [
         {

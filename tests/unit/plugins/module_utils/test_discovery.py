@@ -11,15 +11,18 @@ backend named by every API behind it, policies' backends included, problems per 
 import pytest
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_spec_from_params
-from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
+from ansible_collections.hwcloud.apig.plugins.module_utils.discovered_checks import (
     MAX_CHECK_NAME,
+    checks_for_run,
+    checks_from,
+    merge_discovered,
+    specs_of,
+)
+from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
     DiscoveredApi,
     Discovery,
     DiscoverySpec,
-    checks_from,
-    discovered_specs,
     discovery_specs_from,
-    merge_discovered,
     resolve_variables,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
@@ -153,13 +156,14 @@ def test_a_name_that_does_not_fit_says_how_many_more():
     class Api:
         def __init__(self, index):
             self.name, self.id, self.skipped, self.problem = "an-api-with-a-long-name-%02d" % index, "x", None, None
+            self.group = {"id": "g", "name": "orders"}
             self.backends = [
                 type(
                     "B",
                     (),
                     {
                         "problem": None,
-                        "label": self.name,
+                        "policy": None,
                         "backend_type": "vpc_channel",
                         "backend_address": None,
                         "vpc_channel_id": presets.CHANNEL_ID,
@@ -198,11 +202,12 @@ def test_an_explicit_check_covers_its_backend_and_names_stay_unique(emulator):
             )
         )
     ]
-    specs = discovered_specs(
-        checks_from(presets.INSTANCE_ID, discover(emulator, group="orders", environment="RELEASE")), DEFAULTS, explicit
-    )
-    names = [spec.name for spec in specs]
+    where = {"instance_id": presets.INSTANCE_ID, "group": "orders", "environment": "RELEASE"}
+    found = [(where, checks_from(presets.INSTANCE_ID, discover(emulator, group="orders", environment="RELEASE")), None)]
+    routes_of_explicit, kept = checks_for_run(found, [spec.describe() for spec in explicit])
+    names = [spec.name for spec in specs_of(kept, DEFAULTS)]
     assert "by-address [policy canary]" not in names, "the explicit check already covers 127.0.0.1:8081"
+    assert routes_of_explicit[0]["apis"] == ["by-address [policy canary]"], "and names the API it covers"
     assert "api-001 (2)" in names and len(set(names) | {"api-001"}) == len(names) + 1
 
 
@@ -255,12 +260,13 @@ def test_merging_drops_covered_backends_renames_taken_names_and_keeps_problems()
         },
     ]
     explicit = [{"instance_id": "i", "backend_type": "backend_address", "backend_address": "127.0.0.1:1", "name": "b"}]
-    merged = merge_discovered(found, explicit)
+    routes_of_explicit, merged = merge_discovered(found, explicit)
     assert [(check["name"], check.get("backend_address")) for check in merged] == [
         ("b (2)", "127.0.0.1:2"),
         ("b (3)", None),
     ]
     assert merged[1]["problem"].startswith("b: variable #X#")
+    assert routes_of_explicit == {0: {"routes": [], "apis": ["a"]}}
     # another instance's backend at the same address is not covered
     other = dict(found[0], instance_id="j")
-    assert [check["name"] for check in merge_discovered([other], explicit)] == ["a"]
+    assert [check["name"] for check in merge_discovered([other], explicit)[1]] == ["a"]

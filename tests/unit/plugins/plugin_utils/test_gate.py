@@ -14,20 +14,19 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.hwcloud.apig.plugins.module_utils.gate import (
-    console_text,
-    decide,
-    decide_records,
-    discoveries,
-    gate_plan,
-    gate_records,
+from ansible_collections.hwcloud.apig.plugins.module_utils.discovered_checks import checks_from
+from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import DiscoveredApi
+from ansible_collections.hwcloud.apig.plugins.module_utils.results import local_part
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_decision import console_text
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_decision import decide as decide_records
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_plan import discoveries, gate_plan, with_discovered
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_records import run_records as gate_records
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_report import (
     junit_document,
     junit_report,
     same_report,
-    with_discovered,
     write_report,
 )
-from ansible_collections.hwcloud.apig.plugins.module_utils.results import local_part
 
 CONFIGURED = [
     {"name": "orders", "instance_id": "i", "backend_type": "vpc_channel", "vpc_channel_id": "c"},
@@ -41,10 +40,19 @@ def as_handed_over(value):
     return json.loads(json.dumps(value))
 
 
+def decide(run, checks, max_failures=0, on_error="fail", probe="remote"):
+    """The verdict of a registered run of ``checks``, as the backend_gate_verdict filter decides it."""
+    return decide_records(gate_records(checks, probe, run), max_failures, on_error)
+
+
 def record(name, result, failures=(), **extra):
-    return dict(
-        {"name": name, "check_result": result, "failures": list(failures), "backend_type": "vpc_channel"}, **extra
+    """A module's record of the check of CONFIGURED named ``name`` (asked with probe remote), or of a check named
+    ``name`` through channel ``c``."""
+    identity = next(
+        (dict(check, probe="remote") for check in CONFIGURED if check["name"] == name),
+        {"name": name, "instance_id": "i", "backend_type": "vpc_channel", "vpc_channel_id": "c", "probe": "remote"},
     )
+    return dict(identity, check_result=result, failures=list(failures), **extra)
 
 
 ERROR = dict(
@@ -84,11 +92,24 @@ def test_one_down_fails_with_a_table_naming_check_and_backend():
 
 
 @pytest.mark.parametrize("max_failures, passed", [(0, False), (1, False), (2, True), (5, True)])
-def test_max_failures_counts_backends_not_checks(max_failures, passed):
-    checks = [record("orders", "FAILED", ["127.0.0.1:1"]), record("billing", "FAILED", [])]
+def test_max_failures_counts_backends_not_checks_and_each_backend_once(max_failures, passed):
+    checks = [record("orders", "FAILED", ["127.0.0.1:1", "127.0.0.1:2"]), record("billing", "FAILED", ["127.0.0.1:1"])]
     verdict = decide({"checks": checks}, CONFIGURED, max_failures)
-    assert verdict["unreachable"] == 2, "a FAILED answer naming no backend still counts one"
+    assert verdict["unreachable"] == 2, "127.0.0.1:1 is behind two checks and counts once"
     assert verdict["passed"] is passed
+    assert [(backend["backend"], backend["checks"]) for backend in verdict["backends"]] == [
+        ("127.0.0.1:1", ["orders", "billing"]),
+        ("127.0.0.1:2", ["orders"]),
+    ]
+
+
+@pytest.mark.parametrize("max_failures", [0, 1, 10])
+def test_a_failed_check_that_names_no_backend_is_never_tolerated(max_failures):
+    checks = [record("orders", "FAILED", []), record("billing", "SUCCESS")]
+    verdict = decide({"checks": checks}, CONFIGURED, max_failures)
+    assert verdict["passed"] is False and verdict["no_backend"] == 1 and verdict["unreachable"] == 0
+    assert "1 check whose gateway listed with no backend at all (never tolerated)" in verdict["summary"]
+    assert verdict["lines"][2].startswith("orders   FAILED   (the gateway listed no backend")
 
 
 def test_unmade_check_fails_closed_by_default():
@@ -120,13 +141,13 @@ def test_module_that_could_not_run_makes_every_check_an_error():
     verdict = decide(
         run, [*CONFIGURED, {"instance_id": "i", "backend_type": "vpc_channel", "vpc_channel_id": "chan"}, {}]
     )
-    assert [check["name"] for check in verdict["checks"]] == ["orders", "billing", "chan", "check 4"]
+    assert [check["name"] for check in verdict["checks"]] == ["orders", "billing", "chan", "checks[3]"]
     assert all(check["check_result"] == "ERROR" and check["msg"] == run["msg"] for check in verdict["checks"])
     assert verdict["passed"] is False
 
 
 def test_error_code_is_not_repeated_when_the_message_has_it():
-    verdict = decide({"checks": [record("x", "ERROR", msg="timed out", error_code="APIG.9999")]}, CONFIGURED)
+    verdict = decide_records([record("x", "ERROR", msg="timed out", error_code="APIG.9999")])
     assert verdict["lines"][-1].endswith("APIG.9999 timed out")
 
 
@@ -144,7 +165,7 @@ def test_a_tolerated_unreachable_backend_passes_but_the_table_still_names_it():
 
 
 def test_the_table_keeps_its_columns_under_their_headings_when_every_name_is_short():
-    verdict = decide({"checks": [record("db", "FAILED", ["127.0.0.1:1"]), record("web", "SUCCESS")]}, CONFIGURED)
+    verdict = decide_records([record("db", "FAILED", ["127.0.0.1:1"]), record("web", "SUCCESS")])
     assert verdict["lines"][1:] == [
         "CHECK  RESULT   UNREACHABLE / ERROR",
         "db     FAILED   127.0.0.1:1",
@@ -169,17 +190,8 @@ def test_the_decision_on_records_and_options_as_ansible_hands_them_over():
 
 def test_junit_report_is_valid_xml_with_the_right_counts_and_escaping():
     nasty = "a<b>&\"c'\x01"
-    verdict = decide(
-        {
-            "checks": [
-                record(nasty, "FAILED", ["127.0.0.1:1"]),
-                record("ok", "SUCCESS"),
-                record("gone", "ERROR", **ERROR),
-            ]
-        },
-        CONFIGURED,
-        0,
-        "warn",
+    verdict = decide_records(
+        [record(nasty, "FAILED", ["127.0.0.1:1"]), record("ok", "SUCCESS"), record("gone", "ERROR", **ERROR)], 0, "warn"
     )
     xml = junit_report(verdict, "host<1>", now=datetime.datetime(2026, 1, 2, 3, 4, 5))
     root = ET.fromstring(xml.encode("utf-8"))
@@ -226,6 +238,7 @@ def test_filters_refuse_bad_arguments():
 # ---- the plan: the remote half once per play, the local half on each host -------------------------------------------
 
 ADDRESS = {"instance_id": "i", "backend_type": "backend_address", "backend_address": "127.0.0.1:8080"}
+TARGET = ("instance_id", "backend_type", "backend_address", "vpc_channel_id")
 
 
 def test_plan_splits_the_checks_in_a_remote_and_a_local_half_in_order():
@@ -364,7 +377,7 @@ def test_a_half_that_could_not_be_made_makes_its_check_an_error_never_a_pass():
     assert record["check_result"] == "ERROR" and record["msg"] == "the check was not made"
     other = {"checks": [half("other", "remote", "SUCCESS")]}
     (record,) = gate_records(checks, "remote", other, local_run)
-    assert record["check_result"] == "ERROR" and "not the result of these checks" in record["msg"]
+    assert record["check_result"] == "ERROR" and record["msg"].startswith("not made: ")
 
 
 def test_a_local_half_this_host_cannot_probe_leaves_the_verdict_to_the_gateway_as_run_check_does():
@@ -384,7 +397,9 @@ def test_a_local_half_this_host_cannot_probe_leaves_the_verdict_to_the_gateway_a
 
 def test_a_refused_check_names_its_option_by_its_place_in_the_checks_as_written():
     checks = [dict(ADDRESS, name="here", probe="local"), dict(ADDRESS, name="web", backend_address="127.0.0.1")]
-    refused = half("web", "remote", "ERROR", msg="web: backend_address '127.0.0.1': no port")
+    refused = half(
+        "web", "remote", "ERROR", msg="web: backend_address '127.0.0.1': no port", backend_address="127.0.0.1"
+    )
     refused["option"] = "checks[0].backend_address"  # the first of the remote half
     unnamed = half("checks[1]", "remote", "ERROR", msg="checks[1].name must be 1-128 printable characters")
     unnamed["option"] = "checks[1].name"
@@ -393,7 +408,7 @@ def test_a_refused_check_names_its_option_by_its_place_in_the_checks_as_written(
     records = gate_records(checks, "remote", {"checks": [refused, unnamed]}, local_run)
     assert [(r["name"], r.get("option")) for r in records[1:]] == [
         ("web", "checks[1].backend_address"),
-        ("check 3", "checks[2].name"),
+        ("checks[2]", "checks[2].name"),
     ]
     assert records[2]["msg"] == "checks[2].name must be 1-128 printable characters"
 
@@ -413,25 +428,45 @@ def test_a_run_that_could_not_be_made_still_names_each_check_s_backend_in_the_ve
         (None, "127.0.0.1:9"),
     ]
     cases = ET.fromstring(junit_report(verdict).encode("utf-8")).find("testsuite").findall("testcase")
-    assert [case.find("system-out").text for case in cases] == ["i c: ERROR", "i 127.0.0.1:9: ERROR"]
+    assert [case.find("system-out").text.splitlines() for case in cases] == [
+        ["check orders: ERROR", "instance_id: i", "backend_type: vpc_channel", "vpc_channel_id: c", "probe: remote"],
+        [
+            "check billing: ERROR",
+            "instance_id: i",
+            "backend_type: backend_address",
+            "backend_address: 127.0.0.1:9",
+            "probe: remote",
+        ],
+    ]
 
 
 def test_a_registered_result_of_other_checks_is_never_taken_for_these():
     up = [record("orders", "SUCCESS"), record("billing", "SUCCESS")]
-    for other in (
-        [*up, record("refunds", "SUCCESS")],  # one check more
-        up[:1],  # one check fewer
-        [record("accounts", "SUCCESS"), record("audit", "SUCCESS")],  # as many, named otherwise
+    elsewhere = dict(record("billing", "SUCCESS"), instance_id="j")
+    for other, expected in (
+        (up[:1], ["SUCCESS", "ERROR"]),  # one check fewer: billing was not made
+        ([record("accounts", "SUCCESS"), record("audit", "SUCCESS")], ["ERROR", "ERROR"]),  # named otherwise
+        ([up[0], elsewhere], ["SUCCESS", "ERROR"]),  # billing's name, another gateway's question
+        ([up[0], dict(up[1], probe="local")], ["SUCCESS", "ERROR"]),  # billing's name, asked from this host only
+        ([*up[::-1], record("refunds", "SUCCESS")], ["SUCCESS", "SUCCESS"]),  # these answers among others
     ):
         records = gate_records(CONFIGURED, "remote", {"checks": other})
-        assert [(r["name"], r["check_result"]) for r in records] == [("orders", "ERROR"), ("billing", "ERROR")]
-        assert decide_records(records)["passed"] is False
+        assert [(r["name"], r["check_result"]) for r in records] == list(zip(["orders", "billing"], expected))
+        assert decide_records(records)["passed"] is (expected == ["SUCCESS", "SUCCESS"])
+    (_orders, billing) = gate_records(CONFIGURED, "remote", {"checks": [up[0], elsewhere]})
+    assert billing["msg"] == (
+        "not made: the registered result's record of billing asks another question (instance_id j, not i)"
+    )
 
 
 def test_a_gate_of_hundreds_of_checks_passes_when_every_backend_is_up():
     # a large gateway, as discovery finds it: one check per backend
     checks = [dict(ADDRESS, name="api-%d" % n, backend_address="127.0.0.1:%d" % (1000 + n)) for n in range(300)]
-    run = {"checks": [half("api-%d" % n, "remote", "SUCCESS") for n in range(300)]}
+    run = {
+        "checks": [
+            half("api-%d" % n, "remote", "SUCCESS", backend_address="127.0.0.1:%d" % (1000 + n)) for n in range(300)
+        ]
+    }
     verdict = decide_records(gate_records(checks, "remote", run))
     assert verdict["passed"] is True and verdict["made"] == 300
 
@@ -452,7 +487,7 @@ def test_the_records_of_results_and_checks_as_ansible_hands_them_over():
     ]
 
 
-def test_a_check_whose_gateway_half_failed_still_shows_what_this_host_reached():
+def test_a_backend_this_host_saw_failing_fails_the_check_though_the_gateway_half_could_not_be_made():
     checks = [dict(ADDRESS, name="both", probe="both")]
     broken = half("both", "remote", "ERROR", msg="both: APIG.0101 the channel does not exist", error_code="APIG.0101")
     probed = half("both", "local", "FAILED", ["127.0.0.1:8081"])
@@ -463,9 +498,20 @@ def test_a_check_whose_gateway_half_failed_still_shows_what_this_host_reached():
             {"target": "#HOST#:8082", "ok": False, "skipped": "its address has a variable"},
         ]
     )
-    verdict = decide_records(gate_records(checks, "remote", {"checks": [broken]}, {"checks": [probed]}))
+    for on_error in ("fail", "warn"):
+        verdict = decide_records(
+            gate_records(checks, "remote", {"checks": [broken]}, {"checks": [probed]}), on_error=on_error
+        )
+        assert verdict["passed"] is False, "a definite failure is never turned into an error, then tolerated"
+        assert verdict["lines"][-1] == (
+            "both   FAILED   127.0.0.1:8081; not made: gateway: APIG.0101 the channel does not exist"
+        )
+    # Without a failure seen from this host, the check could not be made: an error, with what this host found.
+    reached = half("both", "local", "SUCCESS")
+    reached["local"] = local_part([{"target": "127.0.0.1:8080", "ok": True, "skipped": None}])
+    verdict = decide_records(gate_records(checks, "remote", {"checks": [broken]}, {"checks": [reached]}))
     assert verdict["lines"][-1] == (
-        "both   ERROR    APIG.0101 the channel does not exist; this host reached 1 of 2 backends"
+        "both   ERROR    APIG.0101 the channel does not exist; this host reached 1 of 1 backends"
     )
 
 
@@ -528,43 +574,46 @@ def test_a_report_that_says_something_else_is_never_the_same_whichever_was_writt
     assert not same_report(up, down) and not same_report(down, up)
 
 
-def test_the_report_names_its_suites_by_host_only_when_there_are_several_and_keeps_the_verdict():
-    verdict = decide({"checks": [record("orders", "FAILED", ["127.0.0.1:1"])]}, CONFIGURED[:1])
+def test_the_report_names_its_suites_by_host_always_and_keeps_the_verdict():
+    # By host always: a report gathers suites of several batches and plays, so a suite's name must not depend on
+    # how many hosts one write held.
+    verdict = dict(decide({"checks": [record("orders", "FAILED", ["127.0.0.1:1"])]}, CONFIGURED[:1]), run_id="r1")
     (suite,) = ET.fromstring(junit_report(verdict, "web1").encode("utf-8")).findall("testsuite")
-    assert suite.get("name") == "backend_gate"
-    assert suite.find("testcase").get("classname") == "backend_gate.vpc_channel"
+    assert suite.get("name") == "backend_gate (web1)"
+    assert suite.find("testcase").get("classname") == "backend_gate.web1.vpc_channel"
     assert {prop.get("name"): prop.get("value") for prop in suite.find("properties")} == {
         "passed": "false",
         "summary": verdict["summary"],
         "unreachable": "1",
+        "wrong_answers": "0",
         "max_failures": "0",
         "on_error": "fail",
+        "run_id": "r1",
+        "placeholder": "",
+        "playbook_run": "r1",
     }
     suites = ET.fromstring(junit_document([("web1", verdict), ("web2", verdict)]).encode("utf-8")).findall("testsuite")
     assert [suite.get("name") for suite in suites] == ["backend_gate (web1)", "backend_gate (web2)"]
 
 
 def test_the_report_counts_each_failed_check_and_says_what_failed_and_why_a_check_was_not_made():
-    verdict = decide(
-        {
-            "checks": [
-                record("orders", "FAILED", ["127.0.0.1:1", "127.0.0.1:2"]),
-                record("billing", "FAILED", ["127.0.0.1:3"]),
-                record("ok", "SUCCESS"),
-                record("gone", "ERROR", msg="gone: timed out"),
-            ]
-        },
-        CONFIGURED,
+    verdict = decide_records(
+        [
+            record("orders", "FAILED", ["127.0.0.1:1", "127.0.0.1:2"]),
+            record("billing", "FAILED", ["127.0.0.1:3"]),
+            record("ok", "SUCCESS"),
+            record("gone", "ERROR", msg="gone: timed out"),
+        ]
     )
     root = ET.fromstring(junit_report(verdict).encode("utf-8"))
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("4", "2", "1")
     cases = root.find("testsuite").findall("testcase")
-    assert cases[0].find("failure").text == "127.0.0.1:1\n127.0.0.1:2", "one unreachable backend per line"
-    assert cases[3].find("error").get("message") == "gone: timed out"
+    assert cases[0].find("failure").text == "unreachable: 127.0.0.1:1\nunreachable: 127.0.0.1:2", "one per line"
+    assert cases[3].find("error").get("message") == "timed out", "the test case names the check"
 
 
 def test_the_report_of_verdicts_as_ansible_hands_them_over():
-    verdict = decide({"checks": [record("orders", "FAILED", ["127.0.0.1:1"]), record("ok", "SUCCESS")]}, CONFIGURED)
+    verdict = decide_records([record("orders", "FAILED", ["127.0.0.1:1"]), record("ok", "SUCCESS")])
     root = ET.fromstring(junit_document(as_handed_over([["web1", verdict]])).encode("utf-8"))
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("2", "1", "0")
     down, up = root.find("testsuite").findall("testcase")
@@ -645,12 +694,15 @@ INSTANCE = "a" * 32
 
 
 def found(discovery, apis=None, failed=False, msg=None):
-    """One result of the role's api_backend_info loop, as registered."""
+    """One result of the role's api_backend_info loop, as registered: what it found and the checks that calls for,
+    derived as the module derives them."""
     result = {"item": discovery, "changed": False}
     if failed:
         result.update(failed=True, msg=msg)
     else:
-        result.update(apis=apis, checks=[], problems=[])
+        where = {key: value for key, value in discovery.items() if key != "key"}
+        read = [DiscoveredApi.from_described(entry) for entry in apis]
+        result.update(apis=apis, discovered_checks=as_handed_over(checks_from(INSTANCE, read, where)))
     return result
 
 
@@ -677,18 +729,19 @@ def backend(address=None, channel=None, policy=None, problem=None):
     }
 
 
-def test_what_to_discover_is_validated_and_given_back_as_a_list():
+def test_what_to_discover_is_validated_and_given_back_as_a_list_each_entry_with_its_key():
     nothing = discoveries([])
-    assert discoveries(None) == nothing and nothing["discoveries"] == [] and nothing["error"] is None
+    assert discoveries(None) == nothing and nothing["entries"] == [] and nothing["error"] is None
+    key = discoveries([{"instance_id": INSTANCE, "group": "orders"}])["key"]
     assert discoveries({"instance_id": INSTANCE, "group": "orders"}) == {
-        "discoveries": [{"instance_id": INSTANCE, "group": "orders"}],
+        "entries": [{"instance_id": INSTANCE, "group": "orders", "key": key}],
         "error": None,
-        "key": discoveries([{"instance_id": INSTANCE, "group": "orders"}])["key"],
+        "key": key,
     }
     two = discoveries([{"instance_id": INSTANCE}, {"instance_id": INSTANCE, "environment": "RELEASE", "apis": ["x"]}])
-    assert two["discoveries"][1] == {"instance_id": INSTANCE, "environment": "RELEASE", "apis": ["x"]}
+    assert two["entries"][1] == {"instance_id": INSTANCE, "environment": "RELEASE", "apis": ["x"], "key": two["key"]}
     bad = discoveries([{"instance_id": INSTANCE}, {"instance_id": INSTANCE.upper()}])
-    assert bad["discoveries"] == [] and bad["error"].startswith("backend_gate_discover[1].instance_id ")
+    assert bad["entries"] == [] and bad["error"].startswith("backend_gate_discover[1].instance_id ")
     assert "enviroment" in discoveries({"instance_id": INSTANCE, "enviroment": "RELEASE"})["error"]
     assert discoveries("orders")["error"].startswith("backend_gate_discover must be a dictionary")
 
@@ -714,18 +767,25 @@ def test_the_key_a_discovery_is_asked_with_is_not_kept_in_what_was_discovered():
     assert [dict(entry, apis=None) for entry in merged["discovered"]] == [dict(discovery, apis=None)]
 
 
-def test_a_discovery_that_leaves_nothing_to_check_is_an_error_not_a_pass():
+def test_a_discovery_that_leaves_nothing_to_check_is_an_error_not_a_pass_even_beside_other_checks():
     orders = {"instance_id": INSTANCE, "group": "orders", "environment": "RELEASE"}
-    merged = with_discovered([], [found(orders, [api("events", skipped="a FUNCTION backend")])])
-    assert merged["checks"] == []
-    assert merged["errors"] == [
-        "discovery found no backend to check: instance %s, group orders, environment RELEASE: 1 APIs, 1 of them"
-        " without a backend to check" % INSTANCE
-    ]
+    name = "discovery of instance %s, group orders, environment RELEASE" % INSTANCE
     listed = [
         {"name": "web", "instance_id": INSTANCE, "backend_type": "backend_address", "backend_address": "127.0.0.1:1"}
     ]
-    assert with_discovered(listed, [found(orders, [])])["errors"] == [], "the listed checks are something to check"
+    for checks in ([], listed):
+        for apis, why in (
+            ([api("events", skipped="a FUNCTION backend")], "1 API, 1 of them"),
+            ([], "0 APIs, 0 of them"),
+        ):
+            merged = with_discovered(checks, [found(orders, apis)])
+            (problem,) = merged["checks"][len(checks) :]
+            assert problem["name"] == name
+            assert problem["problem"] == (
+                "found no backend to check: %s without a backend to check (FUNCTION or MOCK)" % why
+            )
+            records = gate_records(merged["checks"], "remote", {"checks": [half("web", "remote", "SUCCESS")]})
+            assert records[-1]["check_result"] == "ERROR" and decide_records(records)["passed"] is False
 
 
 def test_discovered_checks_come_after_the_listed_ones_and_problems_stay_errors():
@@ -739,9 +799,9 @@ def test_discovered_checks_come_after_the_listed_ones_and_problems_stay_errors()
         api("events", skipped="a FUNCTION backend"),
     ]
     merged = with_discovered(listed, [found({"instance_id": INSTANCE, "group": "orders"}, apis)])
-    assert merged["errors"] == []
     assert [check["name"] for check in merged["checks"]] == ["web", "get-order", "get-order [policy gray]", "refunds"]
-    assert merged["checks"][3]["problem"].startswith("refunds: variable #R#")
+    assert merged["checks"][0]["apis"] == ["list-orders"], "web names the API behind the backend it covers"
+    assert merged["checks"][3]["problem"].startswith("variable #R#")
     assert merged["discovered"][0]["group"] == "orders" and len(merged["discovered"][0]["apis"]) == 4
     assert merged["summary"].endswith(
         "group orders, environment (drafts): 4 APIs, 1 of them without a backend to check"
@@ -754,7 +814,12 @@ def test_discovered_checks_come_after_the_listed_ones_and_problems_stay_errors()
     assert planned["remote_names"] == ["web", "get-order", "get-order [policy gray]"]
 
     # the verdict: refunds is an ERROR that was never asked, the others carry the APIs behind them
-    remote = {"checks": [half(check["name"], "remote", "SUCCESS") for check in planned["remote"]]}
+    remote = {
+        "checks": [
+            dict(half(check["name"], "remote", "SUCCESS"), **{key: check.get(key) for key in TARGET})
+            for check in planned["remote"]
+        ]
+    }
     records = gate_records(merged["checks"], "remote", remote, {})
     assert [(r["name"], r["check_result"]) for r in records] == [
         ("web", "SUCCESS"),
@@ -762,8 +827,8 @@ def test_discovered_checks_come_after_the_listed_ones_and_problems_stay_errors()
         ("get-order [policy gray]", "SUCCESS"),
         ("refunds", "ERROR"),
     ]
-    assert records[3]["msg"].startswith("refunds: variable #R#") and records[3]["attempts"] == 0
-    assert records[1]["apis"] == ["get-order"] and "apis" not in records[0]
+    assert records[3]["msg"].startswith("variable #R#") and records[3]["attempts"] == 0
+    assert records[1]["apis"] == ["get-order"] and records[0]["apis"] == ["list-orders"]
     assert decide_records(records)["passed"] is False
     assert decide_records(records, on_error="warn")["passed"] is True
 
@@ -771,13 +836,13 @@ def test_discovered_checks_come_after_the_listed_ones_and_problems_stay_errors()
 def test_a_discovery_that_could_not_be_made_is_an_error_not_an_empty_list():
     discovery = {"instance_id": INSTANCE, "group": "ordres", "environment": "RELEASE"}
     merged = with_discovered([], [found(discovery, failed=True, msg="instance x has no API group 'ordres'")])
-    assert merged["checks"] == [] and merged["discovered"] == []
-    assert merged["errors"] == [
-        "discovery in instance %s, group ordres, environment RELEASE could not be made: "
-        "instance x has no API group 'ordres'" % INSTANCE
-    ]
-    # a result with no apis at all (not api_backend_info's) is not taken for "nothing found"
-    assert with_discovered([], [{"item": discovery}])["errors"][0].endswith("api_backend_info returned no apis")
+    (problem,) = merged["checks"]
+    assert problem["name"] == "discovery of instance %s, group ordres, environment RELEASE" % INSTANCE
+    assert problem["problem"] == "could not be made: instance x has no API group 'ordres'"
+    assert merged["discovered"] == [dict(discovery, apis=[], error="instance x has no API group 'ordres'")]
+    # a result with no discovered checks at all (not api_backend_info's) is not taken for "nothing found"
+    (problem,) = with_discovered([], [{"item": discovery, "apis": []}])["checks"]
+    assert problem["problem"] == "could not be made: api_backend_info returned no discovered_checks"
 
 
 def test_a_discovery_that_could_not_be_made_does_not_hide_the_ones_after_it():
@@ -788,16 +853,20 @@ def test_a_discovery_that_could_not_be_made_does_not_hide_the_ones_after_it():
             found({"instance_id": INSTANCE, "group": "orders"}, [api("get-order", backend(address="127.0.0.1:2"))]),
         ],
     )
-    assert len(merged["errors"]) == 1 and "group ordres" in merged["errors"][0]
-    assert [check["name"] for check in merged["checks"]] == ["get-order"]
-    assert [discovery["group"] for discovery in merged["discovered"]] == ["orders"]
+    assert [check["name"] for check in merged["checks"]] == [
+        "discovery of instance %s, group ordres, environment (drafts)" % INSTANCE,
+        "get-order",
+    ]
+    assert [discovery["group"] for discovery in merged["discovered"]] == ["ordres", "orders"]
 
 
 def test_one_run_of_every_check_gives_one_record_per_check_in_the_order_written():
     listed = [dict(ADDRESS, name="web"), dict(ADDRESS, name="here", probe="local", backend_address="127.0.0.1:9")]
     refunds = api("refunds", backend(problem="variable #R# has no value in environment RELEASE"))
     checks = with_discovered(listed, [found({"instance_id": INSTANCE}, [refunds])])["checks"]
-    run = {"checks": [half("web", "remote", "SUCCESS"), half("here", "local", "SUCCESS")]}
+    run = {
+        "checks": [half("web", "remote", "SUCCESS"), half("here", "local", "SUCCESS", backend_address="127.0.0.1:9")]
+    }
     records = gate_records(checks, "remote", run)
     assert [(r["name"], r["check_result"], r["attempts"]) for r in records] == [
         ("web", "SUCCESS", 1),

@@ -1,0 +1,246 @@
+# Copyright: hwcloud.apig contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The gate's one decision: from one record per check asked, whether the gate passes, and the table that says why.
+
+``decide`` is the only place a gate passes. The ``backend_gate_verdict`` action, the ``backend_gate_verdict`` filter
+and the role all come here with records matched to the checks asked (``gate_records.py``); ``backend_connectivity``'s
+own ``check_result`` follows the same rule for ``max_failures: 0`` and ``on_error: fail`` (SUCCESS only when every
+check was made and succeeded, ``results.summarize_checks``).
+
+It fails closed. It passes only when
+
+* at least one check was made, and every check was made - unless ``on_error`` is ``warn``, which leaves the checks
+  that could not be made out of the decision, with a warning each;
+* no FAILED check names no backend at all (a channel the gateway lists no member of is no backend that is down,
+  it is an API with nowhere to send traffic: ``max_failures`` never tolerates it);
+* the failing backends are at most ``max_failures``. Each failing ``host:port`` counts once across the whole run
+  (every check, discovery and environment that names it), whether it was unreachable (no connection, TLS, timeout,
+  name) or reached with a wrong answer (a local HTTP(S) probe's status or body) - both are backends that cannot
+  serve. The two are told apart everywhere they are shown.
+"""
+
+from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
+    FAILED,
+    MADE,
+    SUCCESS,
+    UNREACHABLE,
+    WRONG_ANSWER,
+)
+from ansible_collections.hwcloud.apig.plugins.module_utils.targets import address_key
+
+ON_ERROR = ("fail", "warn")
+NOT_DECIDED = "backend gate: not decided yet"
+
+
+def failing_entries(record):
+    """The failing backends a record names (``failing``; from ``failures`` for a record made before it had them)."""
+    if isinstance(record.get("failing"), list):
+        return [entry for entry in record["failing"] if isinstance(entry, dict) and entry.get("backend")]
+    return [{"backend": backend, "outcome": UNREACHABLE} for backend in record.get("failures") or []]
+
+
+def failing_backends(records):
+    """Each failing ``host:port`` of the run once, in the order first named: ``backend``, ``outcome`` (unreachable
+    when any check found it so), ``detail``, and the ``checks`` and ``apis`` behind it."""
+    backends = {}
+    for record in records:
+        if record.get("check_result") != FAILED:
+            continue
+        for entry in failing_entries(record):
+            backend = backends.setdefault(
+                address_key(entry["backend"]),
+                {"backend": entry["backend"], "outcome": WRONG_ANSWER, "detail": None, "checks": [], "apis": []},
+            )
+            if entry.get("outcome") != WRONG_ANSWER:
+                backend["outcome"] = UNREACHABLE
+            backend["detail"] = backend["detail"] or entry.get("detail")
+            if record.get("name") not in backend["checks"]:
+                backend["checks"].append(record.get("name"))
+            backend["apis"].extend(api for api in record.get("apis") or [] if api not in backend["apis"])
+    return list(backends.values())
+
+
+def _plural(count, word, plural=None):
+    return "%d %s" % (count, word if count == 1 else (plural or word + "s"))
+
+
+def _local_summary(check):
+    """What this host found, for a check whose gateway half could not be made: still worth showing."""
+    local = check.get("local")
+    if not isinstance(local, dict) or not local.get("made"):
+        return ""
+    probed = [record for record in local.get("results") or [] if not record.get("skipped")]
+    reached = sum(1 for record in probed if record.get("ok"))
+    return "; this host reached %d of %d backends" % (reached, len(probed))
+
+
+def _error_text(fields, name):
+    """Huawei's code (unless the message already has it), the message without the check's name, the request id."""
+    msg = fields.get("msg") or "could not be made"
+    if msg.startswith("%s: " % name):
+        msg = msg[len("%s: " % name) :]
+    code = fields.get("error_code")
+    text = ("%s %s" % (code, msg)) if code and code not in msg else msg
+    if fields.get("request_id"):
+        text += " (request %s)" % fields["request_id"]
+    return text
+
+
+def error_detail(check):
+    """Why a check was not made, and what this host found all the same."""
+    return _error_text(check, check.get("name")) + _local_summary(check)
+
+
+def _incomplete(check):
+    """The parts of a FAILED check that could not be made: shown, never allowed to turn it into an error."""
+    parts = [
+        "%s: %s" % (part.get("part"), _error_text(part, check.get("name")))
+        for part in check.get("incomplete") or []
+        if isinstance(part, dict)
+    ]
+    return ("; not made: %s" % "; ".join(parts)) if parts else ""
+
+
+def failing_text(check):
+    """The failing backends of a FAILED check as the table and the JUnit report show them."""
+    entries = failing_entries(check)
+    if not entries:
+        return "(the gateway listed no backend: nothing to send traffic to)"
+    texts = []
+    for entry in entries:
+        if entry.get("outcome") == WRONG_ANSWER:
+            texts.append("%s (wrong answer: %s)" % (entry["backend"], entry.get("detail") or "not as expected"))
+        else:
+            texts.append(entry["backend"])
+    return ", ".join(texts)
+
+
+def _detail(check):
+    result = check.get("check_result")
+    if result == SUCCESS:
+        return "-"
+    if result == FAILED:
+        return failing_text(check) + _incomplete(check)
+    return error_detail(check)
+
+
+def row_name(check):
+    """A check's name in the table, with the routes behind it when its name does not already say them (a check
+    written by hand that discovery found routes to)."""
+    name = "%s" % check.get("name")
+    apis = [api for api in check.get("apis") or [] if api not in name]
+    return "%s (routes: %s)" % (name, ", ".join(apis)) if apis else name
+
+
+def _quoted(name):
+    """A name as one item of a list: quoted when it holds the list's separators."""
+    return "'%s'" % name if any(mark in name for mark in ",;") else name
+
+
+def decide(records, max_failures=0, on_error="fail"):
+    """The gate's verdict (the role's ``backend_gate_result``) from one record per check asked."""
+    max_failures = int(max_failures)
+    made = [check for check in records if check.get("check_result") in MADE]
+    failed = [check for check in records if check.get("check_result") == FAILED]
+    errored = [check for check in records if check.get("check_result") not in MADE]
+    backends = failing_backends(records)
+    unreachable = [backend for backend in backends if backend["outcome"] == UNREACHABLE]
+    wrong = [backend for backend in backends if backend["outcome"] == WRONG_ANSWER]
+    no_backend = [check for check in failed if not failing_entries(check)]
+    passed = bool(made) and (not errored or on_error == "warn") and not no_backend and len(backends) <= max_failures
+
+    warnings = []
+    if errored and made and on_error == "warn":
+        warnings.append(
+            "backend gate: %d of %d checks could not be made and were left out of the decision (on_error=warn): %s"
+            % (
+                len(errored),
+                len(records),
+                "; ".join("%s: %s" % (check.get("name"), error_detail(check)) for check in errored),
+            )
+        )
+
+    counted = _plural(len(unreachable), "unreachable backend")
+    if wrong:
+        counted += ", %s" % _plural(len(wrong), "backend with a wrong answer", "backends with a wrong answer")
+    parts = ["%s (max_failures %d)" % (counted, max_failures)]
+    if no_backend:
+        parts.append(
+            "%s with no backend at all (never tolerated)"
+            % _plural(len(no_backend), "check whose gateway listed", "checks whose gateway listed")
+        )
+    if errored:
+        parts.append(
+            "%d of %d checks could not be made (on_error %s%s)"
+            % (len(errored), len(records), on_error, "" if made else ", and none was made")
+        )
+    headline = "backend gate %s: %d of %d checks made, %s" % (
+        "passed" if passed else "FAILED",
+        len(made),
+        len(records),
+        "; ".join(parts),
+    )
+    lines = [headline]
+    if not passed or failed or errored:
+        names = [row_name(check) for check in records]
+        width = max([len(name) for name in names] + [5])
+        header = "UNREACHABLE / WRONG ANSWER / ERROR" if wrong else "UNREACHABLE / ERROR"
+        lines.append("%-*s  %-7s  %s" % (width, "CHECK", "RESULT", header))
+        lines.extend(
+            "%-*s  %-7s  %s" % (width, name, check.get("check_result"), _detail(check))
+            for name, check in zip(names, records)
+        )
+    not_passing = [
+        "%s (%s)" % (_quoted("%s" % check.get("name")), check.get("check_result")) for check in failed + errored
+    ]
+    return {
+        "passed": passed,
+        "msg": headline + ("; not passing: %s" % "; ".join(not_passing) if not_passing else ""),
+        "message": "\n".join(lines),
+        "summary": headline,
+        "lines": lines,
+        "checks": records,
+        "failures": [
+            "%s: %s" % (check.get("name"), entry["backend"]) for check in failed for entry in failing_entries(check)
+        ],
+        "backends": backends,
+        "unreachable": len(unreachable),
+        "wrong_answers": len(wrong),
+        "no_backend": len(no_backend),
+        "errors": len(errored),
+        "made": len(made),
+        "max_failures": max_failures,
+        "on_error": on_error,
+        "warnings": warnings,
+    }
+
+
+def not_decided(msg=NOT_DECIDED, **fields):
+    """A verdict that is not (yet) a pass: what the role holds before it decides, and what it keeps when something
+    stopped it before the decision (``stopped``)."""
+    verdict = {
+        "passed": False,
+        "msg": msg,
+        "message": msg,
+        "summary": msg,
+        "lines": [msg],
+        "checks": [],
+        "failures": [],
+        "backends": [],
+        "unreachable": 0,
+        "wrong_answers": 0,
+        "no_backend": 0,
+        "errors": 0,
+        "made": 0,
+        "warnings": [],
+    }
+    verdict.update(fields)
+    return verdict
+
+
+def console_text(verdict, host=None):
+    """The verdict as the console shows it: the headline (after ``[host]`` when given), then the table, indented."""
+    lines = verdict.get("lines") or [verdict.get("summary") or ""]
+    head = ("[%s] " % host if host else "") + lines[0]
+    return "\n".join([head] + ["  " + line for line in lines[1:]])
