@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_huawei_id
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import check_huawei_id
 from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import (
     PROXY_VARIABLES,
     ProxyConfigError,

@@ -29,10 +29,10 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
     BACKEND_ADDRESS,
     VPC_CHANNEL,
     CheckSpec,
-    check_huawei_id,
     check_spec_from_params,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import check_huawei_id
 from ansible_collections.hwcloud.apig.plugins.module_utils.targets import VARIABLE, AddressError, parse_backend_address
 
 RELEASE = "RELEASE"

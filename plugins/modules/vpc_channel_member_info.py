@@ -152,7 +152,7 @@ total:
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import ApigModule
 from ansible_collections.hwcloud.apig.plugins.module_utils.channels import Channel
-from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_huawei_id
+from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import check_huawei_id
 
 
 class VpcChannelMemberInfoModule(ApigModule):
