@@ -150,6 +150,7 @@ total:
   sample: 1
 """
 
+from ansible_collections.hwcloud.apig.plugins.module_utils import apig_calls
 from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import ApigModule
 from ansible_collections.hwcloud.apig.plugins.module_utils.channels import Channel
 from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import check_huawei_id
@@ -167,8 +168,8 @@ class VpcChannelMemberInfoModule(ApigModule):
 
     def run(self, client):
         key = (self.params["instance_id"], self.params["vpc_channel_id"])
-        channel = Channel.from_api(key[1], client.show_vpc_channel(*key))
-        members = client.list_vpc_channel_members(*key)
+        channel = Channel.from_api(key[1], apig_calls.show_details_of_vpc_channel_v2(client, *key))
+        members = apig_calls.list_backend_instances_v2(client, *key)
         return {"channel": channel.describe(), "members": members, "total": len(members)}
 
 

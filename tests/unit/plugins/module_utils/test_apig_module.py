@@ -18,6 +18,7 @@ import json
 
 import pytest
 
+from ansible_collections.hwcloud.apig.plugins.module_utils import apig_calls
 from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import MASK, ApigModule
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from tests.emulator import presets
@@ -90,7 +91,7 @@ def password_args(emulator, **extra):
 
 
 def list_members(client, channel=presets.CHANNEL_ID):
-    return client.list_vpc_channel_members(presets.INSTANCE_ID, channel)
+    return apig_calls.list_backend_instances_v2(client, presets.INSTANCE_ID, channel)
 
 
 # ---- results -----------------------------------------------------------------------------------------------------
