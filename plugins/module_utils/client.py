@@ -63,6 +63,10 @@ def path_segment(value):
     return quote(value, safe="")
 
 
+def _attempts_text(attempts, retries):
+    return "after %d attempt%s (retries=%d)" % (attempts, "" if attempts == 1 else "s", retries)
+
+
 class ApigClient:
     """Sends requests to Huawei Cloud with retries, re-authentication and safe error reporting."""
 
@@ -220,7 +224,8 @@ class ApigClient:
     # ---- plumbing -------------------------------------------------------------------------------------------
 
     def _error_from(self, response, prefix, method, url, service):
-        """An ApigError for an answer that is not the expected one; the request is named on a 404, the proxy always."""
+        """An ApigError for an answer that is not the expected one; the request is named on a 404, the proxy always,
+        and how often it was tried when the answer was one that is retried."""
         error_code, error_msg = huawei_error_fields(response.json_or_none())
         if error_code is None and error_msg is None:
             snippet = response.body[:120].decode("utf-8", "replace").replace("\n", " ").strip()
@@ -251,6 +256,9 @@ class ApigClient:
                 ". Either these credentials may not use APIG in project %s, or that is not their project: project_id "
                 "must be the ID of the project (region) the token or access key belongs to" % self._project_id
             )
+        elif is_retryable_status(response.status):
+            # A user who sees "HTTP 503" should know it was not a one-off: say how often it was asked.
+            detail += ", %s" % _attempts_text(response.attempts, self.settings.retries)
         return ApigError(
             "%s: %s" % (prefix, detail),
             status=response.status,

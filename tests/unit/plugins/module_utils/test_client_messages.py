@@ -271,3 +271,41 @@ def test_an_iam_code_of_its_own_is_kept(emulator):
     with client_for(emulator, "password") as client:
         failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
     assert failed.msg == "IAM refused the sign-in: HTTP 400 IAM.0011: Request parameter error."
+
+
+# ---- retried answers -----------------------------------------------------------------------------------------------
+
+
+def test_an_answer_that_was_retried_says_how_often_it_was_asked(emulator):
+    """Five 503s with retries=2: "HTTP 503" alone reads like a one-off; the user must see it was tried 3 times."""
+    emulator.add_fault(
+        r"/connectivity/check$", [{"status": 503, "error_code": "APIG.9999", "error_msg": "x", "times": 5}]
+    )
+    sleeps = []
+    with client_for(emulator, sleeps=sleeps, retries=2) as client:
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
+    assert failed.msg == "APIG refused the request: HTTP 503 APIG.9999: x, after 3 attempts (retries=2)"
+    assert (failed.status, failed.error_code) == (503, "APIG.9999")
+    assert len(emulator.requests) == 3 and len(sleeps) == 2
+
+
+def test_an_answer_not_retried_because_retries_is_zero_says_so(emulator):
+    emulator.add_fault(r"/connectivity/check$", [{"status": 429, "error_code": "APIG.0308", "error_msg": "x"}])
+    with client_for(emulator, retries=0) as client:
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
+    assert failed.msg == "APIG refused the request: HTTP 429 APIG.0308: x, after 1 attempt (retries=0)"
+
+
+def test_iams_retried_answer_says_how_often_it_was_asked_too(emulator):
+    emulator.add_fault(IAM_PATH, [{"status": 500, "body": "", "times": 2}])
+    with client_for(emulator, "password", retries=1) as client:
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
+    assert failed.msg == "IAM refused the sign-in: HTTP 500 with no Huawei error body, after 2 attempts (retries=1)"
+
+
+def test_an_answer_that_is_never_retried_says_nothing_of_attempts(emulator):
+    emulator.add_fault(r"/connectivity/check$", [{"status": 400, "error_code": "APIG.2012", "error_msg": "bad"}])
+    with client_for(emulator, retries=2) as client:
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
+    assert failed.msg == "APIG refused the request: HTTP 400 APIG.2012: bad"
+    assert len(emulator.requests) == 1
