@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 
 # What urllib3 says when a proxy answered CONNECT with something other than 200 (403, 407, ...).
 _TUNNEL_REFUSED = "Tunnel connection failed: "
-# urllib3 prefixes its messages with "HTTPConnectionPool(host=..., port=...): " or "<...Connection object at 0x...>: ".
-_URLLIB3_PREFIX = re.compile(r"\A(?:\w+ConnectionPool\([^)]*\)|<[^>]*>): ")
+# urllib3 prefixes its messages with "HTTPConnectionPool(host=..., port=...): ", "HTTPConnection(host=..., port=...): "
+# (2.x) or "<...Connection object at 0x...>: " (1.x): the host and port are said by the caller already.
+_URLLIB3_PREFIX = re.compile(r"\A(?:\w+Connection(?:Pool)?\([^)]*\)|<[^>]*>): ")
 # What an SSL error says when the other end does not speak TLS at all (an https:// URL to a plain-HTTP port).
 _NOT_TLS_MARKERS = (
     "WRONG_VERSION_NUMBER",
