@@ -270,3 +270,22 @@ def test_aksk_apply_keeps_the_callers_headers_and_adds_the_signature():
     assert headers["Content-Type"] == "application/json"
     assert headers["X-Project-Id"] == "p" * 32 and headers["X-Security-Token"] == "st"
     assert {"X-Sdk-Date", "Host", "Authorization"} <= set(headers)
+
+
+def test_password_sign_in_needs_only_the_token_issuer_it_is_given():
+    """No client: what a sign-in needs is one callable, asked once per token, with the body IAM documents."""
+    asked = []
+
+    def issue_token(body):
+        asked.append(body)
+        return "token-%d" % len(asked), "a" * 32
+
+    auth = PasswordAuth("u", "p", "d", region="r1", issue_token=issue_token)
+    assert auth.apply("GET", "http://127.0.0.1:9/", {}, None) == {"X-Auth-Token": "token-1"}
+    assert auth.project_id() == "a" * 32
+    assert auth.apply("GET", "http://127.0.0.1:9/", {}, None) == {"X-Auth-Token": "token-1"}
+    assert len(asked) == 1 and asked[0]["auth"]["scope"] == {"project": {"name": "r1"}}
+    assert auth.refresh("token-1") is True and len(asked) == 2
+    assert asked[1]["auth"]["scope"] == {"project": {"id": "a" * 32}}, "a re-issued token keeps the project it had"
+    assert auth.apply("GET", "http://127.0.0.1:9/", {}, None) == {"X-Auth-Token": "token-2"}
+    assert auth.refresh("token-2") is False and len(asked) == 2
