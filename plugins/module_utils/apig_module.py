@@ -30,8 +30,8 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (
     ConnectionSettings,
     connection_argument_spec,
     is_loopback_host,
-    secrets_in_reach,
 )
+from ansible_collections.hwcloud.apig.plugins.module_utils.environment import secrets_in_reach
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import error_record
 
