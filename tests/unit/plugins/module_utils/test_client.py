@@ -122,3 +122,26 @@ def test_user_agent_names_the_released_version():
     galaxy = yaml.safe_load((Path(__file__).resolve().parents[4] / "galaxy.yml").read_text())
     assert client_module.COLLECTION_VERSION == galaxy["version"]
     assert client_module.USER_AGENT == "hwcloud.apig/%s" % galaxy["version"]
+
+
+def test_another_services_endpoint_is_called_with_the_same_signing_and_retries(emulator_factory, backend_servers):
+    """VPC and ECS have endpoints of their own: call() takes the base URL and keeps everything else of the run."""
+    members = [{"host": "127.0.0.1", "port": backend_servers.open().port}]
+    apig = emulator_factory(presets.default_config(members=members))
+    other = emulator_factory(presets.default_config(members=members))
+    other.add_fault(r"/vpc-channels/%s$" % presets.CHANNEL_ID, [{"status": 503, "body": ""}])
+    sleeps = []
+    with client_for(apig, "aksk", sleeps=sleeps) as client:
+        path = client.instance_path(presets.INSTANCE_ID, "/vpc-channels/%s", presets.CHANNEL_ID)
+        response = client.call(other.url, "GET", path, service="VPC")
+        assert response.json("VPC")["id"] == presets.CHANNEL_ID and response.attempts == 2
+        with pytest.raises(ApigError) as caught:
+            missing = client.instance_path(presets.INSTANCE_ID, "/vpc-channels/%s", "f" * 32)
+            client.call(other.url, "GET", missing, service="VPC")
+    assert apig.requests == []
+    retried, answered, _missing = other.requests
+    assert (retried["status"], answered["status"]) == (503, 200), "the emulator verified the signature"
+    assert answered["headers"]["Authorization"].startswith("SDK-HMAC-SHA256 Access=%s, " % presets.AK)
+    assert len(sleeps) == 1
+    assert caught.value.msg.startswith("VPC refused the request: HTTP 404 APIG.3023: ")
+    assert caught.value.msg.endswith("(GET %s%s)" % (other.url, missing))
