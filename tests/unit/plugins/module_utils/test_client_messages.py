@@ -32,7 +32,7 @@ def emulator(emulator_factory, backend_servers):
 
 
 def balanced(text):
-    """Every bracket that opens in ``text`` closes (the old reasons lost their closing brackets)."""
+    """Every bracket that opens in ``text`` closes: a reason cut at its length limit must not cut a repr in half."""
     return all(text.count(opening) == text.count(closing) for opening, closing in ("()", "[]"))
 
 

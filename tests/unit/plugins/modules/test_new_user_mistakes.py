@@ -41,7 +41,7 @@ def token(emulator, **extra):
 
 
 def test_a_misspelled_option_is_named_with_the_option_it_resembles(emulator):
-    """``vpc_channel`` used to be reported as "vpc_channel_id is missing" (required_if is checked first)."""
+    """Ansible checks required_if before unknown options: ``vpc_channel`` would read as "vpc_channel_id is missing"."""
     args = token(emulator, instance_id=presets.INSTANCE_ID, backend_type="vpc_channel", vpc_channel=presets.CHANNEL_ID)
     result = refused(emulator, backend_connectivity.main, args)
     assert result["msg"].startswith("Unsupported parameters for (")
@@ -64,7 +64,7 @@ def test_an_option_unlike_any_other_gets_no_guess(emulator):
 
 @pytest.mark.parametrize("value", ["notalist", 42])
 def test_checks_that_is_not_a_list_of_checks_names_checks(emulator, value):
-    """It used to be "dictionary requested, could not parse JSON or key=value", naming no option."""
+    """Ansible's own message ("dictionary requested, could not parse JSON or key=value") names no option."""
     result = refused(emulator, backend_connectivity.main, token(emulator, checks=value))
     assert result["msg"].startswith("Elements value for option 'checks' is of type "), result["msg"]
 
@@ -99,7 +99,7 @@ def test_an_uppercase_channel_id_is_refused_by_the_member_listing_too(emulator):
     "project_id", ["ap-southeast-1", "my-project", "0123456789abcdef", presets.PROJECT_ID + "0", "g" * 32]
 )
 def test_a_project_id_that_is_not_a_project_id_is_refused_saying_what_one_is(emulator, project_id):
-    """A project name where the ID belongs used to reach APIG and come back as a 403 "no permissions"."""
+    """A project name where the ID belongs would reach APIG and come back as a 403 "no permissions"."""
     result = refused(emulator, backend_connectivity.main, token(emulator, project_id=project_id, **CHANNEL_CHECK))
     assert result["option"] == "project_id"
     assert result["msg"] == (
@@ -317,7 +317,7 @@ def test_an_empty_project_variable_is_unset_when_password_sign_in_takes_the_regi
 
 
 def test_an_empty_token_variable_is_named_when_there_are_no_credentials(emulator, environment):
-    """An empty HW_AUTH_TOKEN was silently unset: "no credentials" did not say why the token was not used."""
+    """An empty HW_AUTH_TOKEN counts as unset: "no credentials" must say why the environment's token was not used."""
     environment(HW_AUTH_TOKEN="", HW_APIG_ENDPOINT=emulator.url, HW_PROJECT_ID=presets.PROJECT_ID)
     run = channel_members(emulator)
     assert run.code == 1 and run.result["option"] == "auth_token"
