@@ -27,7 +27,7 @@ try:
 
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
-except ImportError:  # pragma: no cover - exercised by a test that hides requests, and by ansible-test's import check
+except ImportError:  # pragma: no cover - run in a subprocess by tests/unit/plugins/modules/test_requirements.py
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
