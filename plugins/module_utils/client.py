@@ -201,7 +201,7 @@ class ApigClient:
                 raise ApigError("%s has no %r list or no integer 'total'" % (what, key), **fields)
             if announced is not None and total != announced:
                 raise ApigError(
-                    "%s changed its 'total' from %d to %d while it was paged, at offset %d: the list changed while "
+                    "%s changed its 'total' from %s to %d while it was paged, at offset %d: the list changed while "
                     "it was read, so it may be incomplete; run again" % (what, announced, total, offset),
                     **fields,
                 )

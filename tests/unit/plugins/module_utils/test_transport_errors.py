@@ -142,14 +142,16 @@ def test_a_name_that_does_not_resolve_is_the_resolvers_error(monkeypatch, code, 
 def test_causes_walks_args_reason_cause_and_context_once_each():
     inner = OSError(104, "Connection reset by peer")
     middle = ValueError("wrapped", inner)
-    try:
+
+    def wrapping():
         try:
             raise middle
         except ValueError as exc:
             raise RuntimeError("outer") from exc
-    except RuntimeError as exc:
-        outer, found = exc, causes(exc)
-    assert found == [outer, middle, inner]
+
+    with pytest.raises(RuntimeError) as caught:
+        wrapping()
+    assert causes(caught.value) == [caught.value, middle, inner]
 
 
 @pytest.mark.parametrize(
