@@ -32,8 +32,12 @@ class ModuleRun:
         return iter((self.code, self.result, self.output))
 
 
-def run_module(main, args):
-    """Run ``main`` (a module's ``main`` function) with ``args``; it must exit, and print no traceback."""
+def run_module(main, args, exception_field=False):
+    """Run ``main`` (a module's ``main`` function) with ``args``; it must exit, and print no traceback.
+
+    With ``exception_field``, the result's ``exception`` may hold one (an unexpected error, when the run asked for
+    tracebacks), and only there.
+    """
     ansible_warnings._global_warnings.clear()  # pylint: disable=protected-access
     ansible_warnings._global_deprecations.clear()  # pylint: disable=protected-access
     out, err = io.StringIO(), io.StringIO()
@@ -41,8 +45,12 @@ def run_module(main, args):
         with pytest.raises(SystemExit) as caught:
             main()
     output = out.getvalue() + err.getvalue()
-    assert "Traceback" not in output, output
-    return ModuleRun(caught.value.code, json.loads(out.getvalue()), output)
+    result = json.loads(out.getvalue())
+    shown = output
+    if exception_field:
+        shown = err.getvalue() + json.dumps({key: value for key, value in result.items() if key != "exception"})
+    assert "Traceback" not in shown, output
+    return ModuleRun(caught.value.code, result, output)
 
 
 def warning_texts(result):

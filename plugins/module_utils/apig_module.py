@@ -6,11 +6,14 @@
 As in openstack.cloud, a module is a small subclass with ``argument_spec``, ``module_kwargs``, ``validate()``
 and ``run(client)``; ``main()`` is one line. Errors are turned into results in exactly one place, ``__call__``:
 bad input fails before any request, a check that could not be made fails with Huawei's own error fields, and an
-unexpected exception fails with its type and message - never a traceback, never a secret (every no_log value is
-masked by AnsibleModule, and the secrets in use are scrubbed from messages once more here).
+unexpected exception fails with its type and message, its traceback in ``exception`` (as amazon.aws's
+``fail_json_aws`` keeps it, for the bug nobody foresaw; Ansible shows it when tracebacks are asked for) - never a
+secret (every no_log value is masked by AnsibleModule, and the secrets in use are scrubbed from the message and
+the traceback once more here).
 
-A module that talks to APIG (``uses_api``, the default) gets the connection options and a ready ``ApigClient``;
-one that does not (``backend_probe``) gets neither, but the same error handling.
+A module that talks to APIG (``uses_api``, the default) needs ``requests`` (``missing_required_lib`` says so
+when it is missing), gets the connection options and a ready ``ApigClient``; one that does not
+(``backend_probe``) needs only Python and gets neither, but the same error handling.
 
 This is the only module_utils file that knows AnsibleModule; the logic it drives is plain Python.
 """
@@ -20,18 +23,19 @@ import difflib
 import json
 import os
 import re
+import traceback
 from urllib.parse import urlsplit
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.errors import NoLogError, UnsupportedError
 
-from ansible_collections.hwcloud.apig.plugins.module_utils.client import ApigClient
+from ansible_collections.hwcloud.apig.plugins.module_utils.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ApigClient
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (
     ConnectionSettings,
     connection_argument_spec,
     is_loopback_host,
-    secrets_in_reach,
 )
+from ansible_collections.hwcloud.apig.plugins.module_utils.environment import secrets_in_reach
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import error_record
 
@@ -100,6 +104,8 @@ class ApigModule:
         kwargs = dict(supports_check_mode=True)
         kwargs.update(self.module_kwargs)
         self.ansible = _AnsibleModule(argument_spec=spec, uses_api=self.uses_api, **kwargs)
+        if self.uses_api and not HAS_REQUESTS:
+            self.ansible.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self.params = self.ansible.params
         self._secrets = []
         self._client = None
@@ -121,6 +127,7 @@ class ApigModule:
             # Before anything can fail: a refusal of bad input, and the invocation Ansible echoes, are masked too.
             self._secrets = secrets_in_reach(self.params, os.environ)
             self.ansible.no_log_values.update(self._secrets)
+        expected = None
         try:
             self.validate()
             if self.uses_api:
@@ -128,13 +135,19 @@ class ApigModule:
             else:
                 result = self.run(None)
         except InputError as exc:
-            self.ansible.fail_json(
-                msg=self.scrub(exc.msg), option=exc.option, **self.scrub_result(dict(self.sign_in(), **exc.details))
-            )
+            expected = dict(exc.details, msg=exc.msg, option=exc.option)
         except ApigError as exc:
-            self.fail_task(**error_record(exc))
+            expected = error_record(exc)
         except Exception as exc:  # pylint: disable=broad-except  # the one place that stops a traceback reaching the user
-            self.ansible.fail_json(msg=self.scrub("unexpected %s: %s" % (type(exc).__name__, exc)), **self.sign_in())
+            self.ansible.fail_json(
+                msg=self.scrub("unexpected %s: %s" % (type(exc).__name__, exc)),
+                exception=self.scrub(traceback.format_exc()),
+                **self.sign_in(),
+            )
+        if expected is not None:
+            # Failed outside the except block: an error the module expected needs no traceback, and ansible-core 2.19
+            # would attach the pending exception's (its message unscrubbed) when tracebacks are asked for.
+            self.fail_task(**expected)
         result["changed"] = False
         self.ansible.exit_json(**self.scrub_result(dict(self.sign_in(), **result)))
 

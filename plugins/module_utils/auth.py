@@ -9,6 +9,11 @@ once per module run (never once per request); AK/SK signs every request with
 ``SDK-HMAC-SHA256``.  ``refresh`` lets the client recover from a token APIG
 refuses as expired or invalid when, and only when, a fresh one can be had: once
 per run, shared by every request that saw the same refusal.
+
+A sign-in knows nothing of the transport: the password sign-in is given the one
+thing it needs, ``issue_token(body) -> (token, project_id)``, when the client
+builds it (``auth_from_settings``), so this module imports nothing of the client
+and calls nothing on it.
 """
 
 import threading
@@ -23,24 +28,28 @@ class TokenAuth:
     def __init__(self, token):
         self._token = token
 
-    def apply(self, client, method, url, headers, body):  # pylint: disable=unused-argument
+    def apply(self, method, url, headers, body):  # pylint: disable=unused-argument
         """The headers to send: the given ones plus the token."""
         return dict(headers, **{"X-Auth-Token": self._token})
 
-    def refresh(self, client, used_token=None):  # pylint: disable=unused-argument
+    def refresh(self, used_token=None):  # pylint: disable=unused-argument
         """A given token cannot be renewed here."""
         return False
 
 
 class PasswordAuth:
-    """IAM user/password: one token per run, re-issued at most once if APIG says it expired."""
+    """IAM user/password: one token per run, re-issued at most once if APIG says it expired.
 
-    def __init__(self, user_name, password, domain_name, project_id=None, region=None):
+    ``issue_token(body)`` sends the token request and returns ``(token, project id of its scope)``.
+    """
+
+    def __init__(self, user_name, password, domain_name, project_id=None, region=None, issue_token=None):
         self._user_name = user_name
         self._password = password
         self._domain_name = domain_name
         self._project_id = project_id
         self._region = region
+        self._issue_token = issue_token
         self._token = None
         self._refreshed = False
         self._lock = threading.Lock()
@@ -67,24 +76,26 @@ class PasswordAuth:
             }
         }
 
-    def _ensure_token(self, client):
+    def _ensure_token(self):
         with self._lock:
             if self._token is None:
-                self._token, project_id = client.issue_iam_token(self.token_request_body())
+                if self._issue_token is None:
+                    raise ValueError("password sign-in was built without a way to issue a token")
+                self._token, project_id = self._issue_token(self.token_request_body())
                 if self._project_id is None:
                     self._project_id = project_id
             return self._token
 
-    def project_id(self, client):
+    def project_id(self):
         """The project the token is scoped to (needed when only the region was given)."""
-        self._ensure_token(client)
+        self._ensure_token()
         return self._project_id
 
-    def apply(self, client, method, url, headers, body):  # pylint: disable=unused-argument
+    def apply(self, method, url, headers, body):  # pylint: disable=unused-argument
         """The headers to send: the given ones plus this run's token."""
-        return dict(headers, **{"X-Auth-Token": self._ensure_token(client)})
+        return dict(headers, **{"X-Auth-Token": self._ensure_token()})
 
-    def refresh(self, client, used_token=None):
+    def refresh(self, used_token=None):
         """Whether a request refused with ``used_token`` may be sent again, with a newer token.
 
         True when the token was already replaced since that request was signed (concurrent callers that saw the
@@ -98,7 +109,7 @@ class PasswordAuth:
                 return False
             self._refreshed = True
             self._token = None
-        self._ensure_token(client)
+        self._ensure_token()
         return True
 
 
@@ -111,7 +122,7 @@ class AkSkAuth:
         self._security_token = security_token
         self._project_id = project_id
 
-    def apply(self, client, method, url, headers, body):  # pylint: disable=unused-argument
+    def apply(self, method, url, headers, body):
         """The headers to send, all of them signed, with X-Sdk-Date, Host and Authorization added."""
         headers = dict(headers)
         if self._project_id:
@@ -120,18 +131,18 @@ class AkSkAuth:
             headers["X-Security-Token"] = self._security_token
         return sign_request(method, url, headers, body, self._access_key, self._secret_key)
 
-    def refresh(self, client, used_token=None):  # pylint: disable=unused-argument
+    def refresh(self, used_token=None):  # pylint: disable=unused-argument
         """Signed requests have no token to renew."""
         return False
 
 
-def auth_from_settings(settings):
-    """The sign-in object for validated ConnectionSettings."""
+def auth_from_settings(settings, issue_token=None):
+    """The sign-in object for validated ConnectionSettings; ``issue_token`` is what a password sign-in calls."""
     creds = settings.credentials
     if settings.auth_mode == AUTH_TOKEN:
         return TokenAuth(creds["auth_token"])
     if settings.auth_mode == AUTH_AKSK:
         return AkSkAuth(creds["access_key"], creds["secret_key"], creds.get("security_token"), settings.project_id)
     return PasswordAuth(
-        creds["user_name"], creds["password"], creds["domain_name"], settings.project_id, settings.region
+        creds["user_name"], creds["password"], creds["domain_name"], settings.project_id, settings.region, issue_token
     )

@@ -16,6 +16,7 @@ from typing import Optional
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.channels import mirrored_probe_options
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import check_huawei_id
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import (
     ProbeInputError,
     ProbeSpec,
@@ -32,7 +33,6 @@ BACKEND_TYPES = (BACKEND_ADDRESS, VPC_CHANNEL)
 REMOTE, LOCAL, BOTH = "remote", "local", "both"
 PROBE_MODES = (REMOTE, LOCAL, BOTH)
 
-_HUAWEI_ID = re.compile(r"\A[0-9a-f]{32}\Z")
 _CHECK_NAME = re.compile(r"\A[^\x00-\x1f\x7f]{1,128}\Z")
 
 
@@ -64,22 +64,6 @@ def check_name(params):
         elif backend_type == VPC_CHANNEL:
             name = params.get("vpc_channel_id")
     return name if isinstance(name, str) and _CHECK_NAME.match(name) else None
-
-
-def check_huawei_id(option, value, what="the ID Huawei Cloud shows for it"):
-    """Huawei Cloud's IDs (project, instance, channel) are 32 lowercase hexadecimal characters, put into URL paths.
-
-    APIG does not match IDs case-insensitively: an uppercase ID is a 404 later, so it is refused here, saying so.
-    """
-    if isinstance(value, str) and value != value.lower() and _HUAWEI_ID.match(value.lower()):
-        raise InputError(
-            option,
-            "%s %r has uppercase letters: Huawei Cloud IDs are 32 lowercase hexadecimal characters, and APIG does "
-            "not find an ID in another case; write %s" % (option, value, value.lower()),
-        )
-    if not isinstance(value, str) or not _HUAWEI_ID.match(value):
-        raise InputError(option, "%s must be 32 lowercase hexadecimal characters (%s), got %r" % (option, what, value))
-    return value
 
 
 @dataclass

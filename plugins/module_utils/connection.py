@@ -8,6 +8,13 @@ every module (documented once in ``doc_fragments/connection.py``).
 ``ConnectionSettings.from_params`` turns the raw options into a validated,
 unambiguous description of *where* to send requests and *which* of the three
 sign-in modes to use, raising ``InputError`` before anything is sent.
+
+What is read from the environment, and the rule for empty variables, is in
+``environment.py``. When the run lacks something it needs (an endpoint, a
+project, credentials), the message names the empty variables that would have
+given it. An *option* given as an empty string is refused, naming the option:
+it is written in the play, and an empty one is a template that rendered empty
+(docs/authentication.md).
 """
 
 import ipaddress
@@ -16,16 +23,16 @@ from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import urlsplit
 
-from ansible.module_utils.basic import env_fallback
-
-from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_huawei_id
-from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
-from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import (
-    PROXY_VARIABLES,
-    ProxyConfigError,
-    ProxySettings,
-    credential_forms,
+from ansible_collections.hwcloud.apig.plugins.module_utils.environment import (
+    CREDENTIAL_ENV,
+    credentials_from,
+    credentials_given_as_options,
+    non_empty_env_fallback,
+    said_empty,
 )
+from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import check_huawei_id
+from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import ProxyConfigError, ProxySettings
 
 AUTH_TOKEN = "token"
 AUTH_PASSWORD = "password"
@@ -38,58 +45,6 @@ FROM_ENVIRONMENT = "environment"
 # values as Latin-1 and Huawei's are printable ASCII, so anything else is a typo to refuse up front, not an
 # "unexpected UnicodeEncodeError" (or a mangled header) once the request is being built.
 HEADER_CREDENTIALS = ("auth_token", "access_key", "security_token")
-
-
-# Where each credential option is looked for in the environment, in order (terraform-provider-huaweicloud's names,
-# then the Python SDK's).
-CREDENTIAL_ENV = (
-    ("auth_token", ("HW_AUTH_TOKEN",)),
-    ("access_key", ("HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK")),
-    ("secret_key", ("HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK")),
-    ("security_token", ("HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN")),
-    ("user_name", ("HW_USER_NAME",)),
-    ("password", ("HW_USER_PASSWORD",)),
-    ("domain_name", ("HW_DOMAIN_NAME",)),
-)
-
-
-def credentials_given_as_options(params):
-    """Whether any credential option is given: then the options, and only they, are the credentials."""
-    return any(params.get(name) is not None for name, _variables in CREDENTIAL_ENV)
-
-
-def credentials_from(params, environ):
-    """The credential values to use: the options if any is given, otherwise the environment's.
-
-    "Module option first" for a whole sign-in, not per value: a play that passes access_key and secret_key is not
-    turned into a conflict (or worse, a mix) by HW_USER_NAME exported in the CI job's environment.
-    """
-    names = [name for name, _variables in CREDENTIAL_ENV]
-    if credentials_given_as_options(params):
-        return {name: params.get(name) for name in names}
-    found = {}
-    for name, variables in CREDENTIAL_ENV:
-        found[name] = next((environ[variable] for variable in variables if environ.get(variable)), None)
-    return found
-
-
-SECRET_OPTIONS = ("auth_token", "access_key", "secret_key", "security_token", "password")
-
-
-def secrets_in_reach(params, environ):
-    """Every secret value an option or the environment holds, whether or not this run ends up using it.
-
-    Known before any validation, so that even a refusal of bad input can be scrubbed of them.
-    """
-    found = [params.get(name) for name in SECRET_OPTIONS]
-    found.extend(
-        environ.get(variable) for name, variables in CREDENTIAL_ENV if name in SECRET_OPTIONS for variable in variables
-    )
-    found.extend(credential_forms(params.get("proxy")))
-    found.extend(
-        form for names in PROXY_VARIABLES.values() for name in names for form in credential_forms(environ.get(name))
-    )
-    return [value for value in found if isinstance(value, str) and value]
 
 
 def is_loopback_host(host):
@@ -105,10 +60,10 @@ def is_loopback_host(host):
 def connection_argument_spec():
     """The options of ``doc_fragments/connection.py``, with their env fallbacks and no_log."""
     return dict(
-        region=dict(type="str", fallback=(env_fallback, ["HW_REGION_NAME"])),
-        project_id=dict(type="str", fallback=(env_fallback, ["HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"])),
-        endpoint=dict(type="str", fallback=(env_fallback, ["HW_APIG_ENDPOINT"])),
-        iam_endpoint=dict(type="str", fallback=(env_fallback, ["HW_AUTH_URL"])),
+        region=dict(type="str", fallback=(non_empty_env_fallback, ["HW_REGION_NAME"])),
+        project_id=dict(type="str", fallback=(non_empty_env_fallback, ["HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"])),
+        endpoint=dict(type="str", fallback=(non_empty_env_fallback, ["HW_APIG_ENDPOINT"])),
+        iam_endpoint=dict(type="str", fallback=(non_empty_env_fallback, ["HW_AUTH_URL"])),
         # Credentials have no argument-spec fallback: the environment is read only when no credential option is
         # given at all (see credentials_from), so options never mix with a different sign-in from the environment.
         auth_token=dict(type="str", no_log=True),
@@ -175,7 +130,7 @@ def _check_text(option, value):
     if value is None:
         return None
     if not value.strip():
-        raise InputError(option, "%s must not be empty" % option)
+        raise InputError(option, "%s must not be empty: give a value, or leave the option out" % option)
     if value != value.strip():
         raise InputError(option, "%s must not start or end with whitespace" % option)
     if any(ord(char) < 32 or ord(char) == 127 for char in value):
@@ -217,14 +172,17 @@ class ConnectionSettings:
     @classmethod
     def from_params(cls, params, environ=None):
         """Validate the shared options; raise InputError naming the first bad option."""
+        environ = os.environ if environ is None else environ
         values = _text_values(params, environ)
         timeout, retries = _limits(params)
-        auth_mode, credentials = _auth_mode(values)
+        from_options = credentials_given_as_options(params)
+        auth_mode, credentials = _auth_mode(values, {} if from_options else environ)
         endpoint = _endpoint(
             "endpoint",
             values,
             default_apig_endpoint,
-            "either endpoint (HW_APIG_ENDPOINT) or region (HW_REGION_NAME) is required",
+            "either endpoint (HW_APIG_ENDPOINT) or region (HW_REGION_NAME) is required"
+            + said_empty(environ, "endpoint", "region"),
         )
         iam_endpoint = None
         if auth_mode == AUTH_PASSWORD:
@@ -233,14 +191,15 @@ class ConnectionSettings:
                 "iam_endpoint",
                 values,
                 default_iam_endpoint,
-                "password sign-in needs iam_endpoint (HW_AUTH_URL) or region (HW_REGION_NAME)",
+                "password sign-in needs iam_endpoint (HW_AUTH_URL) or region (HW_REGION_NAME)"
+                + said_empty(environ, "iam_endpoint", "region"),
                 paths=("", "/v3"),
             )
             iam_endpoint = _strip_iam_version(iam_endpoint)
         return cls(
             endpoint=endpoint,
             iam_endpoint=iam_endpoint,
-            project_id=_project_id(values, auth_mode),
+            project_id=_project_id(values, auth_mode, environ),
             region=values["region"],
             auth_mode=auth_mode,
             credentials=credentials,
@@ -248,8 +207,8 @@ class ConnectionSettings:
             ca_path=_ca_path(params.get("ca_path")),
             timeout=timeout,
             retries=retries,
-            proxy=_proxy(params, os.environ if environ is None else environ),
-            credentials_source=FROM_OPTIONS if credentials_given_as_options(params) else FROM_ENVIRONMENT,
+            proxy=_proxy(params, environ),
+            credentials_source=FROM_OPTIONS if from_options else FROM_ENVIRONMENT,
             endpoint_from_region=values["endpoint"] is None,
             iam_endpoint_from_region=auth_mode == AUTH_PASSWORD and values["iam_endpoint"] is None,
         )
@@ -273,7 +232,7 @@ _TEXT_OPTIONS = (
 def _text_values(params, environ):
     """The text options, credentials from the options or else the environment, each checked as text."""
     given = dict(params)
-    given.update(credentials_from(params, os.environ if environ is None else environ))
+    given.update(credentials_from(params, environ))
     values = {name: _check_text(name, given.get(name)) for name in _TEXT_OPTIONS}
     for name in HEADER_CREDENTIALS:
         if values[name] is not None and not all(33 <= ord(char) <= 126 for char in values[name]):
@@ -305,14 +264,19 @@ def _endpoint(option, values, default_for_region, missing, paths=("",)):
     return _validated_base_url(option, url, paths)
 
 
-def _project_id(values, auth_mode):
+def _project_id(values, auth_mode, environ):
     """The project in APIG paths; password sign-in by region may leave it to the token's scope."""
     project_id = values["project_id"]
     if project_id is None and not (auth_mode == AUTH_PASSWORD and values["region"]):
-        how = (
-            "" if auth_mode == AUTH_PASSWORD else " with %s sign-in" % ("token" if auth_mode == AUTH_TOKEN else "AK/SK")
-        )
-        raise InputError("project_id", "project_id (HW_PROJECT_ID) is required%s" % how)
+        if auth_mode == AUTH_PASSWORD:
+            how, empty = (
+                " (or region, HW_REGION_NAME, for password sign-in)",
+                said_empty(environ, "project_id", "region"),
+            )
+        else:
+            how = " with %s sign-in" % ("token" if auth_mode == AUTH_TOKEN else "AK/SK")
+            empty = said_empty(environ, "project_id")
+        raise InputError("project_id", "project_id (HW_PROJECT_ID) is required%s%s" % (how, empty))
     if project_id is not None:
         # A region or project *name* ("ap-southeast-1") is the usual mistake; APIG would answer it with a 403 that
         # reads like a permission problem.
@@ -342,8 +306,12 @@ def _proxy(params, environ):
         raise InputError("proxy", str(exc)) from None
 
 
-def _auth_mode(values):
-    """Choose the sign-in mode from what is given; two modes at once is an error, not a guess."""
+def _auth_mode(values, environ):
+    """Choose the sign-in mode from what is given; two modes at once is an error, not a guess.
+
+    ``environ`` is the environment the credentials came from ({} when they came from the options), for naming its
+    empty variables when credentials are missing.
+    """
     given = {
         AUTH_TOKEN: [name for name in ("auth_token",) if values[name] is not None],
         AUTH_AKSK: [name for name in ("access_key", "secret_key", "security_token") if values[name] is not None],
@@ -355,7 +323,8 @@ def _auth_mode(values):
             "auth_token",
             "no credentials: set auth_token (HW_AUTH_TOKEN), or access_key and secret_key "
             "(HW_ACCESS_KEY, HW_SECRET_KEY), or user_name, password and domain_name "
-            "(HW_USER_NAME, HW_USER_PASSWORD, HW_DOMAIN_NAME)",
+            "(HW_USER_NAME, HW_USER_PASSWORD, HW_DOMAIN_NAME)"
+            + said_empty(environ, *(name for name, _variables in CREDENTIAL_ENV)),
         )
     if len(modes) > 1:
         first, second = given[modes[0]][0], given[modes[1]][0]
@@ -371,9 +340,17 @@ def _auth_mode(values):
     if mode == AUTH_AKSK:
         for name in ("access_key", "secret_key"):
             if values[name] is None:
-                raise InputError(name, "AK/SK sign-in needs both access_key and secret_key; %s is missing" % name)
+                raise InputError(
+                    name,
+                    "AK/SK sign-in needs both access_key and secret_key; %s is missing%s"
+                    % (name, said_empty(environ, name)),
+                )
         return mode, {name: values[name] for name in ("access_key", "secret_key", "security_token")}
     for name in ("user_name", "password", "domain_name"):
         if values[name] is None:
-            raise InputError(name, "password sign-in needs user_name, password and domain_name; %s is missing" % name)
+            raise InputError(
+                name,
+                "password sign-in needs user_name, password and domain_name; %s is missing%s"
+                % (name, said_empty(environ, name)),
+            )
     return mode, {name: values[name] for name in ("user_name", "password", "domain_name")}

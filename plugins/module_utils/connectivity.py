@@ -16,6 +16,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.hwcloud.apig.plugins.module_utils import apig_calls
 from ansible_collections.hwcloud.apig.plugins.module_utils.channels import Channel, plan_members
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import BACKEND_ADDRESS, BOTH, LOCAL, REMOTE
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError
@@ -177,7 +178,9 @@ class CheckRunner:
 
     def _remote_into(self, spec, box):
         try:
-            answer, request_id = self.client.check_backend_connectivity(spec.instance_id, spec.request_body())
+            answer, request_id = apig_calls.check_backend_connectivity(
+                self.client, spec.instance_id, spec.request_body()
+            )
             box["answer"] = dict(answer, request_id=request_id)
         except ApigError as exc:
             box["error"] = exc
@@ -187,7 +190,9 @@ class CheckRunner:
         with self._channels_lock:
             channel = self._channels.get(key)
         if channel is None:
-            channel = Channel.from_api(spec.vpc_channel_id, self.client.show_vpc_channel(*key))
+            channel = Channel.from_api(
+                spec.vpc_channel_id, apig_calls.show_details_of_vpc_channel_v2(self.client, *key)
+            )
             with self._channels_lock:
                 self._channels[key] = channel
         return channel
@@ -208,7 +213,7 @@ class CheckRunner:
         why_not = channel.why_members_cannot_be_probed()
         if why_not:
             return local_not_made(why_not)
-        members = self.client.list_vpc_channel_members(spec.instance_id, spec.vpc_channel_id)
+        members = apig_calls.list_backend_instances_v2(self.client, spec.instance_id, spec.vpc_channel_id)
         if not members:
             raise ApigError(
                 "VPC channel %s has no members, so there is nothing to probe from this host" % spec.vpc_channel_id

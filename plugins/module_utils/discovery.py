@@ -26,12 +26,13 @@ from typing import List, Optional
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.hwcloud.apig.plugins.module_utils import apig_calls
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
     BACKEND_ADDRESS,
     VPC_CHANNEL,
-    check_huawei_id,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import check_huawei_id
 from ansible_collections.hwcloud.apig.plugins.module_utils.targets import VARIABLE, AddressError, parse_backend_address
 
 RELEASE = "RELEASE"
@@ -194,8 +195,8 @@ class Discovery:
     def _listing(self, what, instance_id):
         key = (what, instance_id)
         if key not in self._listed:
-            read = self.client.list_api_groups if what == "groups" else self.client.list_environments
-            self._listed[key] = read(instance_id)
+            read = apig_calls.list_api_groups_v2 if what == "groups" else apig_calls.list_environments_v2
+            self._listed[key] = read(self.client, instance_id)
         return self._listed[key]
 
     def run(self, spec):
@@ -208,8 +209,8 @@ class Discovery:
         environment = None
         if spec.environment is not None:
             environment = _pick(self._listing("envs", spec.instance_id), spec.environment, "environment", instance)
-        listed = self.client.list_apis(
-            spec.instance_id, group["id"] if group else None, environment["id"] if environment else None
+        listed = apig_calls.list_apis_v2(
+            self.client, spec.instance_id, group["id"] if group else None, environment["id"] if environment else None
         )
         apis = self._selected(spec, listed, group, environment)
         values = self._variables(spec, apis, environment)
@@ -261,7 +262,9 @@ class Discovery:
         return {
             group_id: {
                 item.get("variable_name"): item.get("variable_value")
-                for item in self.client.list_environment_variables(spec.instance_id, group_id, environment["id"])
+                for item in apig_calls.list_environment_variables_v2(
+                    self.client, spec.instance_id, group_id, environment["id"]
+                )
             }
             for group_id in groups
         }
@@ -270,9 +273,9 @@ class Discovery:
         """The API's definition (as published, or the draft) and its backends; a failure is the API's problem."""
         try:
             if environment is None:
-                definition = self.client.show_api(spec.instance_id, api.id)
+                definition = apig_calls.show_details_of_api_v2(self.client, spec.instance_id, api.id)
             else:
-                versions = self.client.list_api_versions(spec.instance_id, api.id, environment["id"])
+                versions = apig_calls.list_api_versions_v2(self.client, spec.instance_id, api.id, environment["id"])
                 current = [version for version in versions if version.get("status") == 1]
                 if not current:
                     api.problem = "not published in environment %s" % environment["name"]
@@ -281,7 +284,7 @@ class Discovery:
                 if not isinstance(version_id, str) or not version_id:
                     api.problem = "APIG names no version_id for its version in effect in %s" % environment["name"]
                     return
-                definition = self.client.show_api_version(spec.instance_id, version_id)
+                definition = apig_calls.list_api_version_detail_v2(self.client, spec.instance_id, version_id)
         except ApigError as exc:
             api.problem = exc.msg
             return

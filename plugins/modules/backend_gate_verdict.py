@@ -23,6 +23,8 @@ description:
     M(ansible.builtin.fail) on RV(passed), with the one-line RV(msg), as the role does.
 author:
   - hwcloud.apig developers (@hwcloud-apig)
+requirements:
+  - none beyond ansible-core (the action runs on the controller)
 options:
   checks:
     description:

@@ -21,6 +21,8 @@ description:
     C(hwcloud.apig.backend_gate) role to stop a play.
 author:
   - hwcloud.apig developers (@hwcloud-apig)
+requirements:
+  - python >= 3.8 (the standard library only)
 extends_documentation_fragment:
   - hwcloud.apig.probe
 attributes:

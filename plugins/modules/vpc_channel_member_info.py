@@ -12,6 +12,9 @@ description:
   - Reads a VPC channel's detail (type, port, member type, health check) and every member of it, paging through
     C(GET /v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}/members) until C(total).
   - These are the backends that local probes target for O(hwcloud.apig.backend_connectivity#module:backend_type=vpc_channel).
+requirements:
+  - python >= 3.8
+  - requests >= 2.25.0 (on the host the module runs on)
 extends_documentation_fragment:
   - hwcloud.apig.connection
   - hwcloud.apig.connection.instance
@@ -150,9 +153,10 @@ total:
   sample: 1
 """
 
+from ansible_collections.hwcloud.apig.plugins.module_utils import apig_calls
 from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import ApigModule
 from ansible_collections.hwcloud.apig.plugins.module_utils.channels import Channel
-from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_huawei_id
+from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import check_huawei_id
 
 
 class VpcChannelMemberInfoModule(ApigModule):
@@ -167,8 +171,8 @@ class VpcChannelMemberInfoModule(ApigModule):
 
     def run(self, client):
         key = (self.params["instance_id"], self.params["vpc_channel_id"])
-        channel = Channel.from_api(key[1], client.show_vpc_channel(*key))
-        members = client.list_vpc_channel_members(*key)
+        channel = Channel.from_api(key[1], apig_calls.show_details_of_vpc_channel_v2(client, *key))
+        members = apig_calls.list_backend_instances_v2(client, *key)
         return {"channel": channel.describe(), "members": members, "total": len(members)}
 
 

@@ -208,3 +208,28 @@ def test_the_sign_in_shows_at_vvv_without_a_credential(emulator, tmp_path):
     for secret in (presets.TEMP_AK, presets.TEMP_SK, presets.SECURITY_TOKEN):
         assert secret not in from_options.output
     assert json.loads(json.dumps(from_options.result))["auth_mode"] == "aksk"
+
+
+def test_variables_exported_empty_count_as_unset_and_are_named_when_missing(emulator, tmp_path):
+    """A CI job exports HW_REGION_NAME= and HW_AUTH_TOKEN= for variables it does not define: with an endpoint and a
+    token elsewhere the run works; with nothing else, the message names the empty variable."""
+    env = {
+        "HW_REGION_NAME": "",
+        "HW_APIG_ENDPOINT": emulator.url,
+        "HW_PROJECT_ID": presets.PROJECT_ID,
+        "HW_AUTH_TOKEN": "",
+        "HW_ACCESS_KEY": presets.AK,
+        "HW_SECRET_KEY": presets.SK,
+    }
+    works = run_playbook(playbook(tmp_path, ONE_CHECK), tmp_path, env=env)
+    assert_clean(works)
+    assert works.result["check_result"] == "SUCCESS" and works.result["auth_mode"] == "aksk", works.result
+
+    env.update(HW_ACCESS_KEY="", HW_SECRET_KEY="")
+    emulator.clear_requests()
+    missing = run_playbook(playbook(tmp_path, ONE_CHECK), tmp_path, env=env)
+    assert_clean(missing)
+    assert missing.result["msg"].endswith(
+        "; HW_AUTH_TOKEN, HW_ACCESS_KEY and HW_SECRET_KEY are set but empty, which counts as unset"
+    ), missing.result["msg"]
+    assert emulator.requests == []

@@ -17,7 +17,9 @@ would catch going missing.
 import json
 
 import pytest
+from ansible.module_utils._internal import _traceback
 
+from ansible_collections.hwcloud.apig.plugins.module_utils import apig_calls
 from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import MASK, ApigModule
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from tests.emulator import presets
@@ -90,7 +92,7 @@ def password_args(emulator, **extra):
 
 
 def list_members(client, channel=presets.CHANNEL_ID):
-    return client.list_vpc_channel_members(presets.INSTANCE_ID, channel)
+    return apig_calls.list_backend_instances_v2(client, presets.INSTANCE_ID, channel)
 
 
 # ---- results -----------------------------------------------------------------------------------------------------
@@ -166,6 +168,49 @@ def test_an_unexpected_exception_fails_with_its_type_and_message_only(emulator, 
     assert code == 1 and result["failed"] is True
     assert result["msg"] == msg
     assert "exception" not in result and "Traceback" not in output
+
+
+@pytest.fixture
+def tracebacks_asked_for(monkeypatch):
+    """The argument ansible-core 2.19 sends when tracebacks are asked for (``ANSIBLE_DISPLAY_TRACEBACK=error``).
+
+    AnsibleModule reads it once per process and keeps it; forgetting what it kept makes this run read it again.
+    """
+    monkeypatch.setattr(_traceback, "_module_tracebacks_enabled_events", None)
+    return {"_ansible_tracebacks_for": ["error"]}
+
+
+def test_an_unexpected_exception_keeps_its_traceback_scrubbed_of_secrets(emulator, tracebacks_asked_for):
+    """As amazon.aws's fail_json_aws: the bug nobody foresaw keeps its traceback, masked like every other field."""
+
+    def run(module, client):
+        raise RuntimeError("boom near %s" % json.dumps({"password": ODD_PASSWORD}))
+
+    args = password_args(emulator, user_name=ODD_USER, password=ODD_PASSWORD, **tracebacks_asked_for)
+    run = run_module(scripted(run=run), args, exception_field=True)
+    assert run.code == 1
+    assert run.result["msg"] == 'unexpected RuntimeError: boom near {"password": "%s"}' % MASK
+    trace = run.result["exception"]
+    assert trace.startswith("Traceback (most recent call last):") and "in run" in trace, trace
+    assert trace.rstrip().endswith('RuntimeError: boom near {"password": "%s"}' % MASK), trace
+    assert_no_secret(run, ODD_PASSWORD)
+
+
+def test_an_expected_error_leaves_no_traceback_of_itself_even_when_tracebacks_are_asked_for(
+    emulator, tracebacks_asked_for
+):
+    """Bad input is the user's to fix, not a bug: its message (which may quote a secret) is not repeated unscrubbed
+    in a traceback of the InputError."""
+
+    def validate(module):
+        raise InputError("note", "note looks like the password: %r" % ODD_PASSWORD)
+
+    args = password_args(emulator, user_name=ODD_USER, password=ODD_PASSWORD, **tracebacks_asked_for)
+    run = run_module(scripted(validate=validate), args, exception_field=True)
+    assert run.code == 1 and run.result["option"] == "note"
+    assert run.result["msg"] == "note looks like the password: '%s'" % MASK
+    assert "InputError" not in run.result.get("exception", "")
+    assert_no_secret(run, ODD_PASSWORD)
 
 
 # ---- secrets -----------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import threading
 
 import pytest
 
+from ansible_collections.hwcloud.apig.plugins.module_utils import apig_calls
 from ansible_collections.hwcloud.apig.plugins.module_utils.auth import (
     AkSkAuth,
     PasswordAuth,
@@ -51,7 +52,7 @@ def apig_requests(emulator):
 
 
 def members_of(client, channel):
-    return client.list_vpc_channel_members(presets.INSTANCE_ID, channel)
+    return apig_calls.list_backend_instances_v2(client, presets.INSTANCE_ID, channel)
 
 
 # ---- which sign-in for which settings ---------------------------------------------------------------------------
@@ -72,7 +73,7 @@ def test_each_mode_gets_its_sign_in(emulator, mode, kind):
 def test_a_given_token_is_sent_as_x_auth_token_and_never_refreshed(emulator):
     with client_for(emulator, "token") as client:
         members_of(client, presets.CHANNEL_ID)
-        assert client.auth.refresh(client) is False
+        assert client.auth.refresh() is False
     (request,) = apig_requests(emulator)
     assert request["headers"]["X-Auth-Token"] == presets.TOKEN_VALID
     assert "Authorization" not in request["headers"]
@@ -121,7 +122,7 @@ def test_one_token_per_run_shared_by_every_thread(emulator):
 def test_region_only_takes_the_project_from_the_tokens_scope(emulator):
     with client_for(emulator, "password", project_id=None, region=presets.OTHER_PROJECT_NAME) as client:
         assert client.project_id() == presets.OTHER_PROJECT_ID
-        assert client.auth.project_id(client) == presets.OTHER_PROJECT_ID
+        assert client.auth.project_id() == presets.OTHER_PROJECT_ID
     (iam,) = token_requests(emulator)
     assert json.loads(iam["body"])["auth"]["scope"] == {"project": {"name": presets.OTHER_PROJECT_NAME}}
 
@@ -201,14 +202,14 @@ def test_refresh_reports_whether_a_new_token_can_be_had(emulator):
     with client_for(emulator, "password") as client:
         members_of(client, presets.CHANNEL_ID)
         (first,) = client.issued_tokens
-        assert client.auth.refresh(client, first) is True
-        assert client.auth.refresh(client, first) is True  # a request signed with the old token: share the new one
+        assert client.auth.refresh(first) is True
+        assert client.auth.refresh(first) is True  # a request signed with the old token: share the new one
         (_first, second) = client.issued_tokens
-        assert client.auth.refresh(client, second) is False  # the new token refused too: no second re-issue
+        assert client.auth.refresh(second) is False  # the new token refused too: no second re-issue
         members_of(client, presets.CHANNEL_ID)
         assert len(client.issued_tokens) == 2
     with client_for(emulator, "aksk") as client:
-        assert client.auth.refresh(client, None) is False
+        assert client.auth.refresh(None) is False
 
 
 def test_the_token_as_apig_received_it_is_compared_by_value(emulator):
@@ -219,9 +220,9 @@ def test_the_token_as_apig_received_it_is_compared_by_value(emulator):
         (request,) = apig_requests(emulator)
         as_received = request["headers"]["X-Auth-Token"]
         assert as_received == first and as_received is not first
-        assert client.auth.refresh(client, as_received) is True
+        assert client.auth.refresh(as_received) is True
         assert len(client.issued_tokens) == 2, "the refused token was not replaced"
-        assert client.auth.refresh(client, as_received) is True  # by now replaced: share the new one
+        assert client.auth.refresh(as_received) is True  # by now replaced: share the new one
         assert len(client.issued_tokens) == 2
 
 
@@ -230,7 +231,7 @@ def test_the_token_as_apig_received_it_is_compared_by_value(emulator):
 
 def test_aksk_requests_are_signed_and_name_the_project(emulator):
     with client_for(emulator, "aksk") as client:
-        client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+        apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     (request,) = apig_requests(emulator)
     headers = request["headers"]
     assert request["status"] == 201, "the emulator verified the signature"
@@ -245,7 +246,7 @@ def test_aksk_requests_are_signed_and_name_the_project(emulator):
 
 def test_temporary_credentials_add_a_signed_security_token(emulator):
     with client_for(emulator, "temporary_aksk") as client:
-        client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+        apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     (request,) = apig_requests(emulator)
     headers = request["headers"]
     assert request["status"] == 201
@@ -257,15 +258,34 @@ def test_temporary_credentials_add_a_signed_security_token(emulator):
 def test_a_wrong_secret_key_is_refused_by_the_signature_check(emulator):
     with client_for(emulator, "aksk", secret_key="not-the-secret-key") as client:
         with pytest.raises(ApigError) as caught:
-            client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+            apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     assert caught.value.status == 401 and caught.value.error_code == "APIG.0301"
 
 
 def test_aksk_apply_keeps_the_callers_headers_and_adds_the_signature():
     auth = AkSkAuth(presets.AK, presets.SK, security_token="st", project_id="p" * 32)
     given = {"Content-Type": "application/json"}
-    headers = auth.apply(None, "GET", "http://127.0.0.1:9/v2/x?a=1", given, None)
+    headers = auth.apply("GET", "http://127.0.0.1:9/v2/x?a=1", given, None)
     assert given == {"Content-Type": "application/json"}, "the caller's headers were changed"
     assert headers["Content-Type"] == "application/json"
     assert headers["X-Project-Id"] == "p" * 32 and headers["X-Security-Token"] == "st"
     assert {"X-Sdk-Date", "Host", "Authorization"} <= set(headers)
+
+
+def test_password_sign_in_needs_only_the_token_issuer_it_is_given():
+    """No client: what a sign-in needs is one callable, asked once per token, with the body IAM documents."""
+    asked = []
+
+    def issue_token(body):
+        asked.append(body)
+        return "token-%d" % len(asked), "a" * 32
+
+    auth = PasswordAuth("u", "p", "d", region="r1", issue_token=issue_token)
+    assert auth.apply("GET", "http://127.0.0.1:9/", {}, None) == {"X-Auth-Token": "token-1"}
+    assert auth.project_id() == "a" * 32
+    assert auth.apply("GET", "http://127.0.0.1:9/", {}, None) == {"X-Auth-Token": "token-1"}
+    assert len(asked) == 1 and asked[0]["auth"]["scope"] == {"project": {"name": "r1"}}
+    assert auth.refresh("token-1") is True and len(asked) == 2
+    assert asked[1]["auth"]["scope"] == {"project": {"id": "a" * 32}}, "a re-issued token keeps the project it had"
+    assert auth.apply("GET", "http://127.0.0.1:9/", {}, None) == {"X-Auth-Token": "token-2"}
+    assert auth.refresh("token-2") is False and len(asked) == 2

@@ -1,13 +1,17 @@
 # Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""ApigClient against the in-process emulator: real HTTP, real retries, Huawei's error fields."""
+"""client.py, the transport, against the in-process emulator: real HTTP, real retries, Huawei's error fields.
+
+The calls go through ``apig_calls`` (the transport has no call of its own); what an operation checks of its answer
+is tested in test_apig_calls.py."""
 
 from pathlib import Path
 
 import pytest
 import yaml
 
+from ansible_collections.hwcloud.apig.plugins.module_utils import apig_calls
 from ansible_collections.hwcloud.apig.plugins.module_utils import client as client_module
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError
 from tests.emulator import presets
@@ -30,7 +34,7 @@ def calls(emulator, suffix):
 @pytest.mark.parametrize("mode", ["token", "password", "aksk"])
 def test_check_in_each_mode(emulator, mode):
     with client_for(emulator, mode) as client:
-        answer, request_id = client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+        answer, request_id = apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     assert answer == {"check_result": "SUCCESS", "failures": []}
     assert request_id == calls(emulator, "/check")[0]["request_id"]
 
@@ -38,7 +42,7 @@ def test_check_in_each_mode(emulator, mode):
 def test_password_sign_in_asks_iam_once_for_many_calls(emulator):
     with client_for(emulator, "password") as client:
         for _attempt in range(5):
-            client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+            apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     assert len(calls(emulator, "/v3/auth/tokens")) == 1
     assert len(calls(emulator, "/check")) == 5
 
@@ -47,7 +51,7 @@ def test_retryable_answers_are_retried_with_growing_delays(emulator):
     emulator.add_fault(CHECK, [{"status": 503, "error_code": "APIG.9999", "error_msg": "x", "times": 3}])
     sleeps = []
     with client_for(emulator, sleeps=sleeps) as client:
-        answer, _request_id = client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+        answer, _request_id = apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     assert answer["check_result"] == "SUCCESS"
     assert len(sleeps) == 3 and sleeps[0] < sleeps[2]
 
@@ -68,7 +72,7 @@ def test_retries_exhausted_reports_the_last_answer(emulator):
     sleeps = []
     with client_for(emulator, sleeps=sleeps, retries=1) as client:
         with pytest.raises(ApigError) as caught:
-            client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+            apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     assert (caught.value.status, caught.value.error_code) == (429, "APIG.0308")
     assert sleeps == [3.0]
 
@@ -77,7 +81,7 @@ def test_retries_zero_means_one_attempt(emulator):
     emulator.add_fault(CHECK, [{"status": 502, "body": "", "times": 1}])
     with client_for(emulator, retries=0) as client:
         with pytest.raises(ApigError) as caught:
-            client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+            apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     assert caught.value.status == 502 and "no Huawei error body" in caught.value.msg
     assert len(calls(emulator, "/check")) == 1
 
@@ -91,67 +95,23 @@ def test_unreachable_endpoint_is_a_clear_error(backend_servers):
     sleeps = []
     with client_for(Nowhere, sleeps=sleeps, retries=2) as client:
         with pytest.raises(ApigError) as caught:
-            client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+            apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     assert "could not get an answer from APIG at %s after 3 attempt(s)" % closed.address in caught.value.msg
     assert len(sleeps) == 2
-
-
-@pytest.mark.parametrize(
-    "body, fragment",
-    [
-        ('{"failures": []}', "check_result None"),
-        ('{"check_result": "MAYBE", "failures": []}', "check_result 'MAYBE'"),
-        ('{"check_result": "FAILED", "failures": "127.0.0.1:1"}', "not a list"),
-        ('{"check_result": "FAILED", "failures": [1]}', "not a list"),
-        ('{"check_result": "SUCCESS", "failures": ["127.0.0.1:1"]}', "says SUCCESS but lists failures"),
-        ("[]", "not an object"),
-        ('{"check_result": "SUCC', "not JSON"),
-    ],
-)
-def test_answers_that_are_not_answers_fail_closed(emulator, body, fragment):
-    emulator.add_fault(CHECK, [{"status": 201, "body": body, "content_type": "application/json"}])
-    with client_for(emulator) as client:
-        with pytest.raises(ApigError) as caught:
-            client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
-    assert fragment in caught.value.msg
-    assert caught.value.request_id
-
-
-def test_failed_without_failures_list_stays_failed(emulator):
-    emulator.add_fault(
-        CHECK, [{"status": 201, "body": '{"check_result": "FAILED"}', "content_type": "application/json"}]
-    )
-    with client_for(emulator) as client:
-        answer, _request_id = client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
-    assert answer == {"check_result": "FAILED", "failures": []}
-
-
-def test_members_are_paged_until_total(emulator_factory):
-    members = [{"host": "127.0.0.1", "port": 1000 + index} for index in range(1203)]
-    emulator = emulator_factory(presets.default_config(members=members))
-    with client_for(emulator) as client:
-        listed = client.list_vpc_channel_members(presets.INSTANCE_ID, presets.CHANNEL_ID)
-    assert [member["port"] for member in listed] == [member["port"] for member in members]
-    pages = calls(emulator, "/members")
-    assert [(entry["query"]["offset"], entry["query"]["limit"]) for entry in pages] == [
-        ("0", "500"),
-        ("500", "500"),
-        ("1000", "500"),
-    ]
 
 
 def test_redirects_are_not_followed(emulator):
     emulator.add_fault(CHECK, [{"status": 307, "headers": {"Location": "http://127.0.0.2:9/elsewhere"}, "body": ""}])
     with client_for(emulator) as client:
         with pytest.raises(ApigError) as caught:
-            client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+            apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     assert "redirect to 127.0.0.2:9, which is not followed" in caught.value.msg
 
 
 def test_ids_cannot_escape_their_path_segment(emulator):
     with client_for(emulator) as client:
         with pytest.raises(ApigError) as caught:
-            client.check_backend_connectivity("../../v3/auth", CHANNEL_BODY)
+            apig_calls.check_backend_connectivity(client, "../../v3/auth", CHANNEL_BODY)
     assert (caught.value.status, caught.value.error_code) == (404, "APIG.3030")
     assert [entry["path"] for entry in emulator.requests if "auth" in entry["path"]] == [
         "/v2/%s/apigw/instances/..%%2F..%%2Fv3%%2Fauth/backend/connectivity/check" % presets.PROJECT_ID
@@ -162,3 +122,26 @@ def test_user_agent_names_the_released_version():
     galaxy = yaml.safe_load((Path(__file__).resolve().parents[4] / "galaxy.yml").read_text())
     assert client_module.COLLECTION_VERSION == galaxy["version"]
     assert client_module.USER_AGENT == "hwcloud.apig/%s" % galaxy["version"]
+
+
+def test_another_services_endpoint_is_called_with_the_same_signing_and_retries(emulator_factory, backend_servers):
+    """VPC and ECS have endpoints of their own: call() takes the base URL and keeps everything else of the run."""
+    members = [{"host": "127.0.0.1", "port": backend_servers.open().port}]
+    apig = emulator_factory(presets.default_config(members=members))
+    other = emulator_factory(presets.default_config(members=members))
+    other.add_fault(r"/vpc-channels/%s$" % presets.CHANNEL_ID, [{"status": 503, "body": ""}])
+    sleeps = []
+    with client_for(apig, "aksk", sleeps=sleeps) as client:
+        path = client.instance_path(presets.INSTANCE_ID, "/vpc-channels/%s", presets.CHANNEL_ID)
+        response = client.call(other.url, "GET", path, service="VPC")
+        assert response.json("VPC")["id"] == presets.CHANNEL_ID and response.attempts == 2
+        with pytest.raises(ApigError) as caught:
+            missing = client.instance_path(presets.INSTANCE_ID, "/vpc-channels/%s", "f" * 32)
+            client.call(other.url, "GET", missing, service="VPC")
+    assert apig.requests == []
+    retried, answered, _missing = other.requests
+    assert (retried["status"], answered["status"]) == (503, 200), "the emulator verified the signature"
+    assert answered["headers"]["Authorization"].startswith("SDK-HMAC-SHA256 Access=%s, " % presets.AK)
+    assert len(sleeps) == 1
+    assert caught.value.msg.startswith("VPC refused the request: HTTP 404 APIG.3023: ")
+    assert caught.value.msg.endswith("(GET %s%s)" % (other.url, missing))

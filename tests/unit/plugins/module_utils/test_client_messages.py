@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from ansible_collections.hwcloud.apig.plugins.module_utils import apig_calls
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError
 from tests.emulator import presets
 from tests.unit.plugins.module_utils.emulator_client import client_for
@@ -31,7 +32,7 @@ def emulator(emulator_factory, backend_servers):
 
 
 def balanced(text):
-    """Every bracket that opens in ``text`` closes (the old reasons lost their closing brackets)."""
+    """Every bracket that opens in ``text`` closes: a reason cut at its length limit must not cut a repr in half."""
     return all(text.count(opening) == text.count(closing) for opening, closing in ("()", "[]"))
 
 
@@ -49,7 +50,7 @@ def test_https_to_a_plain_http_port_says_so_and_not_to_set_ca_path(emulator):
     plain = emulator.url.replace("http://", "https://")
     sleeps = []
     with client_for(emulator, endpoint=plain, sleeps=sleeps) as client:
-        error = failure(lambda: client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY))
+        error = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
     where = "127.0.0.1:%d" % emulator.port
     assert error.msg.startswith("%s does not answer TLS ([SSL: WRONG_VERSION_NUMBER] wrong version number" % where)
     assert "it looks like a plain-HTTP port, so the URL should start with http://, not https://" in error.msg
@@ -61,7 +62,7 @@ def test_https_to_a_plain_http_port_says_so_and_not_to_set_ca_path(emulator):
 def test_a_certificate_that_does_not_verify_still_points_at_ca_path(emulator_factory):
     emulator = emulator_factory(presets.default_config(), tls=True)
     with client_for(emulator) as client:  # the emulator's CA is not trusted
-        error = failure(lambda: client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY))
+        error = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
     assert error.msg.startswith(
         "TLS verification of 127.0.0.1:%d failed ([SSL: CERTIFICATE_VERIFY_FAILED]" % emulator.port
     )
@@ -76,7 +77,7 @@ def test_connection_errors_keep_their_closing_brackets(backend_servers):
         url = "http://%s" % closed.address
 
     with client_for(Nowhere, retries=0) as client:
-        error = failure(lambda: client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY))
+        error = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
     assert error.msg.startswith("could not get an answer from APIG at %s after 1 attempt(s): " % closed.address)
     assert error.msg.endswith("[Errno 111] Connection refused"), error.msg
     assert balanced(error.msg) and "object at 0x" not in error.msg, error.msg
@@ -113,7 +114,7 @@ def test_a_body_cut_short_is_said_once_without_reprs(ending):
 
     try:
         with client_for(HalfThenReset, retries=0) as client:
-            error = failure(lambda: client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY))
+            error = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
     finally:
         thread.join(5)
         server.close()
@@ -166,7 +167,7 @@ def test_a_misspelled_region_fails_at_once_naming_the_region_and_the_host(emulat
     resolver = Resolver(monkeypatch, error, message)
     sleeps = []
     with region_client(emulator, sleeps) as client:
-        failed = failure(lambda: client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY))
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
     host = "apig.ap-southeest-1.myhuaweicloud.com"
     assert failed.msg == (
         "region 'ap-southeest-1' gives the APIG endpoint %s, whose name does not resolve ([Errno %d] %s): check the "
@@ -181,7 +182,7 @@ def test_a_misspelled_region_with_password_sign_in_names_the_iam_endpoint(emulat
     resolver = Resolver(monkeypatch)
     sleeps = []
     with region_client(emulator, sleeps, mode="password", project_id=None) as client:
-        failed = failure(lambda: client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY))
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
     assert failed.msg.startswith(
         "region 'ap-southeest-1' gives the IAM endpoint iam.ap-southeest-1.myhuaweicloud.com, whose name does not resolve"
     )
@@ -196,7 +197,7 @@ def test_an_endpoint_that_was_given_keeps_its_retries(emulator, monkeypatch):
     with client_for(
         emulator, sleeps=sleeps, retries=2, endpoint="http://apig.example.invalid:%d" % emulator.port
     ) as client:
-        failed = failure(lambda: client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY))
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
     assert failed.msg.startswith(
         "could not get an answer from APIG at apig.example.invalid:%d after 3 attempt(s): " % emulator.port
     )
@@ -210,7 +211,7 @@ def test_an_endpoint_that_was_given_keeps_its_retries(emulator, monkeypatch):
 def test_a_404_names_the_url_that_was_requested(emulator):
     unknown = "f" * 32
     with client_for(emulator) as client:
-        failed = failure(lambda: client.list_vpc_channel_members(presets.INSTANCE_ID, unknown))
+        failed = failure(lambda: apig_calls.list_backend_instances_v2(client, presets.INSTANCE_ID, unknown))
     url = "%s/v2/%s/apigw/instances/%s/vpc-channels/%s/members?limit=500&offset=0" % (
         emulator.url,
         presets.PROJECT_ID,
@@ -230,7 +231,7 @@ def test_a_404_names_the_url_that_was_requested(emulator):
 def test_a_gateway_without_the_check_is_named_with_the_whole_url(emulator):
     emulator.add_fault(r"/connectivity/check$", [{"status": 404, "error_code": "APIG.0101", "error_msg": "No API"}])
     with client_for(emulator) as client:
-        failed = failure(lambda: client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY))
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
     url = "%s/v2/%s/apigw/instances/%s/backend/connectivity/check" % (
         emulator.url,
         presets.PROJECT_ID,
@@ -242,7 +243,7 @@ def test_a_gateway_without_the_check_is_named_with_the_whole_url(emulator):
 def test_a_403_for_another_projects_credentials_names_project_id(emulator):
     """A token of another project gets APIG.1005 "No permissions": the project is as likely the cause as a grant."""
     with client_for(emulator, auth_token=presets.TOKEN_OTHER_PROJECT) as client:
-        failed = failure(lambda: client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY))
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
     assert (failed.status, failed.error_code) == (403, "APIG.1005")
     assert failed.msg.startswith("APIG refused the request: HTTP 403 APIG.1005: ")
     assert (
@@ -259,7 +260,7 @@ def test_iams_error_code_that_repeats_the_status_is_printed_once(emulator, code)
     )
     emulator.add_fault(IAM_PATH, [{"status": 400, "body": body}])
     with client_for(emulator, "password") as client:
-        failed = failure(lambda: client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY))
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
     assert failed.msg == "IAM refused the sign-in: HTTP 400: Request body is invalid."
     assert (failed.status, failed.error_code, failed.error_msg) == (400, "400", "Request body is invalid.")
 
@@ -268,5 +269,43 @@ def test_an_iam_code_of_its_own_is_kept(emulator):
     body = '{"error": {"code": "IAM.0011", "message": "Request parameter error.", "title": "Bad Request"}}'
     emulator.add_fault(IAM_PATH, [{"status": 400, "body": body}])
     with client_for(emulator, "password") as client:
-        failed = failure(lambda: client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY))
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
     assert failed.msg == "IAM refused the sign-in: HTTP 400 IAM.0011: Request parameter error."
+
+
+# ---- retried answers -----------------------------------------------------------------------------------------------
+
+
+def test_an_answer_that_was_retried_says_how_often_it_was_asked(emulator):
+    """Five 503s with retries=2: "HTTP 503" alone reads like a one-off; the user must see it was tried 3 times."""
+    emulator.add_fault(
+        r"/connectivity/check$", [{"status": 503, "error_code": "APIG.9999", "error_msg": "x", "times": 5}]
+    )
+    sleeps = []
+    with client_for(emulator, sleeps=sleeps, retries=2) as client:
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
+    assert failed.msg == "APIG refused the request: HTTP 503 APIG.9999: x, after 3 attempts (retries=2)"
+    assert (failed.status, failed.error_code) == (503, "APIG.9999")
+    assert len(emulator.requests) == 3 and len(sleeps) == 2
+
+
+def test_an_answer_not_retried_because_retries_is_zero_says_so(emulator):
+    emulator.add_fault(r"/connectivity/check$", [{"status": 429, "error_code": "APIG.0308", "error_msg": "x"}])
+    with client_for(emulator, retries=0) as client:
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
+    assert failed.msg == "APIG refused the request: HTTP 429 APIG.0308: x, after 1 attempt (retries=0)"
+
+
+def test_iams_retried_answer_says_how_often_it_was_asked_too(emulator):
+    emulator.add_fault(IAM_PATH, [{"status": 500, "body": "", "times": 2}])
+    with client_for(emulator, "password", retries=1) as client:
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
+    assert failed.msg == "IAM refused the sign-in: HTTP 500 with no Huawei error body, after 2 attempts (retries=1)"
+
+
+def test_an_answer_that_is_never_retried_says_nothing_of_attempts(emulator):
+    emulator.add_fault(r"/connectivity/check$", [{"status": 400, "error_code": "APIG.2012", "error_msg": "bad"}])
+    with client_for(emulator, retries=2) as client:
+        failed = failure(lambda: apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY))
+    assert failed.msg == "APIG refused the request: HTTP 400 APIG.2012: bad"
+    assert len(emulator.requests) == 1

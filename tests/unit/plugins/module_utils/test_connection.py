@@ -9,11 +9,11 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (
     AUTH_AKSK,
     AUTH_PASSWORD,
     AUTH_TOKEN,
-    CREDENTIAL_ENV,
     ConnectionSettings,
     connection_argument_spec,
     default_apig_endpoint,
 )
+from ansible_collections.hwcloud.apig.plugins.module_utils.environment import CREDENTIAL_ENV
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 
 PROJECT = "0123456789abcdef0123456789abcdef"

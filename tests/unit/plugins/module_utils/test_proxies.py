@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from ansible_collections.hwcloud.apig.plugins.module_utils import apig_calls
 from ansible_collections.hwcloud.apig.plugins.module_utils.client import ApigClient
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (
     ConnectionSettings,
@@ -211,7 +212,7 @@ def test_the_client_sends_through_the_proxy_of_the_environment(emulator):
             emulator, {"HTTP_PROXY": "http://user:%s@%s" % (PROXY_PASSWORD_QUOTED, proxy.address)}
         ) as client:
             with pytest.raises(ApigError) as caught:
-                client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+                apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
         assert proxy.accepted == 1
     assert emulator.requests == []
     assert "not JSON" in caught.value.msg
@@ -221,7 +222,7 @@ def test_a_plain_http_proxy_asking_for_credentials_is_explained(emulator):
     with OpenListener(http=True, body=b"<html>Proxy Authentication Required</html>", status=407) as proxy:
         with client_with(emulator, {"HTTP_PROXY": "http://%s" % proxy.address}) as client:
             with pytest.raises(ApigError) as caught:
-                client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+                apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     assert caught.value.status == 407
     assert caught.value.msg == (
         "APIG refused the request: HTTP 407: the proxy wants credentials it was not given or did "
@@ -233,7 +234,7 @@ def test_a_plain_http_proxy_asking_for_credentials_is_explained(emulator):
 def test_no_proxy_sends_directly(emulator):
     with OpenListener(http=True, body=b"ok") as proxy:
         with client_with(emulator, {"HTTP_PROXY": "http://%s" % proxy.address, "NO_PROXY": "127.0.0.1"}) as client:
-            answer, _request_id = client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+            answer, _request_id = apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
         assert proxy.accepted == 0
     assert answer["check_result"] == "SUCCESS" and len(emulator.requests) == 1
 
@@ -243,7 +244,7 @@ def test_a_proxy_that_refuses_connections_is_named_with_its_password_masked(emul
         url = "http://user:%s@%s" % (PROXY_PASSWORD_QUOTED, refusing.address)
         with client_with(emulator, {"HTTP_PROXY": url}) as client:
             with pytest.raises(ApigError) as caught:
-                client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+                apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     message = caught.value.msg
     assert message.startswith(
         "the proxy http://user:********@%s (from HTTP_PROXY) did not take the request to APIG" % refusing.address
@@ -261,7 +262,7 @@ def test_netrc_credentials_are_not_used(emulator, tmp_path, monkeypatch):
     monkeypatch.setenv("NETRC", str(netrc))
     monkeypatch.setenv("HOME", str(tmp_path))
     with client_with(emulator, {}) as client:
-        answer, _request_id = client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+        answer, _request_id = apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     assert answer["check_result"] == "SUCCESS"
     assert "Authorization" not in emulator.requests[0]["headers"]
 
@@ -274,10 +275,10 @@ def test_a_ca_bundle_from_the_environment_is_not_used(emulator_factory, monkeypa
     monkeypatch.setenv("CURL_CA_BUNDLE", emulator.ca_path)
     with client_with(emulator, {}) as client:
         with pytest.raises(ApigError) as caught:
-            client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+            apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     assert caught.value.msg.startswith("TLS verification of")
     with client_with(emulator, {}, ca_path=emulator.ca_path) as client:
-        answer, _request_id = client.check_backend_connectivity(presets.INSTANCE_ID, CHANNEL_BODY)
+        answer, _request_id = apig_calls.check_backend_connectivity(client, presets.INSTANCE_ID, CHANNEL_BODY)
     assert answer["check_result"] in ("SUCCESS", "FAILED")
 
 

@@ -5,7 +5,7 @@
 
 import json
 
-from ansible_collections.hwcloud.apig.plugins.module_utils import client as client_module
+from ansible_collections.hwcloud.apig.plugins.module_utils import apig_calls
 from ansible_collections.hwcloud.apig.plugins.modules import backend_connectivity
 from tests.emulator import presets
 from tests.module_runner import run_module
@@ -138,10 +138,10 @@ def test_a_name_repeated_by_an_invalid_check_is_refused_before_any_request(emula
 
 
 def test_unexpected_exception_is_a_clean_failure_without_the_secret(emulator, monkeypatch):
-    def explode(self, instance_id, body):
+    def explode(client, instance_id, body):
         raise RuntimeError("boom while holding %s" % SECRET)
 
-    monkeypatch.setattr(client_module.ApigClient, "check_backend_connectivity", explode)
+    monkeypatch.setattr(apig_calls, "check_backend_connectivity", explode)
     code, result, output = run_module(backend_connectivity.main, args_for(emulator))
     assert code == 1
     assert result["msg"].startswith("unexpected RuntimeError: boom while holding ")

@@ -41,7 +41,7 @@ def token(emulator, **extra):
 
 
 def test_a_misspelled_option_is_named_with_the_option_it_resembles(emulator):
-    """``vpc_channel`` used to be reported as "vpc_channel_id is missing" (required_if is checked first)."""
+    """Ansible checks required_if before unknown options: ``vpc_channel`` would read as "vpc_channel_id is missing"."""
     args = token(emulator, instance_id=presets.INSTANCE_ID, backend_type="vpc_channel", vpc_channel=presets.CHANNEL_ID)
     result = refused(emulator, backend_connectivity.main, args)
     assert result["msg"].startswith("Unsupported parameters for (")
@@ -64,7 +64,7 @@ def test_an_option_unlike_any_other_gets_no_guess(emulator):
 
 @pytest.mark.parametrize("value", ["notalist", 42])
 def test_checks_that_is_not_a_list_of_checks_names_checks(emulator, value):
-    """It used to be "dictionary requested, could not parse JSON or key=value", naming no option."""
+    """Ansible's own message ("dictionary requested, could not parse JSON or key=value") names no option."""
     result = refused(emulator, backend_connectivity.main, token(emulator, checks=value))
     assert result["msg"].startswith("Elements value for option 'checks' is of type "), result["msg"]
 
@@ -99,7 +99,7 @@ def test_an_uppercase_channel_id_is_refused_by_the_member_listing_too(emulator):
     "project_id", ["ap-southeast-1", "my-project", "0123456789abcdef", presets.PROJECT_ID + "0", "g" * 32]
 )
 def test_a_project_id_that_is_not_a_project_id_is_refused_saying_what_one_is(emulator, project_id):
-    """A project name where the ID belongs used to reach APIG and come back as a 403 "no permissions"."""
+    """A project name where the ID belongs would reach APIG and come back as a 403 "no permissions"."""
     result = refused(emulator, backend_connectivity.main, token(emulator, project_id=project_id, **CHANNEL_CHECK))
     assert result["option"] == "project_id"
     assert result["msg"] == (
@@ -219,3 +219,157 @@ def test_a_refusal_before_the_sign_in_is_known_names_none(emulator):
 def test_local_probes_sign_in_to_nothing_and_say_nothing_about_it():
     run = run_module(backend_probe.main, {"targets": ["127.0.0.1:1"], "timeout": 1})
     assert "auth_mode" not in run.result and "credentials_source" not in run.result
+
+
+# ---- variables that are set but empty --------------------------------------------------------------------------------
+
+# Every variable the sign-in reads; the tests set some of them, each test starts with none.
+HW_VARIABLES = (
+    "HW_REGION_NAME",
+    "HW_PROJECT_ID",
+    "HUAWEICLOUD_SDK_PROJECT_ID",
+    "HW_APIG_ENDPOINT",
+    "HW_AUTH_URL",
+    "HW_AUTH_TOKEN",
+    "HW_ACCESS_KEY",
+    "HUAWEICLOUD_SDK_AK",
+    "HW_SECRET_KEY",
+    "HUAWEICLOUD_SDK_SK",
+    "HW_SECURITY_TOKEN",
+    "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+    "HW_USER_NAME",
+    "HW_USER_PASSWORD",
+    "HW_DOMAIN_NAME",
+)
+
+
+@pytest.fixture
+def environment(monkeypatch):
+    """Sets the variables it is called with, after clearing every HW_* variable the sign-in reads."""
+    for name in HW_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+    def set_variables(**values):
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+
+    return set_variables
+
+
+def channel_members(emulator, **args):
+    emulator.clear_requests()
+    return run_module(
+        vpc_channel_member_info.main, dict(args, instance_id=presets.INSTANCE_ID, vpc_channel_id=presets.CHANNEL_ID)
+    )
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_region_variable_is_unset_when_the_endpoint_is_given(emulator, environment, empty):
+    """CI exports HW_REGION_NAME= for an undefined variable: with an endpoint, no region is needed at all."""
+    environment(
+        HW_REGION_NAME=empty,
+        HW_APIG_ENDPOINT=emulator.url,
+        HW_PROJECT_ID=presets.PROJECT_ID,
+        HW_AUTH_TOKEN=presets.TOKEN_VALID,
+    )
+    run = channel_members(emulator)
+    assert run.code == 0, run.result
+    assert run.result["total"] == 2 and run.result["credentials_source"] == "environment"
+
+
+def test_no_endpoint_and_no_region_names_the_empty_variables(emulator, environment):
+    environment(
+        HW_REGION_NAME="", HW_APIG_ENDPOINT="", HW_PROJECT_ID=presets.PROJECT_ID, HW_AUTH_TOKEN=presets.TOKEN_VALID
+    )
+    run = channel_members(emulator)
+    assert run.code == 1 and run.result["option"] == "endpoint"
+    assert run.result["msg"] == (
+        "either endpoint (HW_APIG_ENDPOINT) or region (HW_REGION_NAME) is required; HW_APIG_ENDPOINT and "
+        "HW_REGION_NAME are set but empty, which counts as unset"
+    )
+    assert emulator.requests == []
+
+
+def test_an_empty_project_variable_is_named_when_the_project_is_needed(emulator, environment):
+    environment(HW_PROJECT_ID="", HW_APIG_ENDPOINT=emulator.url, HW_AUTH_TOKEN=presets.TOKEN_VALID)
+    run = channel_members(emulator)
+    assert run.code == 1 and run.result["option"] == "project_id"
+    assert run.result["msg"] == (
+        "project_id (HW_PROJECT_ID) is required with token sign-in; HW_PROJECT_ID is set but empty, which counts as "
+        "unset"
+    )
+
+
+def test_an_empty_project_variable_is_unset_when_password_sign_in_takes_the_region(emulator, environment):
+    environment(
+        HW_PROJECT_ID="",
+        HUAWEICLOUD_SDK_PROJECT_ID="",
+        HW_REGION_NAME=presets.PROJECT_NAME,
+        HW_APIG_ENDPOINT=emulator.url,
+        HW_AUTH_URL=emulator.url + "/v3",
+        HW_USER_NAME=presets.USER_NAME,
+        HW_USER_PASSWORD=presets.USER_PASSWORD,
+        HW_DOMAIN_NAME=presets.USER_DOMAIN,
+    )
+    run = channel_members(emulator)
+    assert run.code == 0, run.result
+    assert run.result["auth_mode"] == "password"
+
+
+def test_an_empty_token_variable_is_named_when_there_are_no_credentials(emulator, environment):
+    """An empty HW_AUTH_TOKEN counts as unset: "no credentials" must say why the environment's token was not used."""
+    environment(HW_AUTH_TOKEN="", HW_APIG_ENDPOINT=emulator.url, HW_PROJECT_ID=presets.PROJECT_ID)
+    run = channel_members(emulator)
+    assert run.code == 1 and run.result["option"] == "auth_token"
+    assert run.result["msg"].startswith("no credentials: set auth_token (HW_AUTH_TOKEN), ")
+    assert run.result["msg"].endswith("; HW_AUTH_TOKEN is set but empty, which counts as unset")
+
+
+def test_an_empty_secret_key_variable_is_named_as_the_missing_half(emulator, environment):
+    environment(
+        HW_ACCESS_KEY=presets.AK,
+        HW_SECRET_KEY="",
+        HUAWEICLOUD_SDK_SK="",
+        HW_APIG_ENDPOINT=emulator.url,
+        HW_PROJECT_ID=presets.PROJECT_ID,
+    )
+    run = channel_members(emulator)
+    assert run.code == 1 and run.result["option"] == "secret_key"
+    assert run.result["msg"] == (
+        "AK/SK sign-in needs both access_key and secret_key; secret_key is missing; HW_SECRET_KEY and "
+        "HUAWEICLOUD_SDK_SK are set but empty, which counts as unset"
+    )
+
+
+def test_an_empty_iam_endpoint_variable_is_named_when_password_sign_in_needs_it(emulator, environment):
+    environment(
+        HW_AUTH_URL="",
+        HW_APIG_ENDPOINT=emulator.url,
+        HW_PROJECT_ID=presets.PROJECT_ID,
+        HW_USER_NAME=presets.USER_NAME,
+        HW_USER_PASSWORD=presets.USER_PASSWORD,
+        HW_DOMAIN_NAME=presets.USER_DOMAIN,
+    )
+    run = channel_members(emulator)
+    assert run.code == 1 and run.result["option"] == "iam_endpoint"
+    assert run.result["msg"] == (
+        "password sign-in needs iam_endpoint (HW_AUTH_URL) or region (HW_REGION_NAME); HW_AUTH_URL is set but "
+        "empty, which counts as unset"
+    )
+
+
+def test_credentials_given_as_options_do_not_name_the_environments_empty_variables(emulator, environment):
+    environment(HW_SECRET_KEY="")
+    run = channel_members(emulator, endpoint=emulator.url, project_id=presets.PROJECT_ID, access_key=presets.AK)
+    assert run.code == 1
+    assert run.result["msg"] == "AK/SK sign-in needs both access_key and secret_key; secret_key is missing"
+
+
+@pytest.mark.parametrize("option", ["region", "endpoint", "project_id"])
+def test_an_option_given_empty_is_refused_by_its_name(emulator, environment, option):
+    """An empty option is written in the play (a template that rendered empty): it is named, not guessed around."""
+    args = dict(presets.module_auth("token", emulator.url, region="ap-southeast-1"), **{option: ""})
+    run = channel_members(emulator, **args)
+    assert run.code == 1 and run.result["option"] == option
+    assert run.result["msg"] == "%s must not be empty: give a value, or leave the option out" % option
+    assert emulator.requests == []
