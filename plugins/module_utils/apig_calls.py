@@ -151,3 +151,70 @@ def list_api_version_detail_v2(client, instance_id, version_id):
     APIG API reference, "Querying API Version Details".
     """
     return client.apig("GET", client.instance_path(instance_id, "/apis/versions/%s", version_id)).json("APIG")
+
+
+# Methods that change nothing on the backend (RFC 9110, 9.2.1): a debug call of one may be sent again.
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def debug_api_v2(client, instance_id, api_id, body):
+    """DebugApiV2: ``POST .../apis/debug/{api_id}``, the gateway calls the API and answers both sides as raw HTTP.
+
+    APIG API reference, page ``api-apig/DebugApiV2.html``. Returns (validated answer, request id). The API's own
+    answer, a 5xx included, is inside a 200 and is never retried. The debug call itself is retried on 429 and 5xx
+    only for the safe methods: a 5xx of the debug call may come after the gateway already forwarded the call, so a
+    POST, PUT, PATCH or DELETE is never sent twice (``repeatable``).
+    """
+    path = client.instance_path(instance_id, "/apis/debug/%s", api_id)
+    response = client.apig("POST", path, body=body, repeatable=body.get("method") in SAFE_METHODS)
+    data = response.json("APIG")
+    if not isinstance(data.get("response"), str) or not isinstance(data.get("request"), str):
+        raise ApigError(
+            "APIG's answer to DebugApiV2 has no raw 'request' and 'response' texts; the call is treated as not made",
+            status=response.status,
+            request_id=response.request_id,
+        )
+    latency = data.get("latency")
+    if latency is not None and (isinstance(latency, bool) or not isinstance(latency, (int, float))):
+        raise ApigError(
+            "APIG's answer to DebugApiV2 has a latency that is not a number: %r" % (latency,),
+            status=response.status,
+            request_id=response.request_id,
+        )
+    return data, response.request_id
+
+
+def list_lately_api_statistics_v2(client, instance_id, api_id, minutes):
+    """ListLatelyApiStatisticsV2: ``GET .../statistics/api/latest``, an API's per-minute samples of the last
+    ``minutes`` (``duration=<n>m``, one sample per minute up to an hour).
+
+    APIG API reference, page ``api-apig/ListLatelyApiStatisticsV2.html``. Returns the answer (``start_time``,
+    ``end_time``, ``list``); a ``list`` that is not a list of objects is no answer.
+    """
+    path = client.instance_path(instance_id, "/statistics/api/latest")
+    response = client.apig("GET", path, query={"api_id": api_id, "duration": "%dm" % minutes})
+    return _statistics_answer(response, "ListLatelyApiStatisticsV2")
+
+
+def list_lately_group_statistics_v2(client, instance_id, group_id):
+    """ListLatelyGroupStatisticsV2: ``GET .../statistics/group/latest``, a group's per-minute samples of the last hour
+    (huaweicloudsdkapig's ``StatisticsGroup`` items: no inner or backend latency).
+
+    APIG API reference, page ``api-apig/ListLatelyGroupStatisticsV2.html``.
+    """
+    path = client.instance_path(instance_id, "/statistics/group/latest")
+    return _statistics_answer(client.apig("GET", path, query={"group_id": group_id}), "ListLatelyGroupStatisticsV2")
+
+
+def _statistics_answer(response, operation):
+    data = response.json("APIG")
+    samples = data.get("list")
+    if samples is None:
+        samples = data["list"] = []  # a window without traffic may come without a list
+    if not isinstance(samples, list) or not all(isinstance(sample, dict) for sample in samples):
+        raise ApigError(
+            "APIG's answer to %s has a 'list' that is not a list of samples" % operation,
+            status=response.status,
+            request_id=response.request_id,
+        )
+    return data

@@ -41,6 +41,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.responses import Resp
 from ansible_collections.hwcloud.apig.plugins.module_utils.retries import is_retryable_status, retry_delay
 from ansible_collections.hwcloud.apig.plugins.module_utils.transport_errors import (
     host_of,
+    never_sent,
     reason,
     resolver_error,
     tls_failure,
@@ -140,9 +141,11 @@ class ApigClient:
             rest % tuple(path_segment(value) for value in ids),
         )
 
-    def apig(self, method, path, query=None, body=None, expected=(200,)):
+    def apig(self, method, path, query=None, body=None, expected=(200,), repeatable=True):
         """One call to APIG's endpoint (``call`` with the run's APIG base URL)."""
-        return self.call(self.settings.endpoint, method, path, query=query, body=body, expected=expected)
+        return self.call(
+            self.settings.endpoint, method, path, query=query, body=body, expected=expected, repeatable=repeatable
+        )
 
     def call(
         self,
@@ -156,6 +159,7 @@ class ApigClient:
         sign=True,
         refused=None,
         headers=None,
+        repeatable=True,
     ):
         """One call to a Huawei Cloud service at ``base_url``; the Response when its status is one of ``expected``.
 
@@ -163,20 +167,25 @@ class ApigClient:
         signed by this run's sign-in (unless ``sign`` is false: IAM's own token call), with the token re-issued
         once when the service refuses it. Any other status is an ApigError that starts with ``refused``
         (default: "<service> refused the request") and carries the service's error fields.
+
+        A call that is not ``repeatable`` (one that may act beyond the service, as a debug call of an unsafe method
+        reaches a backend) is sent again only when nothing of it can have been acted on: after a 429 (refused by
+        the throttle before any work) or a connection that was never made; a 5xx or an answer lost after sending
+        ends it.
         """
         url = base_url + path
         if query:
             url += "?" + urlencode(sorted(query.items()))
         payload = None if body is None else json.dumps(body, sort_keys=True).encode("utf-8")
         headers = dict({"Content-Type": "application/json"}, **(headers or {}))
-        response = self._send_with_retries(method, url, headers, payload, sign, service)
+        response = self._send_with_retries(method, url, headers, payload, sign, service, repeatable)
         if (
             sign
             and response.status == 401
             and huawei_error_fields(response.json_or_none())[0] in TOKEN_REFUSED_CODES
             and self.auth.refresh(response.sent_token)
         ):
-            response = self._send_with_retries(method, url, headers, payload, sign, service)
+            response = self._send_with_retries(method, url, headers, payload, sign, service, repeatable)
         if response.status not in expected:
             raise self._error_from(response, refused or "%s refused the request" % service, method, url, service)
         return response
@@ -267,8 +276,9 @@ class ApigClient:
             request_id=response.request_id,
         )
 
-    def _send_with_retries(self, method, url, headers, body, sign, service):
-        """One logical request: retried on the retryable answers and connection errors, never on other 4xx."""
+    def _send_with_retries(self, method, url, headers, body, sign, service, repeatable=True):
+        """One logical request: retried on the retryable answers and connection errors, never on other 4xx (and, when
+        not ``repeatable``, only on 429 and on connections never made)."""
         attempts = self.settings.retries + 1
         netloc = urlsplit(url).netloc
         for attempt in range(attempts):
@@ -302,10 +312,17 @@ class ApigClient:
                 if unresolved:
                     # A name that does not resolve will not start resolving in a few seconds: no retries.
                     raise ApigError(unresolved) from None
-                if last:
+                if last or not (repeatable or never_sent(exc)):
                     raise ApigError(
-                        "could not get an answer from %s at %s%s after %d attempt(s): %s"
-                        % (service, netloc, self._proxy.describe(url), attempts, reason(exc))
+                        "could not get an answer from %s at %s%s after %d attempt(s)%s: %s"
+                        % (
+                            service,
+                            netloc,
+                            self._proxy.describe(url),
+                            attempt + 1,
+                            "" if last else " (not sent again: it may have been acted on)",
+                            reason(exc),
+                        )
                     ) from None
                 self._sleep(retry_delay(attempt))
                 continue
@@ -314,7 +331,7 @@ class ApigClient:
                     "request to %s at %s%s failed: %s" % (service, netloc, self._proxy.describe(url), reason(exc))
                 ) from None
             response.attempts = attempt + 1
-            if is_retryable_status(response.status) and not last:
+            if is_retryable_status(response.status) and not last and (repeatable or response.status == 429):
                 self._sleep(retry_delay(attempt, response.headers.get("Retry-After")))
                 continue
             return response

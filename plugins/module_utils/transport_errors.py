@@ -73,6 +73,16 @@ def resolver_error(exc):
     return next((cause for cause in causes(exc) if isinstance(cause, socket.gaierror)), None)
 
 
+# urllib3's names for a connection that was never made: nothing of the request can have reached the other end.
+_NOT_CONNECTED = ("NewConnectionError", "ConnectTimeoutError", "NameResolutionError")
+
+
+def never_sent(exc):
+    """True when ``exc`` proves the request never left: no connection was made (refused, connect timeout, a name that
+    does not resolve). A request that is not safe to repeat may be sent again only then."""
+    return any(type(cause).__name__ in _NOT_CONNECTED or isinstance(cause, socket.gaierror) for cause in causes(exc))
+
+
 def tunnel_refused(exc):
     """True when a proxy answered CONNECT with a refusal (403, 407): asking it again gets the same answer."""
     return any(_TUNNEL_REFUSED in text for cause in causes(exc) for text in _texts(cause))
