@@ -38,6 +38,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.targets import VARIAB
 RELEASE = "RELEASE"
 ROUTED_BACKEND_TYPES = ("HTTP",)  # FUNCTION and MOCK APIs send no traffic to a backend this can check
 _CHANNEL_ROUTED = 1  # vpc_channel_status: 1 through a VPC channel, 2 to url_domain
+FRONTEND_KEYS = ("req_method", "req_uri", "req_protocol", "auth_type")
 
 
 def discovery_option_spec():
@@ -132,6 +133,9 @@ class DiscoveredApi:
     backends: list = field(default_factory=list)
     skipped: Optional[str] = None
     problem: Optional[str] = None
+    # How the API is called (``req_method``, ``req_uri``, ``req_protocol``, ``auth_type``), as listed and then as
+    # published: what a call through the gateway (``api_debug``) needs, and not part of ``describe()``.
+    frontend: dict = field(default_factory=dict)
 
     @classmethod
     def from_described(cls, described):
@@ -228,6 +232,7 @@ class Discovery:
             for item in listed
         ]
         for api, item in zip(apis, listed):
+            api.frontend = {key: item.get(key) for key in FRONTEND_KEYS}
             if not isinstance(api.id, str) or not api.id:
                 api.problem = "APIG lists this API without an id, so its backends cannot be read"
             elif item.get("backend_type") not in ROUTED_BACKEND_TYPES:
@@ -288,6 +293,7 @@ class Discovery:
         except ApigError as exc:
             api.problem = exc.msg
             return
+        api.frontend.update((key, definition[key]) for key in FRONTEND_KEYS if definition.get(key) is not None)
         group_values = values.get(api.group.get("id"), {})
         env_name = environment["name"] if environment else "(draft)"
         api.backends = [
