@@ -18,6 +18,16 @@ It fails closed. It passes only when
   (every check, discovery and environment that names it), whether it was unreachable (no connection, TLS, timeout,
   name) or reached with a wrong answer (a local HTTP(S) probe's status or body) - both are backends that cannot
   serve. The two are told apart everywhere they are shown.
+
+Records of other kinds (``kind``; a record without one is a check) are decided by the same rule, so that no new kind
+of check brings a new way to pass (``api_verify``):
+
+* ``call`` - a call through the gateway (``api_debug``): each FAILED call is one failure for ``max_failures``; its row
+  shows its status and the gateway's APIG code. A SKIPPED call (not made on purpose) is never a pass and never made:
+  it is shown, counted apart, and a run where nothing was made fails;
+* ``bake`` - one API's traffic judged against the bake's thresholds: a FAILED bake is never tolerated by
+  ``max_failures`` (its thresholds are the tolerance); its row shows the figure and the threshold. Too little
+  traffic to judge is an ERROR, which ``on_error`` decides like any record that was not made.
 """
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
@@ -31,6 +41,40 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.targets import addres
 
 ON_ERROR = ("fail", "warn")
 NOT_DECIDED = "backend gate: not decided yet"
+SKIPPED = "SKIPPED"
+CHECK, CALL, BAKE = "check", "call", "bake"
+
+
+def record_kind(record):
+    """What a record is a verdict on: a connectivity ``check`` (the default), a ``call`` or a ``bake``."""
+    return record.get("kind") or CHECK
+
+
+def _call_detail(record):
+    """A call's row: its status and the gateway's APIG code, then why (or what was not made)."""
+    parts = []
+    if record.get("status") is not None:
+        parts.append("status %s" % record["status"])
+    if record.get("apig_error_code"):
+        parts.append(record["apig_error_code"])
+    reason = record.get("reason") or record.get("msg") or "not made"
+    code = record.get("apig_error_code")
+    if code and reason.startswith(code + ": "):
+        reason = reason[len(code) + 2 :]
+    return ("%s: %s" % (" ".join(parts), reason)) if parts else reason
+
+
+def _bake_detail(record):
+    """A bake's row: the figure against its threshold when it failed, else its figures (or why it could not judge)."""
+    breach = record.get("breach")
+    if record.get("check_result") == FAILED and isinstance(breach, dict):
+        return "%s %s > %s (%s)" % (
+            breach.get("figure"),
+            breach.get("value"),
+            breach.get("threshold"),
+            breach.get("over"),
+        )
+    return record.get("reason") or record.get("msg") or "-"
 
 
 def failing_entries(record):
@@ -116,8 +160,17 @@ def failing_text(check):
     return ", ".join(texts)
 
 
+def row_detail(record):
+    """What a record's row says after its result: the table's last column, and the JUnit report's message."""
+    return _detail(record)
+
+
 def _detail(check):
     result = check.get("check_result")
+    if record_kind(check) == CALL and result != SUCCESS:
+        return _call_detail(check)
+    if record_kind(check) == BAKE:
+        return _bake_detail(check)
     if result == SUCCESS:
         return "-"
     if result == FAILED:
@@ -138,17 +191,32 @@ def _quoted(name):
     return "'%s'" % name if any(mark in name for mark in ",;") else name
 
 
-def decide(records, max_failures=0, on_error="fail"):
-    """The gate's verdict (the role's ``backend_gate_result``) from one record per check asked."""
+def decide(records, max_failures=0, on_error="fail", gate="backend gate"):
+    """The gate's verdict (the role's ``backend_gate_result``, or ``api_verify_result``) from one record per check,
+    call or bake asked; ``gate`` names it in its messages."""
     max_failures = int(max_failures)
+    checks = [record for record in records if record_kind(record) == CHECK]
     made = [check for check in records if check.get("check_result") in MADE]
     failed = [check for check in records if check.get("check_result") == FAILED]
-    errored = [check for check in records if check.get("check_result") not in MADE]
-    backends = failing_backends(records)
+    skipped = [record for record in records if record.get("check_result") == SKIPPED and record_kind(record) != CHECK]
+    errored = [check for check in records if check.get("check_result") not in MADE and check not in skipped]
+    backends = failing_backends(checks)
     unreachable = [backend for backend in backends if backend["outcome"] == UNREACHABLE]
     wrong = [backend for backend in backends if backend["outcome"] == WRONG_ANSWER]
-    no_backend = [check for check in failed if not failing_entries(check)]
-    passed = bool(made) and (not errored or on_error == "warn") and not no_backend and len(backends) <= max_failures
+    no_backend = [check for check in failed if record_kind(check) == CHECK and not failing_entries(check)]
+    failing_calls = [record for record in failed if record_kind(record) == CALL]
+    failed_bakes = [record for record in failed if record_kind(record) == BAKE]
+    passed = (
+        bool(made)
+        and (not errored or on_error == "warn")
+        and not no_backend
+        and not failed_bakes
+        and len(backends) + len(failing_calls) <= max_failures
+    )
+    if len(checks) != len(records):  # calls and bakes (api_verify): the same figures, worded for them
+        figures = dict(made=made, failed=failed, errored=errored, skipped=skipped, passed=passed)
+        figures.update(failing_calls=failing_calls, failed_bakes=failed_bakes, max_failures=max_failures)
+        return _decided_calls(records, figures, on_error, gate)
 
     warnings = []
     if errored and made and on_error == "warn":
@@ -208,6 +276,75 @@ def decide(records, max_failures=0, on_error="fail"):
         "unreachable": len(unreachable),
         "wrong_answers": len(wrong),
         "no_backend": len(no_backend),
+        "errors": len(errored),
+        "made": len(made),
+        "max_failures": max_failures,
+        "on_error": on_error,
+        "warnings": warnings,
+    }
+
+
+def _decided_calls(records, found, on_error, gate):
+    """The verdict of a run of calls and bakes (``decide``'s figures in ``found``): the same rule, worded for them."""
+    made, errored, skipped = found["made"], found["errored"], found["skipped"]
+    failing_calls, failed_bakes, passed = found["failing_calls"], found["failed_bakes"], found["passed"]
+    max_failures = found["max_failures"]
+    calls = [record for record in records if record_kind(record) == CALL]
+    bakes = [record for record in records if record_kind(record) == BAKE]
+    warnings = []
+    if errored and made and on_error == "warn":
+        warnings.append(
+            "%s: %d of %d could not be made or judged and were left out of the decision (on_error=warn): %s"
+            % (gate, len(errored), len(records), "; ".join("%s: %s" % (r.get("name"), _detail(r)) for r in errored))
+        )
+    parts = ["%s (max_failures %d)" % (_plural(len(failing_calls), "failing call"), max_failures)]
+    if bakes:
+        parts.append(
+            "bake: %d of %d APIs judged, %d over a threshold (never tolerated)"
+            % (sum(1 for record in bakes if record.get("check_result") in MADE), len(bakes), len(failed_bakes))
+        )
+    if skipped:
+        parts.append("%d skipped (never a pass)" % len(skipped))
+    if errored:
+        parts.append(
+            "%d of %d could not be made or judged (on_error %s%s)"
+            % (len(errored), len(records), on_error, "" if made else ", and none was made")
+        )
+    headline = "%s %s: %d of %d calls made, %s" % (
+        gate,
+        "passed" if passed else "FAILED",
+        sum(1 for record in calls if record.get("check_result") in MADE),
+        len(calls),
+        "; ".join(parts),
+    )
+    lines = [headline]
+    if not passed or found["failed"] or errored or skipped:
+        names = [row_name(record) for record in records]
+        width = max([len(name) for name in names] + [5])
+        lines.append("%-*s  %-7s  %s" % (width, "CALL", "RESULT", "STATUS APIG CODE / FIGURE > THRESHOLD / WHY"))
+        lines.extend(
+            "%-*s  %-7s  %s" % (width, name, record.get("check_result"), _detail(record))
+            for name, record in zip(names, records)
+        )
+    not_passing = [
+        "%s (%s)" % (_quoted("%s" % record.get("name")), record.get("check_result"))
+        for record in found["failed"] + errored
+    ]
+    return {
+        "passed": passed,
+        "msg": headline + ("; not passing: %s" % "; ".join(not_passing) if not_passing else ""),
+        "message": "\n".join(lines),
+        "summary": headline,
+        "lines": lines,
+        "checks": records,
+        "failures": ["%s: %s" % (record.get("name"), _detail(record)) for record in found["failed"]],
+        "backends": [],
+        "unreachable": 0,
+        "wrong_answers": 0,
+        "no_backend": 0,
+        "failing_calls": len(failing_calls),
+        "failed_bakes": len(failed_bakes),
+        "skipped": len(skipped),
         "errors": len(errored),
         "made": len(made),
         "max_failures": max_failures,

@@ -5,8 +5,9 @@
 the latest playbook run, all of it.
 
 * Each verdict is a test suite (one test case per check: ``<failure>`` for FAILED, ``<error>`` for a check not
-  made); a gate stopped before its decision is a suite with one ``<error>`` naming what stopped it, and a host of the
-  play that has no verdict of this run (it failed or became unreachable before, or did not run the gate) is one too.
+  made; for a call or a bake of ``api_verify`` the same, and ``<skipped>`` for a call not made on purpose); a gate
+  stopped before its decision is a suite with one ``<error>`` naming what stopped it, and a host of the play that
+  has no verdict of this run (it failed or became unreachable before, or did not run the gate) is one too.
 * Suites carry the run's ``run_id`` and the ``playbook_run`` that wrote them. Writing keeps the suites already in
   the file from the same playbook run (other ``serial`` batches, other plays, other includes of the gate) and
   replaces the file of any other run whole: a report is never a mix of two runs, and never forgets a batch.
@@ -24,10 +25,14 @@ import xml.etree.ElementTree as ET
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import ERROR, FAILED, MADE, SUCCESS
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_decision import (
+    CHECK,
+    SKIPPED,
     error_detail,
     failing_entries,
     failing_text,
     not_decided,
+    record_kind,
+    row_detail,
     row_name,
 )
 
@@ -71,9 +76,9 @@ def playbook_run():
     return hashlib.sha256(":".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def no_verdict(host, run_id, why):
+def no_verdict(host, run_id, why, gate="backend gate"):
     """The verdict of a host of the play that did not reach the gate's decision in this run."""
-    msg = "backend gate: %s has no verdict in this run: %s" % (host, why)
+    msg = "%s: %s has no verdict in this run: %s" % (gate, host, why)
     return not_decided(msg, host=host, run_id=run_id, stopped=msg)
 
 
@@ -105,14 +110,22 @@ def _system_out(check):
 
 
 def _case(suite, check, classname_prefix):
+    kind = record_kind(check)
     case = ET.SubElement(
         suite,
         "testcase",
-        classname="%s.%s" % (classname_prefix, _xml_text(check.get("backend_type") or "check")),
+        classname="%s.%s"
+        % (classname_prefix, _xml_text(check.get("backend_type") or "check" if kind == CHECK else kind)),
         name=_xml_text(row_name(check)),
     )
     outcome = check.get("check_result")
-    if outcome == FAILED:
+    if kind != CHECK and outcome in (FAILED, SKIPPED):  # a call or a bake: its row's words
+        tag = "failure" if outcome == FAILED else "skipped"
+        element = ET.SubElement(case, tag, message=_xml_text(row_detail(check)))
+        if outcome == FAILED:
+            element.set("type", FAILED)
+            element.text = _xml_text(row_detail(check))
+    elif outcome == FAILED:
         element = ET.SubElement(case, "failure", type=FAILED, message=_xml_text(_failure_message(check)))
         element.text = _xml_text(
             "\n".join(
@@ -129,8 +142,8 @@ def _case(suite, check, classname_prefix):
         element = ET.SubElement(
             case,
             "error",
-            type=_xml_text(check.get("error_code") or ERROR),
-            message=_xml_text(error_detail(check)),
+            type=_xml_text(check.get("error_code") or check.get("apig_error_code") or ERROR),
+            message=_xml_text(error_detail(check) if kind == CHECK else row_detail(check)),
         )
         # Only the fields the check has: a refused check has an option and no HTTP status, an API error the reverse.
         details = ["%s: %s" % (field, check[field]) for field in _ERROR_DETAILS if check.get(field) not in (None, "")]
@@ -154,18 +167,21 @@ def _failure_message(check):
 def _suite(parent, verdict, hostname, timestamp, classname_prefix, run):
     checks = verdict.get("checks") or []
     stopped = verdict.get("stopped")
+    skipped = sum(1 for check in checks if check.get("check_result") == SKIPPED and record_kind(check) != CHECK)
     counts = {
         "tests": str(len(checks) + (1 if stopped else 0)),
         "failures": str(sum(1 for check in checks if check.get("check_result") == FAILED)),
-        "errors": str(sum(1 for check in checks if check.get("check_result") not in MADE) + (1 if stopped else 0)),
+        "errors": str(
+            sum(1 for check in checks if check.get("check_result") not in MADE) - skipped + (1 if stopped else 0)
+        ),
     }
     suite = ET.SubElement(
         parent,
         "testsuite",
         dict(
             counts,
-            name=_xml_text("backend_gate (%s)" % hostname),
-            skipped="0",
+            name=_xml_text("%s (%s)" % (verdict.get("gate") or "backend_gate", hostname)),
+            skipped=str(skipped),
             timestamp=timestamp,
             hostname=_xml_text(hostname),
         ),
@@ -178,27 +194,35 @@ def _suite(parent, verdict, hostname, timestamp, classname_prefix, run):
         )
     ET.SubElement(properties, "property", name="playbook_run", value=_xml_text(run))
     if stopped:
-        case = ET.SubElement(suite, "testcase", classname="%s.gate" % classname_prefix, name="backend gate")
+        gate = (verdict.get("gate") or "backend_gate").replace("_", " ")
+        case = ET.SubElement(suite, "testcase", classname="%s.gate" % classname_prefix, name=gate)
         ET.SubElement(case, "error", type="STOPPED", message=_xml_text(stopped)).text = _xml_text(stopped)
     for check in checks:
         _case(suite, check, classname_prefix)
     return suite
 
 
-def junit_document(suites, now=None, run=None, keep=()):
+def junit_document(suites, now=None, run=None, keep=(), gate="backend_gate"):
     """JUnit XML with one test suite per ``(hostname, verdict)``, after the suites ``keep`` (elements of an earlier
     report of the same playbook run), one element per line (readable with ``--diff``).
 
-    Test cases' class names are ``backend_gate.<host>.<backend_type>``, so that CI systems keep each host's checks
-    apart.
+    Test cases' class names are ``backend_gate.<host>.<backend_type>`` (``api_verify.<host>.call`` / ``.bake`` for
+    ``gate`` api_verify), so that CI systems keep each host's checks apart.
     """
     timestamp = (now or datetime.datetime.now(datetime.timezone.utc)).strftime("%Y-%m-%dT%H:%M:%S")
-    root = ET.Element("testsuites", name="hwcloud.apig.backend_gate")
+    root = ET.Element("testsuites", name="hwcloud.apig.%s" % gate)
     for element in keep:
         root.append(element)
     for hostname, verdict in suites:
-        _suite(root, verdict, hostname, timestamp, "backend_gate.%s" % _xml_text(hostname), run)
-    for key in ("tests", "failures", "errors"):
+        _suite(
+            root,
+            dict(verdict, gate=verdict.get("gate") or gate),
+            hostname,
+            timestamp,
+            "%s.%s" % (gate, _xml_text(hostname)),
+            run,
+        )
+    for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(sum(int(suite.get(key) or 0) for suite in root.findall("testsuite"))))
     for element in root.iter():
         element.tail = None
