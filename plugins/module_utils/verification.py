@@ -280,7 +280,7 @@ def judge(spec, method, path, data, debug_request_id):
         record["apig_error_code"] = code
         record["answered_by"] = GATEWAY
         if code in BACKEND_CODES:
-            record.update(result=FAILED, reason="%s (%d): %s (%s)" % (code, status, BACKEND_CODES[code], msg))
+            record.update(result=FAILED, reason="%s: %s (%s)" % (code, BACKEND_CODES[code], msg))
         else:
             record["reason"] = _gateway_refusal(spec, code, msg)
         return record
