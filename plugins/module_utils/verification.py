@@ -170,6 +170,7 @@ def call_record(spec, method=None, url=None):
     """A call's record with every key present, as a call not (yet) made: ERROR until a verdict says otherwise."""
     return {
         "name": spec.name,
+        "instance_id": spec.instance_id,
         "api": spec.api,
         "api_id": spec.api_id,
         "api_name": spec.api_name,

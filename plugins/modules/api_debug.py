@@ -33,7 +33,8 @@ extends_documentation_fragment:
 options:
   instance_id:
     description:
-      - ID of the APIG gateway instance (32 lowercase hexadecimal characters). Required with O(api) or O(calls).
+      - ID of the APIG gateway instance (32 lowercase hexadecimal characters). Required with O(api), and with
+        O(calls) unless each entry gives its own C(instance_id).
     type: str
   api:
     description:
@@ -126,10 +127,83 @@ options:
     description:
       - The calls to make, each with the keys of the ad-hoc call above (C(name), C(api) - required -, C(group),
         C(environment), C(mode), C(method), C(path), C(path_params), C(query), C(headers), C(body), C(scheme),
-        C(domain), C(app_key), C(app_secret), C(expect)). Names must be unique.
+        C(domain), C(app_key), C(app_secret), C(expect)) and its own C(instance_id) (default O(instance_id)). Names
+        must be unique.
       - A call written here may use any method; O(allow_unsafe_methods) is for discovery.
     type: list
     elements: dict
+    suboptions:
+      name:
+        description: As O(name) (default its O(calls[].api)).
+        type: str
+      instance_id:
+        description: The call's gateway instance. Default O(instance_id).
+        type: str
+      api:
+        description: As O(api).
+        type: str
+        required: true
+      group:
+        description: As O(group).
+        type: str
+      environment:
+        description: As O(environment).
+        type: str
+      mode:
+        description: As O(mode).
+        type: str
+        choices: [CONSUMER, DEVELOPER]
+      method:
+        description: As O(method).
+        type: str
+        choices: [GET, POST, PUT, DELETE, HEAD, PATCH, OPTIONS]
+      path:
+        description: As O(path).
+        type: str
+      path_params:
+        description: As O(path_params); a variable it does not give takes the top-level O(path_params) value.
+        type: dict
+      query:
+        description: As O(query).
+        type: dict
+      headers:
+        description: As O(headers).
+        type: dict
+      body:
+        description: As O(body).
+        type: raw
+      scheme:
+        description: As O(scheme).
+        type: str
+        choices: [HTTP, HTTPS]
+      domain:
+        description: As O(domain).
+        type: str
+      app_key:
+        description: As O(app_key).
+        type: str
+      app_secret:
+        description: As O(app_secret).
+        type: str
+      expect:
+        description: As O(expect).
+        type: dict
+        suboptions:
+          status:
+            description: As O(expect.status).
+            type: raw
+          body_contains:
+            description: As O(expect.body_contains).
+            type: str
+          body_regex:
+            description: As O(expect.body_regex).
+            type: str
+          json:
+            description: As O(expect.json).
+            type: dict
+          max_latency_ms:
+            description: As O(expect.max_latency_ms).
+            type: int
   discover:
     description:
       - One call per API published in an environment, found from the gateway's own configuration as
@@ -288,7 +362,9 @@ class ApiDebugModule(ApigModule):
     argument_spec = dict(
         call_option_spec(),
         instance_id=dict(type="str"),
-        calls=dict(type="list", elements="dict", options=call_option_spec(required=True)),
+        calls=dict(
+            type="list", elements="dict", options=dict(call_option_spec(required=True), instance_id=dict(type="str"))
+        ),
         discover=dict(type="raw"),
         allow_unsafe_methods=dict(type="bool", default=False),
         concurrency=dict(type="int", default=20),
@@ -309,14 +385,16 @@ class ApiDebugModule(ApigModule):
         entries += [(entry, "calls[%d]." % index) for index, entry in enumerate(params["calls"] or [])]
         if params["calls"] is not None and not params["calls"]:
             raise InputError("calls", "calls must list at least one call")
-        instance_id = None
-        if entries and params["instance_id"] is None:
-            raise InputError("instance_id", "instance_id is required with %s" % ("api" if params["api"] else "calls"))
-        if entries:
-            instance_id = check_huawei_id("instance_id", params["instance_id"])
-        self.specs = [
-            call_spec_from_params(entry, instance_id, where, params["path_params"]) for entry, where in entries
-        ]
+        self.specs = []
+        for entry, where in entries:
+            given = entry.get("instance_id") if where else None
+            if given is None and params["instance_id"] is None:
+                raise InputError(
+                    where + "instance_id",
+                    "instance_id is required with api, and for an entry of calls that does not give its own",
+                )
+            instance_id = check_huawei_id(where + "instance_id", given or params["instance_id"])
+            self.specs.append(call_spec_from_params(entry, instance_id, where, params["path_params"]))
         names = [spec.name for spec in self.specs]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
