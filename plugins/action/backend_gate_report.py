@@ -12,7 +12,12 @@ is replaced (plugin_utils/gate_report.py). The role runs this once per gate run,
 The file is rewritten on every run (CI systems want a fresh report), but ``changed`` only when something other than
 its timestamp changed; ``--diff`` shows the change line by line. A report that cannot be written is removed, so that
 an earlier run's report cannot stand for this one.
+
+The ``api_verify`` role writes its report through this same action (``gate: api_verify``: its verdicts are read from
+``api_verify_result``, a directory gets ``api-verify.xml``), so one report path serves every gate.
 """
+
+import os
 
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.controller_action import ControllerAction, resolve_path
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_report import (
@@ -33,7 +38,9 @@ ARGUMENT_SPEC = dict(
     batch=dict(type="list", elements="str"),
     run_id=dict(type="str"),
     path_variable=dict(type="str", default="junit_path"),
+    gate=dict(type="str", choices=["backend_gate", "api_verify"], default="backend_gate"),
 )
+REPORT_NAMES = {"backend_gate": "backend-gate.xml", "api_verify": "api-verify.xml"}
 
 
 def _final(verdict):
@@ -58,7 +65,8 @@ def suites_by_path(args, run, task_vars):
     decide is an error saying so), and the hosts of the play without one under every path of this run."""
     if args["results"] is None and args["hosts"] is None:
         raise ValueError("give the verdicts (results), the hosts whose verdicts to read (hosts), or both")
-    given = args["results"] if args["results"] is not None else _verdicts_of(args["hosts"], task_vars)
+    gate = args.get("gate") or "backend_gate"
+    given = args["results"] if args["results"] is not None else _verdicts_of(args["hosts"], task_vars, gate + "_result")
     results = [verdict if isinstance(verdict, dict) else None for verdict in given]
     hosts = args["hosts"]
     if hosts is None:  # only the verdicts given: each names its host
@@ -76,6 +84,8 @@ def suites_by_path(args, run, task_vars):
     for host, verdict in ours.items():
         if verdict.get("junit_path"):
             path = resolve_path(verdict["junit_path"], task_vars.get("playbook_dir"))
+            if gate != "backend_gate" and (os.path.isdir(path) or path.endswith(os.sep)):
+                path = os.path.join(path, REPORT_NAMES[gate])
             by_path.setdefault(path, []).append((host, verdict, False))
     for host in hosts:
         verdict = by_host.get(host)
@@ -91,7 +101,7 @@ def suites_by_path(args, run, task_vars):
         else:
             why, placeholder = "it did not run the gate (a condition or a tag left it out)", False
         for path in by_path:
-            by_path[path].append((host, no_verdict(host, args["run_id"], why), placeholder))
+            by_path[path].append((host, no_verdict(host, args["run_id"], why, gate.replace("_", " ")), placeholder))
     return by_path
 
 
@@ -112,11 +122,12 @@ class ActionModule(ControllerAction):
                 if not (_is_placeholder(element) and element.get("hostname") in gated)
             ]
             suites = [(host, dict(verdict, placeholder=placeholder)) for host, verdict, placeholder in entries]
-            text = junit_document(suites, run=run, keep=keep)
+            text = junit_document(suites, run=run, keep=keep, gate=args["gate"])
             try:
                 written, file_changed, before = write_report(path, text)
             except OSError as exc:
-                error = "backend gate: could not write the JUnit report (%s=%s): %s: %s" % (
+                error = "%s: could not write the JUnit report (%s=%s): %s: %s" % (
+                    args["gate"].replace("_", " "),
                     args["path_variable"],
                     path,
                     exc.filename or report_file(path),

@@ -19,7 +19,11 @@ from ansible import constants as C
 from ansible.utils.display import Display
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import PROBE_MODES, REMOTE
-from ansible_collections.hwcloud.apig.plugins.plugin_utils.controller_action import ControllerAction, resolve_path
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.controller_action import (
+    ControllerAction,
+    json_stdout,
+    resolve_path,
+)
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_decision import (
     ON_ERROR,
     console_text,
@@ -42,12 +46,6 @@ ARGUMENT_SPEC = dict(
     run_id=dict(type="str"),
     stopped=dict(type="str"),
 )
-
-
-def _json_stdout():
-    """Whether the console is a machine-readable stream (a JSON stdout callback) that extra lines would corrupt."""
-    callback = "%s" % getattr(C, "DEFAULT_STDOUT_CALLBACK", "default")
-    return callback.rsplit(".", maxsplit=1)[-1] in ("json", "jsonl")
 
 
 class ActionModule(ControllerAction):
@@ -75,7 +73,7 @@ class ActionModule(ControllerAction):
 
         # With several hosts in the play, say whose verdict a line is.
         label = host if len(task_vars.get("ansible_play_hosts_all") or []) > 1 else None
-        if not _json_stdout():
+        if not json_stdout():
             if not verdict["passed"]:
                 color = C.COLOR_ERROR
             elif verdict["errors"] or verdict["unreachable"] or verdict["wrong_answers"]:

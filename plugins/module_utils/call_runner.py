@@ -137,7 +137,7 @@ class CallRunner:
         ``scheme``, ``app_key``, ``app_secret``)."""
         environment = discovery.environment or RELEASE
         spec = DiscoverySpec(discovery.instance_id, discovery.group, environment, discovery.apis)
-        where = spec.describe()
+        where = dict(spec.describe(), apis_asked=spec.apis)  # "apis" says what was found, as backend discovery's does
         try:
             apis = Discovery(self.client, self.concurrency).run(spec)
         except ApigError as exc:

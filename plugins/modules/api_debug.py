@@ -329,9 +329,9 @@ calls:
   elements: dict
 discovered:
   description:
-    - With O(discover), what each discovery found - its C(instance_id), C(group), C(environment), C(apis) (C(id),
-      C(name), C(group), C(req_method), C(req_uri), C(auth_type), C(skipped), C(problem)) - and C(error) when it
-      could not be made.
+    - With O(discover), what each discovery found - its C(instance_id), C(group), C(environment), C(apis_asked) (its
+      C(apis), or null), C(apis) (every API found - C(id), C(name), C(group), C(req_method), C(req_uri),
+      C(auth_type), C(skipped), C(problem)) - and C(error) when it could not be made.
   returned: when O(discover) is given
   type: list
   elements: dict

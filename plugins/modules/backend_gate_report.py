@@ -38,6 +38,14 @@ options:
     description: The name of the setting the paths came from, for messages.
     type: str
     default: junit_path
+  gate:
+    description:
+      - Whose verdicts these are. V(api_verify) reads each host's C(api_verify_result), names the suites and test
+        cases C(api_verify), and puts C(api-verify.xml) in a directory; the P(hwcloud.apig.api_verify#role) role
+        reports through this action too.
+    type: str
+    choices: [backend_gate, api_verify]
+    default: backend_gate
 extends_documentation_fragment:
   - action_common_attributes
   - action_common_attributes.conn

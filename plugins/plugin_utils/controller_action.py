@@ -11,7 +11,14 @@ else, and whatever goes wrong after that ends as a clean failed result, never a 
 import os
 import traceback
 
+from ansible import constants as C
 from ansible.plugins.action import ActionBase
+
+
+def json_stdout():
+    """Whether the console is a machine-readable stream (a JSON stdout callback) that extra lines would corrupt."""
+    callback = "%s" % getattr(C, "DEFAULT_STDOUT_CALLBACK", "default")
+    return callback.rsplit(".", maxsplit=1)[-1] in ("json", "jsonl")
 
 
 def resolve_path(path, playbook_dir):

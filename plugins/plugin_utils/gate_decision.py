@@ -64,6 +64,19 @@ def _call_detail(record):
     return ("%s: %s" % (" ".join(parts), reason)) if parts else reason
 
 
+def _short(record):
+    """A record's result in the one-line message: a failed call's status and APIG code, a failed bake's figure over
+    its threshold."""
+    result = "%s" % record.get("check_result")
+    breach = record.get("breach")
+    if record_kind(record) == BAKE and result == FAILED and isinstance(breach, dict):
+        return "%s: %s %s > %s" % (result, breach.get("figure"), breach.get("value"), breach.get("threshold"))
+    if record_kind(record) == CALL and (record.get("status") is not None or record.get("apig_error_code")):
+        said = [("status %s" % record["status"]) if record.get("status") is not None else None]
+        return "%s: %s" % (result, " ".join(part for part in [*said, record.get("apig_error_code")] if part))
+    return result
+
+
 def _bake_detail(record):
     """A bake's row: the figure against its threshold when it failed, else its figures (or why it could not judge)."""
     breach = record.get("breach")
@@ -327,8 +340,7 @@ def _decided_calls(records, found, on_error, gate):
             for name, record in zip(names, records)
         )
     not_passing = [
-        "%s (%s)" % (_quoted("%s" % record.get("name")), record.get("check_result"))
-        for record in found["failed"] + errored
+        "%s (%s)" % (_quoted("%s" % record.get("name")), _short(record)) for record in found["failed"] + errored
     ]
     return {
         "passed": passed,

@@ -49,7 +49,7 @@ def test_a_failed_call_s_row_shows_its_status_and_its_apig_code():
         "FAILED",
         "status 502 APIG.0201: the backend is unavailable or timed out",
     ]
-    assert verdict["msg"].endswith("not passing: legacy (FAILED)")
+    assert verdict["msg"].endswith("not passing: legacy (FAILED: status 502 APIG.0201)")
 
 
 @pytest.mark.parametrize("max_failures, passed", [(0, False), (1, False), (2, True)])
@@ -62,6 +62,7 @@ def test_a_failed_bake_is_never_tolerated_and_its_row_shows_figure_and_threshold
     records = [call("a", "SUCCESS"), bake("a", "FAILED", LATENCY)]
     verdict = decide(records, 10, gate="api verify")
     assert verdict["passed"] is False and verdict["failed_bakes"] == 1
+    assert verdict["msg"].endswith("not passing: bake: a (FAILED: mean latency 180 ms > 150 ms)")
     row = next(line for line in verdict["lines"] if line.startswith("bake: a"))
     assert row.split(None, 3)[3] == "mean latency 180 ms > 150 ms (100 requests, last 5 minutes)"
 
