@@ -243,7 +243,7 @@ EXAMPLES = r"""
   hwcloud.apig.api_debug:
     instance_id: eddc4d25480b4cd6b512f270a1b8b341
     api: get-order
-    group: orders
+    group: shop
     path_params:
       id: "42"
     expect:
@@ -262,20 +262,20 @@ EXAMPLES = r"""
     instance_id: eddc4d25480b4cd6b512f270a1b8b341
     discover:
       instance_id: eddc4d25480b4cd6b512f270a1b8b341
-      group: orders
+      group: shop
       environment: RELEASE
     path_params:
       id: "42"
     calls:
       - name: order 7
         api: get-order
-        group: orders
+        group: shop
         path: /orders/7
         expect:
           body_contains: '"id"'
       - name: draft of get-order
         api: get-order
-        group: orders
+        group: shop
         mode: DEVELOPER
         path_params:
           id: "1"

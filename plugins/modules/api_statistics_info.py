@@ -51,7 +51,7 @@ EXAMPLES = r"""
 - name: Read the last five minutes of two APIs (credentials from HW_* variables)
   hwcloud.apig.api_statistics_info:
     instance_id: eddc4d25480b4cd6b512f270a1b8b341
-    group: orders
+    group: shop
     apis: [get-order, list-orders]
     minutes: 5
   register: traffic

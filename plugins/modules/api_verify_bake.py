@@ -81,22 +81,23 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Bake one API for two minutes, polling every 30 seconds (credentials from HW_* variables)
+- name: Bake one API for ten seconds, polling every five (credentials from HW_* variables)
   hwcloud.apig.api_verify_bake:
     apis:
       - instance_id: eddc4d25480b4cd6b512f270a1b8b341
         api_id: 5f918d104dc84480a75166ba99efff21
         api_name: get-order
-    seconds: 120
-    interval: 30
+    seconds: 10
+    interval: 5
     max_error_rate: 0.01
     max_latency_ms: 500
     min_requests: 0
   register: bake
 
-- name: Show how each API fared
-  ansible.builtin.debug:
-    msg: "{{ bake.records | map(attribute='name', default='') | list }} {{ bake.records | map(attribute='check_result') | list }}"
+- name: Stop here unless every API was judged and passed
+  ansible.builtin.assert:
+    that: bake.records | rejectattr('check_result', 'equalto', 'SUCCESS') | list | length == 0
+    fail_msg: "{{ bake.records | map(attribute='reason') | join('; ') }}"
 """
 
 RETURN = r"""

@@ -98,7 +98,7 @@ EXAMPLES = r"""
       - name: orders
         instance_id: eddc4d25480b4cd6b512f270a1b8b341
         api: get-order
-        group: orders
+        group: shop
         path_params:
           id: "1"
   register: answers

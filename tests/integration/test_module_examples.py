@@ -21,6 +21,7 @@ from tests.emulator import presets
 from tests.integration.module_examples import examples_playbook, module_examples, task_action
 from tests.integration.runner import run_playbook
 from tests.loopback.certificates import make_certificates, server_context
+from tests.loopback.echo_backend import EchoBackend
 from tests.loopback.listeners import ClosedPort, OpenListener
 
 pytestmark = pytest.mark.integration
@@ -33,6 +34,7 @@ MODULES = sorted(
 )
 UP_BODY = b'{"status": "UP"}'
 EXAMPLE_USER, EXAMPLE_DOMAIN = "deployer", "example-account"  # the IAM user the EXAMPLES sign in as
+BAKED_API_ID = "5f918d104dc84480a75166ba99efff21"  # the API api_verify_bake's EXAMPLES bake
 
 
 class Lab:
@@ -59,16 +61,37 @@ class Lab:
             self.backends[address] = ClosedPort()
         self.members = [OpenListener(http=True, body=UP_BODY), OpenListener(http=True, body=UP_BODY)]
         self.password = secrets.token_urlsafe(16)
+        # api_debug, api_statistics_info, api_verify_*: group shop publishes two APIs to RELEASE whose backend
+        # answers what the EXAMPLES expect of an order.
+        self.shop = EchoBackend(body='{"id": "42", "status": "UP"}', headers={"Content-Type": "application/json"})
+        shop = {"url_domain": self.shop.address, "req_uri": "/v1/orders"}
         # api_backend_info: group orders publishes one API to RELEASE, through the channel of those members.
         catalog = {
-            "groups": [{"name": "orders"}],
+            "groups": [{"name": "orders"}, {"name": "shop"}],
             "apis": [
                 {
                     "name": "get-order",
                     "group": "orders",
                     "backend": {"vpc_channel": presets.CHANNEL_ID},
                     "published": {"RELEASE": {}},
-                }
+                },
+                {
+                    "id": BAKED_API_ID,
+                    "name": "get-order",
+                    "group": "shop",
+                    "req_method": "GET",
+                    "req_uri": "/orders/{id}",
+                    "backend": shop,
+                    "published": {"RELEASE": {}},
+                },
+                {
+                    "name": "list-orders",
+                    "group": "shop",
+                    "req_method": "GET",
+                    "req_uri": "/orders",
+                    "backend": shop,
+                    "published": {"RELEASE": {}},
+                },
             ],
         }
         members = [{"host": "127.0.0.1", "port": member.port} for member in self.members]
@@ -80,7 +103,7 @@ class Lab:
         self.secrets = [self.password, presets.SK]
 
     def close(self):
-        for backend in list(self.backends.values()) + self.members:
+        for backend in [*self.backends.values(), *self.members, self.shop]:
             backend.close()
 
     def run(self, module):
@@ -146,6 +169,10 @@ def ran(run):
 def test_every_module_has_examples_that_this_file_covers():
     assert MODULES == [
         "api_backend_info",
+        "api_debug",
+        "api_statistics_info",
+        "api_verify_bake",
+        "api_verify_verdict",
         "backend_connectivity",
         "backend_gate_report",
         "backend_gate_verdict",
@@ -318,6 +345,76 @@ def test_backend_gate_report_examples(lab_factory):
     suite = ET.parse(str(report)).getroot().find("testsuite")
     assert suite.get("hostname") == "localhost"
     assert [case.get("name") for case in suite.findall("testcase")] == ["orders"]
+
+
+def debug_bodies(lab):
+    return [json.loads(entry["body"]) for entry in lab.emulator.requests if "/apis/debug/" in entry["path"]]
+
+
+def test_api_debug_examples(lab_factory):
+    lab = lab_factory()
+    run = lab.run("api_debug")
+    assert run.rc == 0, run
+    tasks = [task["name"] for task in run.original]
+    assert ran(run) == set(tasks), run.records
+    one, stop, many, named = (run.by_name[name]["result"] for name in tasks)
+    assert one["verify_result"] == "SUCCESS" and one["calls"][0]["url"].endswith("/orders/42")
+    assert stop.get("failed") is not True and named.get("failed") is not True
+    assert [(call["name"], call["result"]) for call in many["calls"]] == [
+        ("order 7", "SUCCESS"),
+        ("draft of get-order", "SUCCESS"),
+        ("get-order", "SUCCESS"),
+        ("list-orders", "SUCCESS"),
+    ]
+    sent = debug_bodies(lab)
+    assert [(body["mode"], body["path"]) for body in sent[:1]] == [("CONSUMER", "/orders/42")]
+    assert sorted(body["path"] for body in sent[1:]) == ["/orders", "/orders/1", "/orders/42", "/orders/7"]
+    assert [request["path"] for request in lab.shop.requests].count("/v1/orders") == 5
+
+
+def test_api_debug_examples_stop_when_the_backend_answers_otherwise(lab_factory):
+    lab = lab_factory()
+    lab.shop.configure(body='{"id": "41"}')
+    run = lab.run("api_debug")
+    assert run.rc != 0, run
+    failed = [record["name"] for record in run.records if record["status"] == "failed"]
+    assert failed == ["Stop here unless it answered as expected"], run.records
+    assert run.by_name[failed[0]]["result"]["msg"] == 'JSON id is "41", not "42"'
+
+
+def test_api_statistics_info_examples(lab_factory):
+    lab = lab_factory()
+    run = lab.run("api_statistics_info")
+    assert run.rc == 0, run
+    tasks = [task["name"] for task in run.original]
+    read, stop = (run.by_name[name] for name in tasks)
+    assert [(api["api_name"], api["requests"], api["error_rate"]) for api in read["result"]["apis"]] == [
+        ("get-order", 0, None),
+        ("list-orders", 0, None),
+    ]
+    assert stop["items_run"] == 2 and stop["status"] != "failed"
+
+
+def test_api_verify_bake_examples(lab_factory):
+    lab = lab_factory()
+    run = lab.run("api_verify_bake")
+    assert run.rc == 0, run
+    tasks = [task["name"] for task in run.original]
+    bake = run.by_name[tasks[0]]["result"]
+    assert bake["polls"] == 3 and [record["check_result"] for record in bake["records"]] == ["SUCCESS"]
+    assert "api verify bake: 10/10 s, poll 3 of 3, last 5 minutes:" in run.stdout
+    asked = [entry for entry in lab.emulator.requests if entry["path"].endswith("/statistics/api/latest")]
+    assert [entry["query"]["api_id"] for entry in asked] == [BAKED_API_ID] * 3
+
+
+def test_api_verify_verdict_examples(lab_factory):
+    lab = lab_factory()
+    run = lab.run("api_verify_verdict")
+    assert run.rc == 0, run
+    tasks = [task["name"] for task in run.original]
+    _answers, decided, stop = (run.by_name[name] for name in tasks)
+    assert decided["result"]["passed"] is True and stop["status"] == "skipped"
+    assert "api verify passed: 1 of 1 calls made, 0 failing calls (max_failures 0)" in run.stdout
 
 
 def test_rewrite_leaves_no_example_address_behind():
