@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from ansible_collections.hwcloud.apig.plugins.doc_fragments.probe import ModuleDocFragment as ProbeDocs
+from ansible_collections.hwcloud.apig.plugins.module_utils.call_spec import call_option_spec
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_option_spec
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import connection_argument_spec
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import HEALTH_CHECK_OPTIONS, probe_option_spec
@@ -92,4 +93,37 @@ def test_a_check_is_documented_as_declared(rendered, role_options):
 def test_the_role_passes_on_exactly_the_connection_options(role_options):
     # The role gives these keys only when set, so its spec carries no defaults; names and types must match.
     role_auth = essentials(role_options["backend_gate_auth"]["options"], with_defaults=False)
+    assert role_auth == essentials(connection_argument_spec(), with_defaults=False)
+
+
+# ---- a call through the gateway (api_debug, api_verify) ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def verify_options():
+    spec = REPO / "roles" / "api_verify" / "meta" / "argument_specs.yml"
+    return yaml.safe_load(spec.read_text())["argument_specs"]["main"]["options"]
+
+
+@pytest.fixture(scope="module")
+def debug_rendered(tmp_path_factory):
+    env = ansible_env(tmp_path_factory.mktemp("ansible-doc-debug"))
+    output = subprocess.run(
+        [str(BIN / "ansible-doc"), "-j", "hwcloud.apig.api_debug"], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(output)["hwcloud.apig.api_debug"]["doc"]["options"]
+
+
+def test_a_call_is_documented_and_restated_by_the_role_as_declared(debug_rendered, verify_options):
+    """The module's top level, each entry of calls (with its own instance_id) and api_verify_calls agree."""
+    entry = dict(call_option_spec(required=True), instance_id=dict(type="str"))
+    assert essentials(debug_rendered["calls"]["suboptions"]) == essentials(entry)
+    top = {name: debug_rendered[name] for name in call_option_spec()}
+    assert essentials(top) == essentials(call_option_spec())
+    role_entry = dict(entry, instance_id=dict(type="str", required=True))  # the role has no instance of its own
+    assert essentials(verify_options["api_verify_calls"]["options"]) == essentials(role_entry)
+
+
+def test_the_verify_role_passes_on_exactly_the_connection_options(verify_options):
+    role_auth = essentials(verify_options["api_verify_auth"]["options"], with_defaults=False)
     assert role_auth == essentials(connection_argument_spec(), with_defaults=False)
