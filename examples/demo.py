@@ -6,12 +6,16 @@
 Starts the emulator (APIG + IAM on 127.0.0.1) and a few backend servers on
 loopback ports, runs the playbooks in examples/ with credentials from the
 environment as a user would, and stops everything it started, whatever happens.
+The last step is the whole release as one story (examples/release.yml): gate,
+deploy, verify through the gateway, bake on its statistics - and then a release
+whose backend starts answering 500s, which the bake catches, naming the API.
 """
 
 import json
 import subprocess
 import sys
 import tempfile
+import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -22,6 +26,8 @@ from tests.emulator import presets  # noqa: E402  pylint: disable=wrong-import-p
 from tests.emulator.server import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 from tests.integration.runner import ansible_env  # noqa: E402  pylint: disable=wrong-import-position
 from tests.loopback.listeners import BlackholeListener, ClosedPort, OpenListener  # noqa: E402  pylint: disable=wrong-import-position
+from tests.loopback.load import LoadGenerator, Target  # noqa: E402  pylint: disable=wrong-import-position
+from tests.verify_world import GROUP, verify_config  # noqa: E402  pylint: disable=wrong-import-position
 
 PAYMENTS_CHANNEL_ID = "5d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
 
@@ -218,10 +224,106 @@ def junit_summary(path):
     if not path.exists():
         return "missing"
     suite = ET.parse(str(path)).getroot().find("testsuite")
-    return "%s tests, %s failures, %s errors" % (suite.get("tests"), suite.get("failures"), suite.get("errors"))
+    summary = "%s tests, %s failures, %s errors" % (suite.get("tests"), suite.get("failures"), suite.get("errors"))
+    return summary + (", %s skipped" % suite.get("skipped") if suite.get("skipped") not in (None, "0") else "")
 
 
-DEMO_STEPS = [gate_demo, discovery_demo]
+class ShopTraffic:
+    """Clients of the shop while a release runs: steady requests through the emulator's data plane, and the
+    gateway's statistics clock running a minute a second, so a bake of seconds sees minutes of real traffic. With
+    ``break_stock``, the stock backend starts answering 500s as soon as the bake asks its first statistics - after
+    the calls through the gateway passed: what only the bake can catch."""
+
+    def __init__(self, emulator, break_stock=False):
+        self.emulator = emulator
+        self.break_stock = break_stock
+        self.broken = False
+        self.done = threading.Event()
+        host = emulator.group_domain(GROUP)
+        targets = [Target("/orders/1", host), Target("/orders", host), Target("/stock", host)]
+        self.load = LoadGenerator(emulator.data_url, targets, 1000000, 2, 300, rate=60)
+        self.clock = threading.Thread(target=self._tick, name="demo-clock", daemon=True)
+
+    def start(self):
+        self.load.start()
+        self.clock.start()
+        return self
+
+    def _tick(self):
+        while not self.done.wait(1.0):
+            self.emulator.clock.advance(minutes=1)
+            if self.break_stock and not self.broken:
+                asked = any(entry["path"].endswith("/statistics/api/latest") for entry in self.emulator.requests)
+                if asked:
+                    self.emulator.configure_backend("stock", status=500, body="stock service crashed")
+                    self.broken = True
+                    print("-> demo: the stock backend now answers 500 to every request", flush=True)
+
+    def stop(self):
+        self.done.set()
+        self.load.stop()
+        self.clock.join(timeout=5)
+
+
+def release_demo(env, started):
+    """examples/release.yml twice, the whole release as one story: the gate passes, the deploy runs, every API
+    answers through the gateway and a short bake passes; then a release whose stock backend starts answering 500s
+    once it is live - the calls pass, the bake fails naming get-stock, and the release is never announced."""
+    dead = ClosedPort()
+    started.append(dead)
+    ok = True
+    for run, break_stock in (("verified", False), ("stock-500s", True)):
+        emulator = Emulator(verify_config(dead.address)).start()
+        started.append(emulator)
+        traffic = ShopTraffic(emulator, break_stock).start()
+        started.append(traffic)
+        banner(
+            "examples/release.yml (%s): APIG emulator %s publishes group shop; clients call it through the data "
+            "plane %s, the gateway's statistics clock runs a minute a second%s"
+            % (
+                run,
+                emulator.url,
+                emulator.data_url,
+                "; the stock backend will start answering 500s once the release is live" if break_stock else "",
+            )
+        )
+        ok &= released(run, dict(env, HW_APIG_ENDPOINT=emulator.url), expect_verified=not break_stock)
+        traffic.stop()
+    return ok
+
+
+def released(run, release_env, expect_verified):
+    """One run of examples/release.yml: deployed after the gate, and announced exactly when it was verified."""
+    build = REPO / "build"
+    reports = build / "reports"
+    records = {name: build / ("%s.txt" % name) for name in ("release", "verified")}
+    for stale in [*records.values(), reports / "backend-gate.xml", reports / "api-verify.xml"]:
+        if stale.exists():
+            stale.unlink()
+    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local"]
+    completed = subprocess.run([*command, str(REPO / "examples" / "release.yml")], env=release_env, check=False)
+    deployed, verified = records["release"].exists(), records["verified"].exists()
+    report = reports / "api-verify.xml"
+    as_expected = (
+        (completed.returncode == 0) == expect_verified and deployed and verified == expect_verified and report.exists()
+    )
+    print(
+        "-> release.yml (%s) exited %d; deployed: %s; verified and announced: %s; JUnit report: %s (%s)"
+        % (
+            run,
+            completed.returncode,
+            "yes" if deployed else "no",
+            "yes" if verified else "no",
+            report,
+            junit_summary(report),
+        ),
+        flush=True,
+    )
+    print("-> %s" % ("as expected" if as_expected else "NOT as expected"), flush=True)
+    return as_expected
+
+
+DEMO_STEPS = [gate_demo, discovery_demo, release_demo]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -25,14 +25,18 @@ def test_make_demo_runs_every_step_as_expected():
         env=dict(os.environ),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        timeout=600,
+        timeout=900,
         check=False,
     )
     output = completed.stdout.decode("utf-8", "replace")
     assert completed.returncode == 0, output[-4000:]
     verdicts = [line for line in output.splitlines() if line in ("-> as expected", "-> NOT as expected")]
-    assert verdicts == ["-> as expected"] * 4, output[-4000:]
+    assert verdicts == ["-> as expected"] * 6, output[-4000:]
     assert "-> check_backends.yml exited 0 (as expected)" in output
     # the discovered gate names the API and the policy behind the backend that was stopped
     assert "get-order [policy gray]  FAILED" in output
+    # the whole release: verified and baked, then a backend that starts answering 500s once live, caught by the bake
+    assert "-> release.yml (verified) exited 0; deployed: yes; verified and announced: yes" in output
+    assert "-> release.yml (stock-500s) exited 2; deployed: yes; verified and announced: no" in output
+    assert "not passing: bake: get-stock (FAILED: 5xx error rate " in output
     assert "Traceback" not in output
