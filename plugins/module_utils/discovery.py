@@ -135,7 +135,7 @@ class DiscoveredApi:
     problem: Optional[str] = None
     # How the API is called (``req_method``, ``req_uri``, ``req_protocol``, ``auth_type``), as listed and then as
     # published: what a call through the gateway (``api_debug``) needs, and not part of ``describe()``.
-    frontend: dict = field(default_factory=dict)
+    frontend: dict = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_described(cls, described):

@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Over 400 lines: most of it is the documentation of a call's options, at the top level and again in calls.
 
 DOCUMENTATION = r"""
 module: api_debug
