@@ -139,7 +139,7 @@ def truth_of_check(target, sides, play):
     if "host" in sides:
         parts.append(_local(target, play))
     failing = {}
-    for state, entries in parts:
+    for _state, entries in parts:
         for backend, outcome in entries:
             if failing.get(backend) != "unreachable":
                 failing[backend] = outcome
