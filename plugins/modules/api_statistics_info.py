@@ -92,7 +92,7 @@ apis:
       description: Answers 400-499 in the window.
       type: int
     error_rate:
-      description: O(errors_5xx) / O(requests); null when there was no request.
+      description: C(errors_5xx) / C(requests); null when there was no request.
       type: float
     avg_latency_ms:
       description: The mean latency of the window, weighted by each minute's requests; null without requests.

@@ -26,11 +26,13 @@ requirements:
   - python >= 3.8 and requests >= 2.25.0 on the host, for M(hwcloud.apig.api_statistics_info)
 extends_documentation_fragment:
   - hwcloud.apig.connection
+  - action_common_attributes.conn
+  - action_common_attributes.flow
 options:
   apis:
     description:
       - The APIs to bake, each with C(instance_id), C(api_id) and C(api_name) (as
-        RV(hwcloud.apig.api_verify_verdict#module:verdict.bake_apis) gives them).
+        C(verdict.bake_apis) of M(hwcloud.apig.api_verify_verdict) gives them).
     type: list
     elements: dict
     required: true
@@ -73,7 +75,14 @@ attributes:
     support: none
   bypass_host_loop:
     support: none
+  connection:
+    support: full
+    details: Each poll runs M(hwcloud.apig.api_statistics_info) on the host, through its connection.
+  delegation:
+    support: full
   platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
     platforms: all
 seealso:
   - module: hwcloud.apig.api_statistics_info

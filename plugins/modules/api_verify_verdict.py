@@ -77,7 +77,7 @@ options:
   quiet:
     description:
       - Decide on the calls alone and show nothing - what the role asks before the bake, to know whether to bake
-        and which APIs (RV(verdict.bake_apis)).
+        and which APIs (C(verdict.bake_apis)).
     type: bool
     default: false
 extends_documentation_fragment:
@@ -118,11 +118,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 passed:
-  description: Whether the release is verified (also RV(verdict.passed)).
+  description: Whether the release is verified (also C(verdict.passed)).
   returned: always
   type: bool
 msg:
-  description: One line, the headline and what did not pass (also RV(verdict.msg)).
+  description: One line, the headline and what did not pass (also C(verdict.msg)).
   returned: always
   type: str
   sample: "api verify FAILED: 3 of 3 calls made, 1 failing call (max_failures 0); not passing: legacy (FAILED)"

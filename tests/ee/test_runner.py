@@ -48,7 +48,11 @@ RUNNER_ENVIRONMENT_RECORDS = ("command", "env.list")
 @pytest.fixture(scope="module")
 def installed_collection(tmp_path_factory):
     """The collection as users install it: a tarball built from the checkout, installed into a fresh path."""
-    work = tmp_path_factory.mktemp("collection")
+    return install_collection(tmp_path_factory.mktemp("collection"))
+
+
+def install_collection(work):
+    """Build the checkout's tarball in ``work`` and install it there; returns the collections path."""
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(work / "none"))
     subprocess.run(
         [str(BIN / "ansible-galaxy"), "collection", "build", "--force", "--output-path", str(work / "dist"), str(REPO)],

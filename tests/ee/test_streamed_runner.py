@@ -30,7 +30,7 @@ from tests.ee.test_runner import (
     REFUSING_TASK,
     RUNNER_ENVIRONMENT_RECORDS,
     events,
-    installed_collection,  # noqa: F401 pylint: disable=unused-import  # the fixture
+    install_collection,
     runner_env,
     secrets_in_artifacts,
     task_events,
@@ -57,6 +57,12 @@ VERIFY_PLAYBOOK = """---
         api_verify_min_requests: 0
 """
 SECRETS = {"HW_ACCESS_KEY": presets.AK, "HW_SECRET_KEY": presets.SK}
+
+
+@pytest.fixture(scope="module")
+def installed_collection(tmp_path_factory):
+    """The collection as users install it, from a tarball of the checkout (as test_runner.py installs it)."""
+    return install_collection(tmp_path_factory.mktemp("collection"))
 
 
 @pytest.fixture
