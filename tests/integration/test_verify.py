@@ -85,7 +85,9 @@ def test_calls_pass_or_fail_naming_the_api_the_code_and_what_was_not_met(verify_
     # What the backends received: the gateway's own debug client, the path the API maps to, the stage.
     order = json.loads(cases["passing"]["result"]["checks"][0]["body"])
     assert order["headers"]["User-Agent"] == "APIGatewayDebugClient/1.0" and order["headers"]["X-Stage"] == "RELEASE"
-    assert len(verify_env.emulator.backends["stock"].requests) == 3, "get-stock called once in each of three cases, the 500 never asked again"
+    assert len(verify_env.emulator.backends["stock"].requests) == 3, (
+        "get-stock called once in each of three cases, the 500 never asked again"
+    )
     # One sign-in per module run with a password: the role makes every call of a case in one run.
     assert len(verify_env.requests_to("/v3/auth/tokens")) == len(cases)
     assert presets.USER_PASSWORD not in run.output
