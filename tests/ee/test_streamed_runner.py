@@ -98,15 +98,15 @@ def streamed(tmp_path, playbook, envvars, container_image=None, installed=None):
     ident = "stream-%s" % uuid.uuid4().hex[:12]
     transmit = [str(BIN / "ansible-runner"), "transmit", str(private), "-p", playbook, "--ident", ident]
     if container_image:
-        transmit += [
-            "--process-isolation",
-            "--process-isolation-executable",
-            "podman",
-            "--container-image",
-            container_image,
-            "--container-option=--network=host",
-            "--container-option=--user=%d" % os.getuid(),
-        ]
+        # transmit takes no isolation flags: as AWX's container groups do, the job's own settings say where it runs
+        # (env/settings travels in the stream), and the worker starts the container.
+        settings = {
+            "process_isolation": True,
+            "process_isolation_executable": "podman",
+            "container_image": container_image,
+            "container_options": ["--network=host", "--user=%d" % os.getuid()],
+        }
+        (private / "env" / "settings").write_text(json.dumps(settings))
     env = runner_env()
     sent = subprocess.run(transmit, env=env, capture_output=True, timeout=120, check=False, cwd=str(tmp_path))
     worked = subprocess.run(
