@@ -12,7 +12,7 @@ description:
   - Calls APIG's backend connectivity check
     (C(POST /v2/{project_id}/apigw/instances/{instance_id}/backend/connectivity/check)) for a backend address or a
     VPC channel, and/or probes the same backends from the managed host, and returns C(check_result) and C(failures)
-    as return values and as facts.
+    (and the verdict in brief as a fact, see O(fact_name)).
   - A FAILED answer does not fail the task; the P(hwcloud.apig.backend_gate#role) role turns it into a failed play.
     A check that could not be made at all (API error, bad credentials, timeout) fails the task.
   - With O(checks), many checks run concurrently in one module run, through one HTTP session and one sign-in.
@@ -186,14 +186,19 @@ auth_mode:
   returned: once the connection options are valid, also on failure
   type: str
 check_result:
-  description: V(SUCCESS) when every backend was checked and reached, otherwise V(FAILED).
+  description:
+    - V(SUCCESS) when every backend was checked and reached (and, for a local HTTP(S) probe, answered as expected),
+      otherwise V(FAILED). A check that could not be made fails the task instead.
+    - With O(probe=both), V(FAILED) when either side found a backend failing, also when the other side could not be
+      made (that side is then in C(incomplete)); a failure is never turned into an error.
   returned: success
   type: str
   sample: FAILED
 failures:
   description:
-    - The unreachable backends as C(host:port) (C([v6]:port) for IPv6), exactly as APIG writes them; with O(probe=both)
-      the union of the gateway's and this host's. With O(checks) each entry is prefixed with the name of its check and a colon.
+    - The failing backends as C(host:port) (C([v6]:port) for IPv6), exactly as APIG writes them - unreachable, or
+      reached with a wrong answer (C(failing) says which); with O(probe=both) the union of the gateway's and this
+      host's. With O(checks) each entry is prefixed with the name of its check and a colon.
   returned: success
   type: list
   elements: str
@@ -225,7 +230,9 @@ local:
       description: V(SUCCESS) or V(FAILED) from this host's probes; null when C(made) is false.
       type: str
     failures:
-      description: The unreachable backends, as APIG names them (C(host:port), the member's own port or the channel's).
+      description:
+        - The backends this host found failing (not reached, or an HTTP(S) answer its probe did not accept), as APIG
+          names them (C(host:port), the member's own port or the channel's).
       type: list
       elements: str
     skipped:
@@ -257,9 +264,11 @@ attempts:
   type: int
 checks:
   description:
-    - One entry per check of O(checks), in order, each with its C(name), C(check_result) (V(SUCCESS), V(FAILED), or
-      V(ERROR) when it could not be made), C(failures), C(request_id), C(remote), C(local), C(hints), C(attempts), and
-      C(msg), C(status), C(error_code), C(error_msg) when it could not be made.
+    - One entry per check of O(checks), in order, then the discovered ones, each with its C(name), C(instance_id),
+      C(backend_type), C(backend_address) or C(vpc_channel_id), C(probe), C(check_result) (V(SUCCESS), V(FAILED), or
+      V(ERROR) when it could not be made), C(failures), C(failing), C(request_id), C(remote), C(local), C(hints),
+      C(attempts), C(incomplete) for a FAILED check with a part not made, C(msg), C(status), C(error_code),
+      C(error_msg) when it could not be made, and C(routes) and C(apis) for a check that discovery found routes to.
     - Each entry is validated on its own. An invalid one is not made and is an V(ERROR) entry whose C(msg) starts with
       its name (its C(name), else its address or channel ID) and whose C(option) names what to fix (for example
       C(checks[1].backend_address)); the valid ones are still made. When no entry is valid, nothing is sent and the
