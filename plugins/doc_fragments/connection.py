@@ -45,9 +45,10 @@ options:
       - Used only by the diagnosis of unreachable backends (O(hwcloud.apig.backend_connectivity#module:diagnose)),
         which reads ports, subnets, VPCs and security-group rules there, signed as the APIG calls are and through
         the same proxy.
-      - Defaults to C(https://vpc.<region>.myhuaweicloud.com) (C(.myhuaweicloud.eu) for C(eu-west-101)). Without it
-        and without O(region) the diagnosis says it is not available, and names what to set; the checks are made
-        all the same.
+      - Defaults to C(https://vpc.<region>.myhuaweicloud.com) (C(.myhuaweicloud.eu) for C(eu-west-101)) when
+        O(endpoint) is not given either; an APIG endpoint given explicitly (a private endpoint, an emulator) means the
+        region's public endpoints are not guessed. Without an endpoint the diagnosis says it is not available, and
+        names what to set; the checks are made all the same.
       - If not set then the value of E(HW_VPC_ENDPOINT) is used.
     type: str
     version_added: 0.2.0
@@ -55,7 +56,8 @@ options:
     description:
       - Base URL of the ECS API, for example C(https://ecs.ap-southeast-1.myhuaweicloud.com), without a path.
       - Used only by the diagnosis, to read the security groups of a VPC channel member given by its ECS server.
-      - Defaults to C(https://ecs.<region>.myhuaweicloud.com), as O(vpc_endpoint).
+      - Defaults to C(https://ecs.<region>.myhuaweicloud.com) when O(endpoint) is not given either, as
+        O(vpc_endpoint).
       - If not set then the value of E(HW_ECS_ENDPOINT) is used.
     type: str
     version_added: 0.2.0

@@ -16,9 +16,10 @@ given it. An *option* given as an empty string is refused, naming the option:
 it is written in the play, and an empty one is a template that rendered empty
 (docs/authentication.md).
 
-VPC and ECS have endpoints of their own (``vpc_endpoint``, ``ecs_endpoint``), read only by the diagnosis of an
-unreachable backend: without one and without a region they are None, and the diagnosis says it is not available
-and what to set, rather than the run failing for something it may never need.
+VPC's and ECS's endpoints (``vpc_endpoint``, ``ecs_endpoint``) are read only by the diagnosis. Without one they come
+from the region when APIG's does too: an APIG endpoint given explicitly (private, another cloud, an emulator) says
+the region's public endpoints are not the ones to use. Otherwise they are None, and the diagnosis says it is not
+available and what to set, rather than the run failing for something it may never need.
 """
 
 import ipaddress
@@ -238,8 +239,8 @@ class ConnectionSettings:
             iam_endpoint_from_region=auth_mode == AUTH_PASSWORD and values["iam_endpoint"] is None,
             vpc_endpoint=_optional_endpoint("vpc_endpoint", values, default_vpc_endpoint),
             ecs_endpoint=_optional_endpoint("ecs_endpoint", values, default_ecs_endpoint),
-            vpc_endpoint_from_region=values["vpc_endpoint"] is None and values["region"] is not None,
-            ecs_endpoint_from_region=values["ecs_endpoint"] is None and values["region"] is not None,
+            vpc_endpoint_from_region=_from_region("vpc_endpoint", values),
+            ecs_endpoint_from_region=_from_region("ecs_endpoint", values),
         )
 
 
@@ -295,12 +296,15 @@ def _endpoint(option, values, default_for_region, missing, paths=("",)):
     return _validated_base_url(option, url, paths)
 
 
+def _from_region(option, values):
+    """Whether a service only the diagnosis calls takes the region's endpoint: it is not given, and neither is APIG's."""
+    return values[option] is None and values["endpoint"] is None and values["region"] is not None
+
+
 def _optional_endpoint(option, values, default_for_region):
-    """A base URL for a service only the diagnosis calls: the option's value (checked like every endpoint, so a
-    typo is refused before anything is sent), else the region's default, else None."""
-    if values[option] is None and values["region"] is None:
-        return None
-    return _endpoint(option, values, default_for_region, None)
+    """The option's value (checked like every endpoint), else the region's (``_from_region``), else None."""
+    given = values[option] is not None or _from_region(option, values)
+    return _endpoint(option, values, default_for_region, None) if given else None
 
 
 def _project_id(values, auth_mode, environ):

@@ -17,7 +17,10 @@ def ecs_base(client):
     """The ECS endpoint of this run; an ApigError saying what to set when there is none."""
     base = client.settings.ecs_endpoint
     if not base:
-        raise ApigError("no ECS endpoint: set ecs_endpoint (HW_ECS_ENDPOINT) or region (HW_REGION_NAME)")
+        raise ApigError(
+            "no ECS endpoint: set ecs_endpoint (HW_ECS_ENDPOINT), or region (HW_REGION_NAME) when APIG's endpoint is "
+            "the region's too"
+        )
     return base
 
 

@@ -21,7 +21,10 @@ def vpc_base(client):
     """The VPC endpoint of this run; an ApigError saying what to set when there is none."""
     base = client.settings.vpc_endpoint
     if not base:
-        raise ApigError("no VPC endpoint: set vpc_endpoint (HW_VPC_ENDPOINT) or region (HW_REGION_NAME)")
+        raise ApigError(
+            "no VPC endpoint: set vpc_endpoint (HW_VPC_ENDPOINT), or region (HW_REGION_NAME) when APIG's endpoint is "
+            "the region's too"
+        )
     return base
 
 

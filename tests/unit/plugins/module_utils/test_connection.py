@@ -216,9 +216,13 @@ def test_given_vpc_and_ecs_endpoints_win_over_the_region():
     assert not settings.vpc_endpoint_from_region and not settings.ecs_endpoint_from_region
 
 
-def test_without_region_or_endpoint_vpc_and_ecs_are_none_and_the_run_goes_on():
-    """Only the diagnosis needs them: a run that gives only APIG's endpoint is still valid."""
-    settings = ConnectionSettings.from_params(params(auth_token="t", project_id=PROJECT, endpoint="http://127.0.0.1:9"))
+@pytest.mark.parametrize("region", [None, "ap-southeast-1"])
+def test_an_explicit_apig_endpoint_leaves_vpc_and_ecs_unset_and_the_run_goes_on(region):
+    """Only the diagnosis needs them. APIG pointed elsewhere (an emulator, a private endpoint) is no sign that the
+    region's public VPC is the right one: it is not guessed, and never contacted."""
+    settings = ConnectionSettings.from_params(
+        params(auth_token="t", project_id=PROJECT, endpoint="http://127.0.0.1:9", region=region)
+    )
     assert (settings.vpc_endpoint, settings.ecs_endpoint) == (None, None)
 
 

@@ -174,7 +174,7 @@ def test_without_a_vpc_endpoint_the_diagnosis_says_what_to_set_and_the_check_is_
     assert record["check_result"] == "FAILED"
     for item in record["diagnosis"]:
         assert item["cause"] == "not_available"
-        assert "set vpc_endpoint (HW_VPC_ENDPOINT) or region (HW_REGION_NAME)" in item["summary"]
+        assert "set vpc_endpoint (HW_VPC_ENDPOINT), or region (HW_REGION_NAME)" in item["summary"]
 
 
 def test_a_vpc_endpoint_that_does_not_answer_is_asked_once_per_run(emulator_factory, backend_servers):

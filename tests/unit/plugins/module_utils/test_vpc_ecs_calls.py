@@ -125,8 +125,8 @@ def test_without_a_vpc_or_ecs_endpoint_nothing_is_sent_and_the_error_says_what_t
             vpc_calls.list_ports(api, world.PAY)
         with pytest.raises(ApigError) as ecs:
             ecs_calls.nova_list_server_security_groups(api, world.ECS_ID)
-    assert "vpc_endpoint (HW_VPC_ENDPOINT) or region (HW_REGION_NAME)" in vpc.value.msg
-    assert "ecs_endpoint (HW_ECS_ENDPOINT) or region (HW_REGION_NAME)" in ecs.value.msg
+    assert "set vpc_endpoint (HW_VPC_ENDPOINT), or region (HW_REGION_NAME)" in vpc.value.msg
+    assert "set ecs_endpoint (HW_ECS_ENDPOINT), or region (HW_REGION_NAME)" in ecs.value.msg
     assert emulator.requests == []
 
 
