@@ -14,6 +14,7 @@ timeout, no endpoint) is not asked again in the same run. A bug in the diagnosis
 entry too. So the diagnosis never fails the task and never touches a verdict: it only adds ``diagnosis`` lists.
 """
 
+import contextlib
 import ipaddress
 import json
 import threading
@@ -88,7 +89,8 @@ class NetworkReads:
         self._once = _Once()
         self._lock = threading.Lock()
         self._silent = {}  # service -> Unavailable: it gave no answer at all, so it is not asked again this run
-        self._v3_absent = False  # the region answered 404 to the v3 rules: the others are read through v1 at once
+        self._v3 = None  # whether the region has the v3 rules API (None: not known yet; False: it answered 404)
+        self._v3_lock = threading.Lock()
 
     def _read(self, operation, service, what, call, *args):
         with self._lock:
@@ -209,14 +211,16 @@ class NetworkReads:
 
     def _rules(self, group_id):
         what = "security group %s" % group_id
-        with self._lock:
-            v3_absent = self._v3_absent
-        if not v3_absent:
-            found = self._read("ListSecurityGroupRules", "VPC", what, _rules_v3_or_none, group_id)
-            if found is not None:
-                return found if isinstance(found, Unavailable) else ("v3", found)
-            with self._lock:
-                self._v3_absent = True
+        # Until one answer says whether the region has the v3 API, rule reads go one at a time (a v1-only region
+        # answers 404 once, not once per group); from then on they run side by side.
+        with self._v3_lock if self._v3 is None else contextlib.nullcontext():
+            if self._v3 is not False:
+                found = self._read("ListSecurityGroupRules", "VPC", what, _rules_v3_or_none, group_id)
+                if found is not None:
+                    if not isinstance(found, Unavailable):
+                        self._v3 = True
+                    return found if isinstance(found, Unavailable) else ("v3", found)
+                self._v3 = False
         found = self._read("ListSecurityGroupRules", "VPC", what, vpc_calls.list_security_group_rules_v1, group_id)
         return found if isinstance(found, Unavailable) else ("v1", found)
 

@@ -122,7 +122,7 @@ def test_a_v1_only_region_reads_v3_once_then_every_group_through_v1(emulator_fac
     network = world.project_network(LISTENERS, v1_only=True)
     network["security_groups"][3]["rules"] = [world.rule("r-deny-ok", multiport="9000", remote_ip_prefix="10.0.0.0/8")]
     emu = start(emulator_factory, project_overrides={"v1_only": True, "security_groups": network["security_groups"]})
-    record = run(emu, [CHANNEL], concurrency=1)["billing"]
+    record = run(emu, [CHANNEL, address("pay", world.PAY + ":8446")], concurrency=8)["billing"]
     assert causes(record) == {
         world.PAY + ":8443": "security_group",
         world.DENY + ":9000": "security_group",
