@@ -21,6 +21,7 @@ import pytest
 
 from tests.emulator import network_presets as world
 from tests.emulator import presets
+from tests.integration.proxy_server import TinyProxy
 from tests.integration.runner import PLAYBOOKS, run_playbook
 
 pytestmark = pytest.mark.integration
@@ -216,6 +217,19 @@ def test_aksk_signs_the_vpc_and_ecs_reads_and_no_secret_is_shown(emulator, tmp_p
     reads = [entry for entry in emulator.requests if entry["path"].startswith(("/v1/", "/v3/", "/v2.1/"))]
     assert reads and all(entry["auth_mode"] == "aksk" and entry["status"] == 200 for entry in reads)
     assert presets.SK not in run.output + json.dumps(run.result)
+
+
+def test_the_vpc_and_ecs_reads_go_through_the_proxy_as_the_apig_calls_do(emulator, tmp_path):
+    """A proxy of the environment (HTTP_PROXY) carries the diagnosis's reads too: one proxy setting for the run."""
+    with TinyProxy(tmp_path / "proxy") as proxy:
+        extra = {"apig_auth": auth(emulator, "password"), "checks": [channel(ECS_CHANNEL_ID, "billing-vm")]}
+        run = run_playbook(PLAYS / "check.yml", tmp_path, extra, env={"HTTP_PROXY": proxy.url})
+        seen = proxy.requests()
+    assert run.rc == 0 and run.result["check"]["checks"][0]["diagnosis"][0]["cause"] == "security_group", run
+    paths = [target.split(emulator.url.split("://", 1)[1], 1)[1] for target in (line.split(" ", 1)[1] for line in seen)]
+    for wanted in ("/v3/auth/tokens", "/ports", "/vpc/security-group-rules", "/os-security-groups", "/features"):
+        assert any(path.split("?", 1)[0].endswith(wanted) for path in paths), (wanted, seen)
+    assert len(seen) == len(emulator.requests)  # every request of the run, and nothing around the proxy
 
 
 # ---- a refused port behind an open security group, modelled on loopback --------------------------------------------
