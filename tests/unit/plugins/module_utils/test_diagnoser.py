@@ -21,6 +21,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.diagnoser import Diag
 from ansible_collections.hwcloud.apig.plugins.module_utils.diagnosis_reads import NetworkReads
 from tests.emulator import network_presets as world
 from tests.emulator import presets
+from tests.loopback.listeners import CLOSE
 from tests.unit.plugins.module_utils.emulator_client import client_for
 
 LISTENERS = {
@@ -178,11 +179,14 @@ def test_without_a_vpc_endpoint_the_diagnosis_says_what_to_set_and_the_check_is_
 
 
 def test_a_vpc_endpoint_that_does_not_answer_is_asked_once_per_run(emulator_factory, backend_servers):
+    """A VPC endpoint that hangs up without an answer: three targets need VPC, it is asked once, and each says so."""
     emu = start(emulator_factory)
-    dead = backend_servers.closed()
-    record = run(emu, [CHANNEL], vpc_endpoint="http://%s" % dead.address, ecs_endpoint=None, retries=0)["billing"]
+    silent = backend_servers.open(on_accept=CLOSE)
+    record = run(emu, [CHANNEL], vpc_endpoint="http://%s" % silent.address, ecs_endpoint=None, retries=0)["billing"]
+    assert record["check_result"] == "FAILED" and len(record["diagnosis"]) == 3
     assert {item["cause"] for item in record["diagnosis"]} == {"not_available"}
     assert all("could not get an answer from VPC" in item["summary"] for item in record["diagnosis"])
+    assert silent.accepted == 1
 
 
 @pytest.mark.parametrize("broken", ["ports", "rules"])
