@@ -43,7 +43,8 @@ DENIED_TOKENS = {
 }
 
 
-def start(emulator_factory, members=MEMBERS, **overrides):
+def start(emulator_factory, members=None, **overrides):
+    members = MEMBERS if members is None else members
     config = world.network_config(LISTENERS, members=members, backends={"web": "open"}, **overrides)
     for token, denied in DENIED_TOKENS.items():
         config["tokens"].append({"value": token, "project_id": presets.PROJECT_ID, "denied": denied})
