@@ -100,6 +100,19 @@ options:
       - Seconds between re-runs while waiting (see O(wait_timeout)).
     type: float
     default: 5
+  diagnose:
+    description:
+      - Explain each backend the gateway could not reach, from the cloud's own network configuration - the
+        instance's VPC, subnet, security group, node addresses, public egress and routes; the backend's port (or ECS
+        server) and the rules of its security groups - and return the explanation in C(diagnosis).
+      - Only backends the gateway failed are explained, each fact is read once per run (every security group
+        once), and the reads run concurrently under O(concurrency).
+      - It reads APIG, VPC (O(vpc_endpoint)) and ECS (O(ecs_endpoint)) with the same sign-in. A read that is refused
+        (HTTP 403), absent, or unanswered makes the explanation say C(not available) and name the permission to
+        grant; it never changes a verdict and never fails the task.
+    type: bool
+    default: false
+    version_added: 0.2.0
   fact_name:
     description:
       - Name of the fact the verdict in brief (C(check_result), C(failures), and C(request_id) without O(checks)) is
@@ -110,6 +123,8 @@ options:
     type: str
     default: apig_backend_connectivity
 notes:
+  - The permissions the diagnosis needs, the causes it names and a read-only custom policy to copy are in the
+    collection's C(docs/diagnosis.md).
   - The gateway probes backends from C(100.125.0.0/16). A backend reachable from its own subnet but FAILED by the
     gateway usually has a security group that does not admit that range; O(probe=both) says so in C(hints).
 seealso:
@@ -327,6 +342,27 @@ failing:
   returned: in each entry of C(checks), and without O(checks)
   type: list
   elements: dict
+diagnosis:
+  description:
+    - With O(diagnose), why the gateway could not reach each backend it failed, in the order it named them (also in
+      each entry of C(checks); empty when it failed none). Each entry has C(target) (C(host:port)), C(cause) -
+      V(route) (no route from the gateway's VPC), V(public_egress) (a public backend, no public egress),
+      V(security_group) (no rule admits the gateway, or a deny rule keeps it out), V(no_listener) (the network
+      admits the gateway and this host's probe was refused), V(member) (the channel member is disabled or
+      unhealthy), V(unknown) (the network admits the gateway, so the cause is on the backend), or V(not_available)
+      (a fact could not be read; the C(summary) says why and the permission to grant) - a one-line C(summary),
+      C(evidence) (the facts read - CIDRs, routes, security groups, rule IDs, the sources of the gateway), C(fix) (one
+      concrete step) and C(confidence) (V(confirmed) when read from the configuration, V(inferred) otherwise).
+  returned: when O(diagnose) is true
+  type: list
+  elements: dict
+  sample:
+    - target: "192.168.1.20:8443"
+      cause: security_group
+      summary: "security group sg-pay (port 8443) admits nothing from the gateway (100.125.0.0/16)"
+      fix: "add an inbound rule to sg-pay: allow TCP 8443 from 100.125.0.0/16"
+      confidence: confirmed
+      evidence: {security_groups: [sg-pay], rules_api: {sg-pay: v3}}
 incomplete:
   description:
     - The parts of a FAILED check that could not be made (the other half of O(probe=both), a re-check while
@@ -381,6 +417,7 @@ class BackendConnectivityModule(ApigModule):
         concurrency=dict(type="int", default=20),
         wait_timeout=dict(type="float", default=0),
         wait_interval=dict(type="float", default=5),
+        diagnose=dict(type="bool", default=False),
         fact_name=dict(type="str", default="apig_backend_connectivity"),
     )
     module_kwargs = dict(
@@ -449,7 +486,9 @@ class BackendConnectivityModule(ApigModule):
         for index, named in routes_of_explicit.items():
             specs[index].apis, specs[index].routes = named[DISCOVERED_APIS], named[ROUTES]
         specs.extend(specs_of(kept, self.defaults))
-        runner = CheckRunner(client, local_prober, concurrency=self.params["concurrency"])
+        runner = CheckRunner(
+            client, local_prober, concurrency=self.params["concurrency"], diagnose=self.params["diagnose"]
+        )
         batch = runner.run_checks(specs, self.params["wait_timeout"], self.params["wait_interval"])
         if self.discoveries:
             batch["discovered"] = discovered
@@ -480,6 +519,8 @@ class BackendConnectivityModule(ApigModule):
                 result[part] = check[part]
         if check.get("incomplete"):
             result["incomplete"] = check["incomplete"]
+        if "diagnosis" in check:
+            result["diagnosis"] = check["diagnosis"]
         return dict(result, **self.facts({key: check[key] for key in ("check_result", "failures", "request_id")}))
 
     def facts(self, values):
