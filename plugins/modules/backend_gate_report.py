@@ -14,7 +14,8 @@ description:
     Writes the verdicts of M(hwcloud.apig.backend_gate_verdict) as JUnit XML, one test suite per host and gate run,
     named C(backend_gate (<host>)), and one test case per check, with class names C(backend_gate.<host>.<backend_type>)
     (a C(failure) for a FAILED check, whose message says C(unreachable: host:port, ...) and
-    C(reached, wrong answer: ...) apart; an C(error) with the fields the check has, such as C(option), C(status),
+    C(reached, wrong answer: ...) apart and whose text lists each failing backend, with why and the fix under it when
+    the check carries a C(diagnosis); an C(error) with the fields the check has, such as C(option), C(status),
     C(error_code) and C(request_id), for a check that was not made). A verdict of a gate stopped before its decision
     is a suite with one C(error) naming what stopped it.
   - Each suite's properties say C(passed), C(summary), C(unreachable), C(wrong_answers), C(max_failures), C(on_error),

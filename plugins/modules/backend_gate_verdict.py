@@ -169,7 +169,9 @@ msg:
       holds a C(,) or a C(;) is quoted.
   returned: always
   type: str
-  sample: "backend gate FAILED: 3 of 4 checks made, 2 unreachable backends (max_failures 0); 1 of 4 checks could not be made (on_error fail); not passing: payments (FAILED); reporting (ERROR)"
+  sample: >-
+    backend gate FAILED: 3 of 4 checks made, 2 unreachable backends (max_failures 0); 1 of 4 checks could not be made
+    (on_error fail); not passing: payments (FAILED); reporting (ERROR)
 exception:
   description: >-
     The traceback of an unexpected error (the task then fails with C(<action>: unexpected ...) as RV(msg)).
@@ -209,6 +211,11 @@ verdict:
           gave a wrong answer; a row names each failing backend (C(127.0.0.1:8080 (wrong answer: expected status
           200-399, got 404)) for one that answered), then C(; not made: ...) for a part of a FAILED check that could
           not be made. A check that names routes its name does not already say shows them, C(name (routes: ...)).
+        - >-
+          When a FAILED check carries a C(diagnosis) (see
+          O(hwcloud.apig.backend_connectivity#module:diagnose)), the table gets a C(WHY) column and one row per
+          failing backend of that check, with the backend's one-line summary. The diagnosis is shown, never weighed:
+          the verdict is the same without it.
       returned: always
       type: str
     lines:
@@ -222,7 +229,7 @@ verdict:
           (C(name), C(probe), C(check_result), C(failures), C(failing), C(request_id), C(remote), C(local), C(hints),
           C(attempts), C(incomplete), and the error fields C(msg), C(status), C(error_code), C(error_msg), and
           C(option) for a check refused as invalid), with C(routes) and C(apis) for a check that discovery found
-          routes to.
+          routes to, and C(diagnosis) for a check that was diagnosed.
         - A check the registered result holds no record of is an ERROR whose C(msg) starts with C(not made:).
       returned: always
       type: list
