@@ -18,7 +18,8 @@ description:
     address or channel ID), C(instance_id), C(backend_type), C(backend_address) or C(vpc_channel_id), and probe
     mode - never by position. A check that the result holds no record of (a run of other checks, a run kept from
     earlier, a run that stopped early) is an ERROR, C(not made: ...); a record that is no answer (a C(check_result)
-    other than SUCCESS, FAILED or ERROR, C(failures) that are not C(host:port) strings) is an ERROR too.
+    other than SUCCESS, FAILED or ERROR, C(failures) that are not C(host:port) strings, a SUCCESS that names
+    failing backends) is an ERROR too.
   - The gate passes only when at least one check was made; every check was made (unless O(on_error=warn), which
     leaves the checks not made out of the decision with a warning); no FAILED check names no backend at all (a
     VPC channel the gateway lists no member of - O(max_failures) never tolerates it); and the failing backends are
