@@ -902,3 +902,9 @@ def test_a_malformed_record_is_no_answer_and_never_passes(answer, why):
 
 def record_of(name):
     return record(name, "SUCCESS")
+
+
+def test_a_host_that_asks_for_a_diagnosis_asks_its_own_question():
+    checks = [dict(ADDRESS, name="web")]
+    assert gate_plan(checks)["key"] == gate_plan(checks, diagnose=False)["key"]
+    assert gate_plan(checks, diagnose=True)["key"] != gate_plan(checks)["key"]
