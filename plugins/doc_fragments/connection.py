@@ -1,13 +1,16 @@
 # Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Connection and sign-in options shared by every module that talks to APIG."""
+"""Connection and sign-in options shared by every module that talks to APIG, and what such a module requires."""
 
 
 class ModuleDocFragment:
     DOCUMENTATION = r"""
 author:
   - hwcloud.apig developers (@hwcloud-apig)
+requirements:
+  - python >= 3.8
+  - requests >= 2.25.0 (on the host the module runs on)
 options:
   region:
     description:

@@ -338,19 +338,15 @@ def _auth_mode(values, environ):
     if mode == AUTH_TOKEN:
         return mode, {"auth_token": values["auth_token"]}
     if mode == AUTH_AKSK:
-        for name in ("access_key", "secret_key"):
-            if values[name] is None:
-                raise InputError(
-                    name,
-                    "AK/SK sign-in needs both access_key and secret_key; %s is missing%s"
-                    % (name, said_empty(environ, name)),
-                )
+        _require("AK/SK sign-in needs both access_key and secret_key", ("access_key", "secret_key"), values, environ)
         return mode, {name: values[name] for name in ("access_key", "secret_key", "security_token")}
-    for name in ("user_name", "password", "domain_name"):
+    needed = ("user_name", "password", "domain_name")
+    _require("password sign-in needs user_name, password and domain_name", needed, values, environ)
+    return mode, {name: values[name] for name in needed}
+
+
+def _require(what, names, values, environ):
+    """InputError naming the first of ``names`` that has no value (and its empty variable, if one is set empty)."""
+    for name in names:
         if values[name] is None:
-            raise InputError(
-                name,
-                "password sign-in needs user_name, password and domain_name; %s is missing%s"
-                % (name, said_empty(environ, name)),
-            )
-    return mode, {name: values[name] for name in ("user_name", "password", "domain_name")}
+            raise InputError(name, "%s; %s is missing%s" % (what, name, said_empty(environ, name)))

@@ -75,7 +75,7 @@ def route_label(route, qualify_group=False, qualify_environment=False):
     return label
 
 
-def _check_name(labels):
+def _name_from_labels(labels):
     """A check's name from the routes behind it: all of them, or as many as fit and how many more."""
     name = ", ".join(labels)
     if len(name) <= MAX_CHECK_NAME:
@@ -134,7 +134,7 @@ def discovery_problem(discovery, why):
     it looked: an ERROR in the verdict (``on_error`` decides), never a silent pass."""
     return {
         "instance_id": discovery.get("instance_id"),
-        "name": _check_name(["discovery of %s" % describe_where(discovery)]),
+        "name": _name_from_labels(["discovery of %s" % describe_where(discovery)]),
         ROUTES: [],
         DISCOVERY_PROBLEM: why,
     }
@@ -174,7 +174,7 @@ def name_discovered(checks, taken=None):
     named = []
     for check in checks:
         labels = [route_label(route, qualify_group, qualify_environment) for route in check.get(ROUTES) or []]
-        name = _check_name(labels) if labels else check.get("name") or "discovered check"
+        name = _name_from_labels(labels) if labels else check.get("name") or "discovered check"
         named.append(dict(check, name=_unique(name, taken), **{DISCOVERED_APIS: labels}))
     return named
 

@@ -79,7 +79,7 @@ class Rule:
     enabled: bool
     api: str
 
-    def describe(self):
+    def summary(self):
         """A short human description, e.g. ``deny TCP 8080 from 100.125.0.0/16 (priority 1)``."""
         protocol = "any protocol" if self.protocol is None else self.protocol.upper()
         ports = "" if self.ports is None else " " + format_ports(self.ports)

@@ -19,9 +19,6 @@ description:
     O(hwcloud.apig.backend_connectivity#module:discover) option of M(hwcloud.apig.backend_connectivity) turns such
     problems into checks that could not be made, so a gate fails closed on them.
   - A group or environment that does not exist fails the task, naming what there is.
-requirements:
-  - python >= 3.8
-  - requests >= 2.25.0 (on the host the module runs on)
 extends_documentation_fragment:
   - hwcloud.apig.connection
   - hwcloud.apig.connection.instance

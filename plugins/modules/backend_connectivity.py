@@ -16,9 +16,6 @@ description:
   - A FAILED answer does not fail the task; the P(hwcloud.apig.backend_gate#role) role turns it into a failed play.
     A check that could not be made at all (API error, bad credentials, timeout) fails the task.
   - With O(checks), many checks run concurrently in one module run, through one HTTP session and one sign-in.
-requirements:
-  - python >= 3.8
-  - requests >= 2.25.0 (on the host the module runs on)
 extends_documentation_fragment:
   - hwcloud.apig.connection
   - hwcloud.apig.probe.local_probe

@@ -21,10 +21,6 @@ description:
     systems want a fresh report), and reported C(changed) only when something other than its timestamp changed.
   - Fails, naming the path and O(path_variable), when a report cannot be written.
   - Runs once for the play in the P(hwcloud.apig.backend_gate#role) role, after every host has decided.
-author:
-  - hwcloud.apig developers (@hwcloud-apig)
-requirements:
-  - none beyond ansible-core (the action runs on the controller)
 options:
   results:
     description: The verdicts (the facts set by M(hwcloud.apig.backend_gate_verdict)) of the hosts to report on.

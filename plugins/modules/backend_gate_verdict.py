@@ -21,10 +21,6 @@ description:
   - Register the result to keep the verdict, RV(verdict) (the role keeps it as C(backend_gate_result)). The task
     does not fail when the gate does not pass, so that the verdict is kept either way; follow it with
     M(ansible.builtin.fail) on RV(passed), with the one-line RV(msg), as the role does.
-author:
-  - hwcloud.apig developers (@hwcloud-apig)
-requirements:
-  - none beyond ansible-core (the action runs on the controller)
 options:
   checks:
     description:

@@ -328,7 +328,7 @@ def test_junit_report_and_check_mode(gate_env, tmp_path):
     assert_playbook_passed(run, cases, ["failing", "passing", "into_directory", "unwritable"])
     assert len(gate_env.checks_made()) == 7, "check mode made every check for real"
 
-    # A directory gets backend-gate.xml in it (it used to fail a passing gate: "can not use content with a dir").
+    # A directory gets backend-gate.xml in it: a path that is a directory must not fail a passing gate.
     _suites, suite, testcases = parse_junit(junit_dir / "backend-gate.xml")
     assert list(testcases) == ["web"] and suite.get("failures") == "0"
     # An unwritable path: the verdict is shown first, then the play fails naming backend_gate_junit_path.
@@ -390,7 +390,7 @@ def test_report_rewritten_unchanged_and_diff_readable(gate_env, tmp_path):
     written = report.read_text()
     shown = report_task_output(first)
     assert "changed: [localhost]" in shown, shown
-    # --diff shows the report element by element, one per line (it used to be the whole XML on one line)
+    # --diff shows the report element by element, one per line, so a reviewer sees which test case changed
     assert "+<testsuites " in "\n".join(shown) and any(line.startswith("+    <testcase ") for line in shown), shown
     assert len(written.splitlines()) > 8 and all(len(line) < 400 for line in written.splitlines())
 

@@ -9,8 +9,6 @@ are documented through the ``hwcloud.apig.probe`` doc fragment and restated, as 
 spec are compared with the declarations: names, types, defaults, choices and required flags.
 """
 
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import che
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import connection_argument_spec
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import HEALTH_CHECK_OPTIONS, probe_option_spec
 from ansible_collections.hwcloud.apig.plugins.modules.backend_probe import BackendProbeModule
-from tests.integration.runner import BIN, REPO, ansible_env
+from tests.integration.runner import REPO, ansible_doc
 
 ROLE_SPEC = REPO / "roles" / "backend_gate" / "meta" / "argument_specs.yml"
 
@@ -43,13 +41,9 @@ def essentials(options, with_defaults=True):
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    """The documentation of each module as ``ansible-doc -j`` renders it, with every fragment resolved."""
-    env = ansible_env(tmp_path_factory.mktemp("ansible-doc"))
+    """The options of each module as ``ansible-doc -j`` renders them, with every fragment resolved."""
     names = ["hwcloud.apig.backend_probe", "hwcloud.apig.backend_connectivity"]
-    output = subprocess.run(
-        [str(BIN / "ansible-doc"), "-j", *names], env=env, capture_output=True, text=True, check=True, timeout=120
-    ).stdout
-    return {name: doc["doc"]["options"] for name, doc in json.loads(output).items()}
+    return {name: doc["options"] for name, doc in ansible_doc(tmp_path_factory.mktemp("ansible-doc"), names).items()}
 
 
 @pytest.fixture(scope="module")
