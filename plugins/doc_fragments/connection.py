@@ -93,7 +93,7 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP request to IAM and APIG.
+      - Seconds to wait for each HTTP request to IAM and APIG. More than 0 and at most 600 seconds.
     type: float
     default: 30
   retries:
@@ -101,6 +101,7 @@ options:
       - How many times a request is retried after a throttling answer (HTTP 429), a server error
         (500, 502, 503, 504) or a connection error, with jittered exponential backoff that honours
         C(Retry-After). Other client errors are never retried.
+      - From 0 to 10.
     type: int
     default: 3
   proxy:

@@ -91,10 +91,15 @@ class _AnsibleModule(AnsibleModule):
 
 
 class ApigModule:
-    """Subclasses set ``argument_spec`` / ``module_kwargs`` and implement ``validate()`` and ``run(client)``."""
+    """Subclasses set ``argument_spec``, ``module_kwargs`` and ``ranges``, and implement ``validate()`` and ``run()``.
+
+    ``ranges`` bounds the module's own numeric options (``{option: option_ranges.Range}``): checked before
+    ``validate()``, and stated in the option's documentation in the same words.
+    """
 
     argument_spec = {}
     module_kwargs = {}
+    ranges = {}
     uses_api = True
 
     def __init__(self):
@@ -114,6 +119,12 @@ class ApigModule:
     def validate(self):
         """Check the module's own options; raise InputError. Runs before anything is sent."""
 
+    def _check_ranges(self):
+        for option, allowed in self.ranges.items():
+            refusal = None if self.params[option] is None else allowed.refusal(self.params[option])
+            if refusal:
+                raise InputError(option, "%s %s" % (option, refusal))
+
     def run(self, client):
         """Do the work (with a ready client, or None when not ``uses_api``) and return the result dict."""
         raise NotImplementedError
@@ -129,6 +140,7 @@ class ApigModule:
             self.ansible.no_log_values.update(self._secrets)
         expected = None
         try:
+            self._check_ranges()
             self.validate()
             if self.uses_api:
                 result = self._run_with_client()

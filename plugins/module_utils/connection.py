@@ -32,6 +32,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.environment import (
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import check_huawei_id
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import CONNECTION_RANGES
 from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import ProxyConfigError, ProxySettings
 
 AUTH_TOKEN = "token"
@@ -245,13 +246,12 @@ def _text_values(params, environ):
 
 
 def _limits(params):
-    """``(timeout, retries)`` within the ranges that make sense for one module run."""
-    timeout, retries = params.get("timeout"), params.get("retries")
-    if timeout is None or not 0 < timeout <= 600:
-        raise InputError("timeout", "timeout must be more than 0 and at most 600 seconds, got %r" % timeout)
-    if retries is None or not 0 <= retries <= 10:
-        raise InputError("retries", "retries must be between 0 and 10, got %r" % retries)
-    return float(timeout), int(retries)
+    """``(timeout, retries)``, each within its range (``option_ranges.CONNECTION_RANGES``)."""
+    for option, allowed in CONNECTION_RANGES.items():
+        refusal = allowed.refusal(params.get(option))
+        if refusal:
+            raise InputError(option, "%s %s" % (option, refusal))
+    return float(params["timeout"]), int(params["retries"])
 
 
 def _endpoint(option, values, default_for_region, missing, paths=("",)):

@@ -10,6 +10,7 @@ request, by a message that names what is wrong; and every result says how the ru
 import pytest
 
 from ansible_collections.hwcloud.apig.plugins.modules import (
+    api_backend_info,
     backend_connectivity,
     backend_probe,
     vpc_channel_member_info,
@@ -149,6 +150,53 @@ def test_a_url_as_backend_address_suggests_the_address_it_holds(emulator):
         "127.0.0.1:45715"
     )
     assert "IPv6" not in result["msg"]
+
+
+# ---- numbers out of range: one rule per option, in the words ansible-doc uses ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "main, args, option, said",
+    [
+        (
+            backend_connectivity.main,
+            dict(CHANNEL_CHECK, concurrency=500),
+            "concurrency",
+            "a whole number from 1 to 200",
+        ),
+        (
+            api_backend_info.main,
+            {"instance_id": presets.INSTANCE_ID, "concurrency": 0},
+            "concurrency",
+            "a whole number from 1 to 200",
+        ),
+        (backend_connectivity.main, dict(CHANNEL_CHECK, wait_timeout=7200), "wait_timeout", "from 0 to 3600 seconds"),
+        (
+            backend_connectivity.main,
+            dict(CHANNEL_CHECK, wait_interval=0),
+            "wait_interval",
+            "more than 0 and at most 600 seconds",
+        ),
+        (backend_connectivity.main, dict(CHANNEL_CHECK, retries=11), "retries", "a whole number from 0 to 10"),
+        (
+            vpc_channel_member_info.main,
+            {"instance_id": presets.INSTANCE_ID, "vpc_channel_id": presets.CHANNEL_ID, "timeout": 601},
+            "timeout",
+            "more than 0 and at most 600 seconds",
+        ),
+    ],
+)
+def test_a_number_out_of_range_is_refused_saying_the_range(emulator, main, args, option, said):
+    result = refused(emulator, main, token(emulator, **args))
+    assert result["option"] == option
+    assert result["msg"] == "%s must be %s, got %r" % (option, said, args[option])
+
+
+def test_backend_probe_waits_by_the_same_rule_as_backend_connectivity():
+    """wait_timeout was capped at 3600 seconds in backend_connectivity only; one rule now bounds both modules."""
+    run = run_module(backend_probe.main, {"targets": ["127.0.0.1:1"], "wait_timeout": 7200})
+    assert run.code == 1 and run.result["option"] == "wait_timeout", run.result
+    assert run.result["msg"] == "wait_timeout must be from 0 to 3600 seconds, got 7200"
 
 
 # ---- how the run signed in -------------------------------------------------------------------------------------------
