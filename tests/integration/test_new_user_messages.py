@@ -107,6 +107,33 @@ ONE_CHECK = """
 """
 
 
+GATE_WITH_A_PATH = """
+- name: The gate, given an address with the health check's path in it
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/hwcloud.apig.apig: "{{ apig_auth }}"
+  tasks:
+    - name: Gate
+      block:
+        - name: Run the gate
+          ansible.builtin.include_role:
+            name: hwcloud.apig.backend_gate
+          vars:
+            backend_gate_checks:
+              - name: orders
+                instance_id: eddc4d25480b4cd6b512f270a1b8b341
+                backend_type: backend_address
+                backend_address: "{{ address }}"
+      rescue:
+        - name: Save the verdict
+          ansible.builtin.copy:
+            content: "{{ backend_gate_result | to_json }}"
+            dest: "{{ result_path }}"
+            mode: "0600"
+"""
+
+
 @pytest.fixture
 def emulator(emulator_factory, backend_servers):
     return emulator_factory(
@@ -133,7 +160,7 @@ def test_every_mistake_is_refused_naming_what_is_wrong_and_sends_nothing(emulato
     assert all(result.get("failed") for result in run.result.values()), run.result
     assert said["url_address"] == (
         "backend_address 'http://127.0.0.1:45715/': is a URL; give the address as host:port, without scheme or path: "
-        "127.0.0.1:45715"
+        "127.0.0.1:45715. Local probes take the protocol from local_probe.protocol (http)"
     )
     assert said["misspelled"].startswith(
         "Unsupported parameters for (hwcloud.apig.backend_connectivity) module: vpc_channel. Supported parameters"
@@ -148,6 +175,21 @@ def test_every_mistake_is_refused_naming_what_is_wrong_and_sends_nothing(emulato
     assert said["uppercase_id"].endswith("write %s" % presets.INSTANCE_ID)
     assert said["project_name"].startswith("project_id must be 32 lowercase hexadecimal characters (")
     assert said["project_name"].endswith("got 'ap-southeast-1'")
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:18500/health", "http://127.0.0.1:18500/health"])
+def test_the_gate_says_where_the_path_of_an_address_goes(emulator, tmp_path, address):
+    """The role passes the module's answer on: the same one for a path and for a URL, naming local_probe.path."""
+    auth = presets.module_auth("token", emulator.url, retries=0)
+    run = run_playbook(playbook(tmp_path, GATE_WITH_A_PATH), tmp_path, {"apig_auth": auth, "address": address})
+    assert run.rc == 0, run
+    assert_clean(run)
+    (check,) = run.result["checks"]
+    assert check["check_result"] == "ERROR" and check["option"] == "checks[0].backend_address", check
+    assert check["msg"].startswith("orders: backend_address %r: " % address), check["msg"]
+    assert "give the address as host:port, without scheme or path: 127.0.0.1:18500. " in check["msg"]
+    assert "Local HTTP(S) probes take the path from local_probe.path (/health)" in check["msg"]
     assert emulator.requests == []
 
 

@@ -147,9 +147,20 @@ def test_a_url_as_backend_address_suggests_the_address_it_holds(emulator):
     assert result["option"] == "backend_address"
     assert result["msg"] == (
         "backend_address 'http://127.0.0.1:45715/': is a URL; give the address as host:port, without scheme or path: "
-        "127.0.0.1:45715"
+        "127.0.0.1:45715. Local probes take the protocol from local_probe.protocol (http)"
     )
     assert "IPv6" not in result["msg"]
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:18500/health", "http://127.0.0.1:18500/health"])
+def test_a_path_with_the_address_is_refused_saying_where_the_path_goes(emulator, address):
+    """Not a circle: "a path needs a URL" for the one, "give the address as host:port" for the other."""
+    args = token(emulator, instance_id=presets.INSTANCE_ID, backend_type="backend_address", backend_address=address)
+    result = refused(emulator, backend_connectivity.main, args)
+    assert result["option"] == "backend_address"
+    assert result["msg"].startswith("backend_address %r: " % address)
+    assert "give the address as host:port, without scheme or path: 127.0.0.1:18500. " in result["msg"]
+    assert "Local HTTP(S) probes take the path from local_probe.path (/health)" in result["msg"]
 
 
 # ---- numbers out of range: one rule per option, in the words ansible-doc uses ----------------------------------------
