@@ -149,7 +149,11 @@ def test_a_backend_address_may_be_a_name_with_an_underscore(address):
     "address, inside, advice",
     [
         ("http://127.0.0.1:8080", "127.0.0.1:8080", "Local probes take the protocol from local_probe.protocol (http)"),
-        ("http://127.0.0.1:45715/", "127.0.0.1:45715", "Local probes take the protocol from local_probe.protocol (http)"),
+        (
+            "http://127.0.0.1:45715/",
+            "127.0.0.1:45715",
+            "Local probes take the protocol from local_probe.protocol (http)",
+        ),
         (
             "https://my_host.internal/health",
             "my_host.internal:443",
