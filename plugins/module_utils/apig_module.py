@@ -19,7 +19,6 @@ This is the only module_utils file that knows AnsibleModule; the logic it drives
 """
 
 import copy
-import difflib
 import json
 import os
 import re
@@ -37,6 +36,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.environment import secrets_in_reach
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_errors import did_you_mean
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import error_record
 
 MASK = "********"
@@ -73,14 +73,7 @@ class _AnsibleModule(AnsibleModule):
         errors = result.errors.errors
         unsupported = [error for error in errors if isinstance(error, UnsupportedError)]
         if unsupported and not getattr(self, "_ignore_unknown_opts", False):
-            hints = []
-            for item in sorted(result.unsupported_parameters, key=str):
-                name = item[-1] if isinstance(item, tuple) else item
-                known = (result._supported_parameters.get(item) or ((), {}))[0]  # pylint: disable=protected-access
-                close = difflib.get_close_matches(name, sorted(known), n=2, cutoff=0.6)
-                if close:
-                    where = ".".join(item) if isinstance(item, tuple) else item
-                    hints.append("%s: did you mean %s?" % (where, " or ".join(close)))
+            hints = did_you_mean(result)
             return "Unsupported parameters for (%s) module: %s%s" % (
                 self._name,
                 unsupported[0].msg,

@@ -783,13 +783,16 @@ def test_bad_variables_fail_before_any_request(gate_env, tmp_path):
     assert cases["duplicate_names"]["result"]["stopped"].endswith("repeated: web")
     assert cases["duplicate_default_names"]["msg"].endswith("repeated: " + gate_env.addr["up"])
     # What to discover is validated as api_backend_info's options, before any request, naming the entry.
-    assert cases["discover_unknown_key"]["msg"].startswith(stopped + "backend_gate_discover ")
-    assert "enviroment" in cases["discover_unknown_key"]["msg"]
+    assert cases["discover_unknown_key"]["msg"].startswith(
+        stopped + "Unsupported parameters in backend_gate_discover: enviroment. Supported parameters include: "
+    )
+    assert cases["discover_unknown_key"]["msg"].endswith("backend_gate_discover.enviroment: did you mean environment?")
     assert cases["discover_uppercase_id"]["msg"].startswith(
         stopped + "backend_gate_discover[1].instance_id '%s' has uppercase letters" % presets.INSTANCE_ID.upper()
     )
     assert cases["discover_not_a_dict"]["msg"] == (
-        stopped + "backend_gate_discover must be a dictionary (instance_id, group, environment, apis) or a list of them"
+        stopped + "backend_gate_discover must be a dictionary (instance_id, and optionally group, environment and "
+        "apis) or a list of them, got a string"
     )
     # A negative tolerance is refused on its own, not in a message that also speaks of the checks.
     assert cases["negative_max_failures"]["msg"] == stopped + "backend_gate_max_failures must be 0 or more, got -1"

@@ -70,6 +70,20 @@ def test_checks_that_is_not_a_list_of_checks_names_checks(emulator, value):
     assert result["msg"].startswith("Elements value for option 'checks' is of type "), result["msg"]
 
 
+def test_a_misspelled_key_of_discover_is_named_with_the_key_it_resembles(emulator):
+    """discover is one raw option (a dictionary or a list of them): its keys are checked as a module's options are."""
+    discover = {"instance_id": presets.INSTANCE_ID, "gruop": "orders"}
+    result = refused(emulator, backend_connectivity.main, token(emulator, discover=discover))
+    assert result["option"] == "discover"
+    assert result["msg"].startswith("Unsupported parameters in discover: gruop. Supported parameters include: ")
+    assert result["msg"].endswith("discover.gruop: did you mean group?")
+
+
+def test_an_empty_discover_list_is_not_called_not_a_list(emulator):
+    result = refused(emulator, backend_connectivity.main, token(emulator, discover=[]))
+    assert result["msg"].startswith("discover must list at least one discovery"), result["msg"]
+
+
 def test_a_module_without_the_api_names_a_misspelled_option_too():
     run = run_module(backend_probe.main, {"targets": ["127.0.0.1:1"], "protocl": "http"})
     assert run.code == 1 and run.result["msg"].endswith("protocl: did you mean protocol?")
