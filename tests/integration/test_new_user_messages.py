@@ -201,6 +201,31 @@ def test_checks_that_is_not_a_list_names_checks_ad_hoc(emulator, tmp_path):
     assert emulator.requests == []
 
 
+def test_ad_hoc_output_shows_the_result_once_and_the_verdict_in_brief_as_the_fact(
+    emulator_factory, backend_servers, tmp_path
+):
+    """``ansible -m backend_connectivity -a "... probe=both"`` on a 3-member channel once printed about 230 lines:
+    the whole result twice, at the top level and under ansible_facts. The registered result is the one kept full;
+    the fact is the verdict in brief, so the second copy costs a few lines whatever the number of members."""
+    members = [backend_servers.open(), backend_servers.closed(), backend_servers.closed()]
+    world = emulator_factory(presets.default_config(members=[{"host": m.host, "port": m.port} for m in members]))
+    env = {"HW_APIG_ENDPOINT": world.url, "HW_PROJECT_ID": presets.PROJECT_ID, "HW_AUTH_TOKEN": presets.TOKEN_VALID}
+    args = "instance_id=%s backend_type=vpc_channel vpc_channel_id=%s probe=both" % (
+        presets.INSTANCE_ID,
+        presets.CHANNEL_ID,
+    )
+    run = run_adhoc("hwcloud.apig.backend_connectivity", args, tmp_path, env=env)
+    assert run.rc == 0 and run.result["check_result"] == "FAILED", run
+    shown = run.stdout[run.stdout.index("{") :]
+    assert json.loads(shown) == run.result, "ad-hoc prints the one result"
+    assert run.result["ansible_facts"] == {
+        "apig_backend_connectivity": {key: run.result[key] for key in ("check_result", "failures", "request_id")}
+    }
+    assert shown.count('"target": ') == len(members), "each member's record is printed once"
+    without_facts = json.dumps(dict(run.result, ansible_facts={}), indent=4)
+    assert len(shown.splitlines()) - len(without_facts.splitlines()) <= 12, "the fact adds a few lines, not a copy"
+
+
 def test_https_to_a_plain_http_port_says_use_http_not_set_ca_path(emulator, tmp_path):
     auth = presets.module_auth("token", emulator.url.replace("http://", "https://"), retries=0)
     run = run_playbook(playbook(tmp_path, ONE_CHECK), tmp_path, {"apig_auth": auth})
