@@ -7,7 +7,7 @@ check's options once, ``check_option_spec()``, for the top level and for each en
 ``module_utils/discovery.py`` declares what ``discover`` takes.
 
 An entry of ``checks`` takes a check's options: its ``local_probe`` has the suboptions of the ``probe.local_probe``
-fragment (``local_probe_options()``), put in here rather than written again. The result is JSON, which YAML reads.
+fragment (``local_probe_options()``), put in when the fragment is loaded rather than written again.
 """
 
 import json
@@ -16,7 +16,10 @@ import yaml
 
 from ansible_collections.hwcloud.apig.plugins.doc_fragments.probe import local_probe_options
 
-CHECK_OPTIONS = r"""
+
+class ModuleDocFragment:
+    # Each entry's local_probe lists no suboptions here: they are put in below.
+    DOCUMENTATION = r"""
 options:
   instance_id:
     description:
@@ -119,11 +122,12 @@ options:
 """
 
 
-def _documentation():
-    documentation = yaml.safe_load(CHECK_OPTIONS)
+def _with_local_probe_options(written):
+    documentation = yaml.safe_load(written)
     documentation["options"]["checks"]["suboptions"]["local_probe"]["suboptions"] = local_probe_options()
     return json.dumps(documentation, indent=1)
 
 
-class ModuleDocFragment:
-    DOCUMENTATION = _documentation()
+# The documentation with each entry's local_probe suboptions (JSON, which YAML reads). Made after the class:
+# ansible-test's yamllint reads the class body's assignments as literal YAML strings, and lints the one written above.
+ModuleDocFragment.DOCUMENTATION = _with_local_probe_options(ModuleDocFragment.DOCUMENTATION)

@@ -17,7 +17,10 @@ import json
 
 import yaml
 
-PROBE_OPTIONS = r"""
+
+class ModuleDocFragment:
+    # The probe options, as backend_probe takes them at its top level.
+    DOCUMENTATION = r"""
 options:
   protocol:
     description:
@@ -89,8 +92,9 @@ options:
     default: 100
 """
 
+
 # What applies when an option that a VPC channel's health check can supply is not set (HEALTH_CHECK_OPTIONS of
-# module_utils/probe_spec.py); each ends with the option's own default, read from PROBE_OPTIONS.
+# module_utils/probe_spec.py); each ends with the option's own default, read from DOCUMENTATION.
 _WHEN_NOT_SET = {
     "protocol": [
         "When not set, the members of a VPC channel with a health check are probed as that health check probes them"
@@ -110,7 +114,7 @@ def _listed(description):
 def local_probe_options():
     """The suboptions of ``local_probe``: the probe options, where a health check may supply a value without a
     default and saying what applies when it is not set."""
-    options = copy.deepcopy(yaml.safe_load(PROBE_OPTIONS)["options"])
+    options = copy.deepcopy(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"])
     for name, notes in _WHEN_NOT_SET.items():
         default = options[name].pop("default")
         options[name]["description"] = [*_listed(options[name]["description"]), notes[0] % default, *notes[1:]]
@@ -130,8 +134,7 @@ def _local_probe():
     return json.dumps({"options": {"local_probe": local_probe}}, indent=1)
 
 
-class ModuleDocFragment:
-    DOCUMENTATION = PROBE_OPTIONS
-
-    # JSON, which YAML reads: built from PROBE_OPTIONS rather than written a second time.
-    LOCAL_PROBE = _local_probe()
+# backend_connectivity's local_probe (JSON, which YAML reads), made from DOCUMENTATION rather than written twice. It
+# is attached after the class: ansible-test's yamllint reads the class body's assignments as literal YAML strings,
+# and this one is made, not written.
+ModuleDocFragment.LOCAL_PROBE = _local_probe()

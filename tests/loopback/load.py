@@ -217,7 +217,9 @@ def _header(text):
 
 def main(argv=None):
     """The command line: run once, print the report as one JSON line; exit 2 on bad arguments."""
-    parser = argparse.ArgumentParser(prog="python -m tests.loopback.load", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.loopback.load", description=__doc__.split("\n", maxsplit=1)[0]
+    )
     parser.add_argument("--url", required=True, help="the data plane, http://127.0.0.1:PORT")
     parser.add_argument("--host", required=True, help="the Host header: the API group's subdomain")
     parser.add_argument("--path", action="append", required=True, help="a path (with query); repeat to cycle")
