@@ -43,7 +43,9 @@ def _final(verdict):
 
 def _verdicts_of(hosts, task_vars, variable="backend_gate_result"):
     """Each host's ``backend_gate_result`` as the play holds it now (None for a host that has none)."""
-    hostvars = task_vars.get("hostvars") or {}
+    hostvars = task_vars.get("hostvars")  # not `or {}`: with only the implicit localhost, HostVars is empty, i.e. false
+    if hostvars is None:
+        hostvars = {}
     found = []
     for host in hosts:
         try:
