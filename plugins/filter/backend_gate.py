@@ -46,7 +46,9 @@ def backend_gate_junit(verdict, hostname="localhost"):
     return junit_report(verdict, hostname)
 
 
-def backend_gate_plan(checks, probe="remote", local_probe=None, auth=None, wait_timeout=0, wait_interval=5):
+def backend_gate_plan(
+    checks, probe="remote", local_probe=None, auth=None, wait_timeout=0, wait_interval=5, diagnose=False
+):
     """Which checks are asked of the gateway (once for every host with the same question) and which are probed here."""
     if not isinstance(checks, list):
         raise AnsibleFilterError("backend_gate_plan expects the list of checks")
@@ -54,7 +56,7 @@ def backend_gate_plan(checks, probe="remote", local_probe=None, auth=None, wait_
         raise AnsibleFilterError("local_probe must be a dictionary")
     if auth is not None and not isinstance(auth, dict):
         raise AnsibleFilterError("auth must be a dictionary")
-    return gate_plan(checks, _probe(probe), local_probe, auth, wait_timeout, wait_interval)
+    return gate_plan(checks, _probe(probe), local_probe, auth, wait_timeout, wait_interval, diagnose)
 
 
 def backend_gate_discoveries(value, option="backend_gate_discover", auth=None):

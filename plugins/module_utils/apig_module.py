@@ -192,7 +192,7 @@ class ApigModule:
                 "validate_certs is false: the identity of APIG and IAM is not verified, so a machine in the "
                 "middle could read the credentials. Use ca_path instead outside of tests."
             )
-        for url in (settings.endpoint, settings.iam_endpoint):
+        for url in (settings.endpoint, settings.iam_endpoint, settings.vpc_endpoint, settings.ecs_endpoint):
             if url and urlsplit(url).scheme == "http" and not is_loopback_host(urlsplit(url).hostname):
                 self.ansible.warn(
                     "%s is plain HTTP: credentials and answers travel unencrypted." % urlsplit(url).netloc

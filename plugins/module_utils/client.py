@@ -9,9 +9,10 @@ retries with jittered backoff on the explicit list in ``retries.py``; and every 
 ``ApigError`` carrying Huawei's own ``error_code``, ``error_msg`` and request id. Responses are read with a size
 cap and redirects are never followed, so credentials cannot be carried to another host.
 
-What is called lives elsewhere: one function per Huawei operation in ``apig_calls.py`` and ``iam_calls.py``,
+What is called lives elsewhere: one function per Huawei operation in ``apig_calls.py``, ``iam_calls.py``,
+``vpc_calls.py`` and ``ecs_calls.py``,
 each taking this client first and using only its public methods (``call``, ``apig``, ``instance_path``,
-``all_pages``). ``call`` takes the base URL, so a service with an endpoint of its own is called with the same
+``project_path``, ``all_pages``). ``call`` takes the base URL, so a service with an endpoint of its own is called with the same
 session, proxy, signing and retries. Why a request got no answer is worded by ``transport_errors.py``.
 """
 
@@ -54,8 +55,10 @@ MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 PAGE_LIMIT = 500  # the most APIG lists per page (a higher limit is clamped to it)
 MAX_PAGES = 1000
 # How APIG says that a token is no longer good: expired (APIG.1001), "must be updated" (APIG.0307), or failing
-# verification (APIG.0301, also the code of a bad AK/SK signature, which no sign-in re-issues).
-TOKEN_REFUSED_CODES = ("APIG.1001", "APIG.0307", "APIG.0301")
+# verification (APIG.0301, also the code of a bad AK/SK signature, which no sign-in re-issues). VPC and ECS are
+# behind Huawei's API front door, which says the same as APIGW.0301 ("Incorrect IAM authentication information:
+# token expires") and APIGW.0307 (API Request Signing Guide, "Error Codes").
+TOKEN_REFUSED_CODES = ("APIG.1001", "APIG.0307", "APIG.0301", "APIGW.0301", "APIGW.0307")
 
 
 def path_segment(value):
@@ -100,6 +103,8 @@ class ApigClient:
             for base, from_region, option, variable, service in (
                 (settings.endpoint, settings.endpoint_from_region, "endpoint", "HW_APIG_ENDPOINT", "APIG"),
                 (settings.iam_endpoint, settings.iam_endpoint_from_region, "iam_endpoint", "HW_AUTH_URL", "IAM"),
+                (settings.vpc_endpoint, settings.vpc_endpoint_from_region, "vpc_endpoint", "HW_VPC_ENDPOINT", "VPC"),
+                (settings.ecs_endpoint, settings.ecs_endpoint_from_region, "ecs_endpoint", "HW_ECS_ENDPOINT", "ECS"),
             )
             if from_region and base
         ]
@@ -139,6 +144,11 @@ class ApigClient:
             path_segment(instance_id),
             rest % tuple(path_segment(value) for value in ids),
         )
+
+    def project_path(self, version, rest="", *ids):
+        """``/{version}/{project}`` + ``rest``, whose ``%s`` take ``ids``, each as one segment (VPC, ECS)."""
+        segments = tuple(path_segment(value) for value in ids)
+        return "/%s/%s%s" % (version, path_segment(self.project_id()), rest % segments)
 
     def apig(self, method, path, query=None, body=None, expected=(200,)):
         """One call to APIG's endpoint (``call`` with the run's APIG base URL)."""

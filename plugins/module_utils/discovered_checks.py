@@ -301,11 +301,6 @@ def specs_for_run(explicit, found, defaults):
     return specs + specs_of(kept, defaults)
 
 
-def nothing_to_check(discovered):
-    """The refusal when discovery (with the checks given) leaves nothing to check: that is not a pass."""
-    return "discovery found no backend to check: %s" % describe_discovered(discovered)
-
-
 def describe_discovered(discovered):
     """One line per discovery: where it looked and what it found there."""
     return "; ".join(describe_found(found, found.get("apis") or []) for found in discovered)

@@ -2,7 +2,10 @@
 # Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+"""The module backend_connectivity: options, examples and return values documented below, the logic in module_utils.
 
+Longer than 400 lines: its RETURN documentation (about 170 lines) cannot come from a doc fragment, as its options do.
+"""
 
 DOCUMENTATION = r"""
 module: backend_connectivity
@@ -37,6 +40,19 @@ options:
       - Seconds between re-runs while waiting (see O(wait_timeout)). More than 0 and at most 600 seconds.
     type: float
     default: 5
+  diagnose:
+    description:
+      - Explain each backend the gateway could not reach, from the cloud's own network configuration - the
+        instance's VPC, subnet, security group, node addresses, public egress and routes; the backend's port (or ECS
+        server) and the rules of its security groups - and return the explanation in C(diagnosis).
+      - Only backends the gateway failed are explained, each fact is read once per run (every security group
+        once), and the reads run concurrently under O(concurrency).
+      - It reads APIG, VPC (O(vpc_endpoint)) and ECS (O(ecs_endpoint)) with the same sign-in. A read that is refused
+        (HTTP 403), absent, or unanswered makes the explanation say C(not available) and name the permission to
+        grant; it never changes a verdict and never fails the task.
+    type: bool
+    default: false
+    version_added: 0.2.0
   fact_name:
     description:
       - Name of the fact the verdict in brief (C(check_result), C(failures), and C(request_id) without O(checks)) is
@@ -47,6 +63,8 @@ options:
     type: str
     default: apig_backend_connectivity
 notes:
+  - The permissions the diagnosis needs, the causes it names and a read-only custom policy to copy are in the
+    collection's C(docs/diagnosis.md).
   - The gateway probes backends from C(100.125.0.0/16). A backend reachable from its own subnet but FAILED by the
     gateway usually has a security group that does not admit that range; O(probe=both) says so in C(hints).
 seealso:
@@ -255,6 +273,27 @@ failing:
   returned: in each entry of C(checks), and without O(checks)
   type: list
   elements: dict
+diagnosis:
+  description:
+    - With O(diagnose), why the gateway could not reach each backend it failed, in the order it named them (also in
+      each entry of C(checks); empty when it failed none). Each entry has C(target) (C(host:port)), C(cause) -
+      V(route) (no route from the gateway's VPC), V(public_egress) (a public backend, no public egress),
+      V(security_group) (no rule admits the gateway, or a deny rule keeps it out), V(no_listener) (the network
+      admits the gateway and this host's probe was refused), V(member) (the channel member is disabled or
+      unhealthy), V(unknown) (the network admits the gateway, so the cause is on the backend), or V(not_available)
+      (a fact could not be read; the C(summary) says why and the permission to grant) - a one-line C(summary),
+      C(evidence) (the facts read - CIDRs, routes, security groups, rule IDs, the sources of the gateway), C(fix) (one
+      concrete step) and C(confidence) (V(confirmed) when read from the configuration, V(inferred) otherwise).
+  returned: when O(diagnose) is true
+  type: list
+  elements: dict
+  sample:
+    - target: "192.168.1.20:8443"
+      cause: security_group
+      summary: "security group sg-pay (port 8443) admits nothing from the gateway (100.125.0.0/16)"
+      fix: "add an inbound rule to sg-pay: allow TCP 8443 from 100.125.0.0/16"
+      confidence: confirmed
+      evidence: {security_groups: [sg-pay], rules_api: {sg-pay: v3}}
 incomplete:
   description:
     - The parts of a FAILED check that could not be made (the other half of O(probe=both), a re-check while
@@ -280,7 +319,12 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import Disc
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import API_CONCURRENCY, WAIT_RANGES
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import probe_option_spec
-from ansible_collections.hwcloud.apig.plugins.module_utils.results import ERROR, summarize_checks
+from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
+    ERROR,
+    not_made_message,
+    single_check_result,
+    summarize_checks,
+)
 
 CHECK_KEYS = ("instance_id", "backend_type", "backend_address", "vpc_channel_id")
 
@@ -299,6 +343,7 @@ class BackendConnectivityModule(ApigModule):
         concurrency=dict(type="int", default=20),
         wait_timeout=dict(type="float", default=0),
         wait_interval=dict(type="float", default=5),
+        diagnose=dict(type="bool", default=False),
         fact_name=dict(type="str", default="apig_backend_connectivity"),
     )
     ranges = dict(WAIT_RANGES, concurrency=API_CONCURRENCY)
@@ -332,7 +377,9 @@ class BackendConnectivityModule(ApigModule):
     def run(self, client):
         discovered, found = run_discoveries(Discovery(client, self.params["concurrency"]), self.discoveries)
         specs = specs_for_run(self.specs, found, self.defaults)
-        runner = CheckRunner(client, local_prober, concurrency=self.params["concurrency"])
+        runner = CheckRunner(
+            client, local_prober, concurrency=self.params["concurrency"], diagnose=self.params["diagnose"]
+        )
         batch = runner.run_checks(specs, self.params["wait_timeout"], self.params["wait_interval"])
         if self.discoveries:
             batch["discovered"] = discovered
@@ -342,11 +389,7 @@ class BackendConnectivityModule(ApigModule):
         records = [next(made) if isinstance(entry, CheckSpec) else entry.record for entry in self.entries]
         batch.update(summarize_checks(records + list(made)))  # the discovered checks come after
         if batch["errors"]:
-            failed = [check for check in batch["checks"] if check["check_result"] == ERROR]
-            summary = "; ".join(_named(check) for check in failed)
-            self.fail_task(
-                msg="%d of %d checks could not be made: %s" % (len(failed), len(batch["checks"]), summary), **batch
-            )
+            self.fail_task(msg=not_made_message(batch["checks"]), **batch)
         return dict(batch, **self.facts({key: batch[key] for key in ("check_result", "failures")}))
 
     def _single(self, check):
@@ -357,25 +400,16 @@ class BackendConnectivityModule(ApigModule):
                     for key in ("msg", "status", "error_code", "error_msg", "request_id", "remote", "local")
                 }
             )
-        result = {key: check[key] for key in ("check_result", "failures", "failing", "request_id", "hints", "attempts")}
-        for part in ("remote", "local"):
-            if check[part] is not None:
-                result[part] = check[part]
-        if check.get("incomplete"):
-            result["incomplete"] = check["incomplete"]
-        return dict(result, **self.facts({key: check[key] for key in ("check_result", "failures", "request_id")}))
+        return dict(
+            single_check_result(check),
+            **self.facts({key: check[key] for key in ("check_result", "failures", "request_id")}),
+        )
 
     def facts(self, values):
         """``ansible_facts`` holding the verdict in brief under ``fact_name`` (none when it is empty): the whole
         result is the registered one, and a fact is shared by every task and loop item that sets it."""
         name = self.params["fact_name"]
         return {"ansible_facts": {name: values}} if name else {}
-
-
-def _named(check):
-    """``name: why`` for the failure message, without saying the name twice."""
-    msg = check["msg"] or "could not be made"
-    return msg if msg.startswith(check["name"] + ": ") else "%s: %s" % (check["name"], msg)
 
 
 def main():

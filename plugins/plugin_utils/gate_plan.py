@@ -111,7 +111,7 @@ def _digest(question):
     return hashlib.sha256(json.dumps(question, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
-def question_key(remote_checks, auth=None, local_probe=None, wait_timeout=0, wait_interval=5):
+def question_key(remote_checks, auth=None, local_probe=None, wait_timeout=0, wait_interval=5, diagnose=False):
     """A digest of the remote half's question: two hosts with the same key may share one answer.
 
     Secrets are left out (credentials say who asks, not what is asked, a proxy's password among them; the values of
@@ -123,6 +123,8 @@ def question_key(remote_checks, auth=None, local_probe=None, wait_timeout=0, wai
         for check in remote_checks
     ]
     question = [checks, public, _without_header_values(local_probe), "%s" % wait_timeout, "%s" % wait_interval]
+    if diagnose:  # a host that does not ask for the diagnosis is not given one; without it, keys stay as they were
+        question.append("diagnose")
     return _digest(question)
 
 
@@ -132,7 +134,7 @@ def discovery_key(found, auth=None):
     return _digest(["discover", found, _public_connection(auth)])
 
 
-def gate_plan(checks, probe=REMOTE, local_probe=None, auth=None, wait_timeout=0, wait_interval=5):
+def gate_plan(checks, probe=REMOTE, local_probe=None, auth=None, wait_timeout=0, wait_interval=5, diagnose=False):
     """What the role asks: the two halves, the remote question's key, and the names (with any repeated one)."""
     planned = plan(checks, probe)
     names = [item["name"] for item in planned]
@@ -143,7 +145,7 @@ def gate_plan(checks, probe=REMOTE, local_probe=None, auth=None, wait_timeout=0,
         "remote": remote,
         "remote_names": [item["name"] for item in asked(planned, REMOTE)],
         "local": _half(planned, LOCAL),
-        "key": question_key(remote, auth, local_probe, wait_timeout, wait_interval),
+        "key": question_key(remote, auth, local_probe, wait_timeout, wait_interval, bool(diagnose)),
     }
 
 

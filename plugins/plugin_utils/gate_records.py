@@ -73,6 +73,8 @@ def _malformed(record):
         isinstance(failing, list) and all(isinstance(item, dict) and item.get("backend") for item in failing)
     ):
         return "its failing backends are not a list of backends"
+    if record["check_result"] == SUCCESS and (failures or failing):
+        return "it says SUCCESS but names failing backends"
     return None
 
 

@@ -54,7 +54,7 @@ def emulator():
         emu = Emulator(presets.default_config(catalog=catalog)).start()
         emu.web = web
         emu.ids = {api.name: api.id for api in emu.gateway.catalogs[0].apis.values()}
-        emu.group = next(iter(emu.gateway.catalogs[0].groups), None)  # a default: this fixture is a generator
+        emu.group = next(iter(emu.gateway.catalogs[0].groups), None)
         domain = emu.group_domain("orders")
         emu.clock.freeze(at=(emu.clock.now() // 60 + 1) * 60 + 5)  # each burst below in a minute of its own
         for settings in ({}, {"latency_ms": 20}, {"status": 500, "body": "down"}):

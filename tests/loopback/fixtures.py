@@ -31,12 +31,13 @@ class BackendServers:
         return backend
 
     def open(self, **options):
-        """An OpenListener (``options`` as for it: ``on_accept``, ``http``, ``body``, ``status``, ``ssl_context``)."""
+        """An OpenListener (``options`` as for it: ``host``, ``on_accept``, ``http``, ``body``, ``status``,
+        ``ssl_context``)."""
         return self._keep(OpenListener(**options))
 
-    def closed(self):
-        """A port that refuses connections."""
-        return self._keep(ClosedPort())
+    def closed(self, **options):
+        """A port that refuses connections (``options``: ``host``, any loopback address, and ``port``)."""
+        return self._keep(ClosedPort(**options))
 
     def blackhole(self):
         """A listener whose connects time out (SYNs dropped)."""

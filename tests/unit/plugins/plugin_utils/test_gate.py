@@ -887,3 +887,29 @@ def test_the_plan_gives_the_module_every_option_as_written_but_the_apis_behind_a
     assert [check.get("name") for check in remote] == ["web", None, "get-order"]
     assert remote[1]["Name"] == "typo", "an option the module does not know reaches it, which refuses it by name"
     assert all("apis" not in check for check in remote)
+
+
+@pytest.mark.parametrize(
+    "answer, why",
+    [
+        ({"check_result": "MAYBE"}, "its check_result is 'MAYBE'"),
+        ({"check_result": "FAILED", "failures": 5}, "its failures are not a list of host:port strings"),
+        ({"check_result": "FAILED", "failing": ["127.0.0.1:1"]}, "its failing backends are not a list of backends"),
+        ({"check_result": "SUCCESS", "failures": ["127.0.0.1:1"]}, "it says SUCCESS but names failing backends"),
+    ],
+)
+def test_a_malformed_record_is_no_answer_and_never_passes(answer, why):
+    (record,) = gate_records(CONFIGURED[:1], "remote", {"checks": [dict(record_of("orders"), **answer)]})
+    assert record["check_result"] == "ERROR"
+    assert record["msg"] == "the registered record of this check is no answer: " + why
+    assert decide_records([record], 5, "fail")["passed"] is False
+
+
+def record_of(name):
+    return record(name, "SUCCESS")
+
+
+def test_a_host_that_asks_for_a_diagnosis_asks_its_own_question():
+    checks = [dict(ADDRESS, name="web")]
+    assert gate_plan(checks)["key"] == gate_plan(checks, diagnose=False)["key"]
+    assert gate_plan(checks, diagnose=True)["key"] != gate_plan(checks)["key"]
