@@ -1,13 +1,17 @@
 # Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Connection and sign-in options shared by every module that talks to APIG (and, for the diagnosis, VPC and ECS)."""
+"""Connection and sign-in options shared by every module that talks to APIG (and, for the diagnosis, VPC and ECS),
+and what such a module requires."""
 
 
 class ModuleDocFragment:
     DOCUMENTATION = r"""
 author:
   - hwcloud.apig developers (@hwcloud-apig)
+requirements:
+  - python >= 3.8
+  - requests >= 2.25.0 (on the host the module runs on)
 options:
   region:
     description:
@@ -112,7 +116,7 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP request to IAM, APIG, VPC and ECS.
+      - Seconds to wait for each HTTP request to IAM, APIG, VPC and ECS. More than 0 and at most 600 seconds.
     type: float
     default: 30
   retries:
@@ -120,6 +124,7 @@ options:
       - How many times a request is retried after a throttling answer (HTTP 429), a server error
         (500, 502, 503, 504) or a connection error, with jittered exponential backoff that honours
         C(Retry-After). Other client errors are never retried.
+      - From 0 to 10.
     type: int
     default: 3
   proxy:

@@ -8,7 +8,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import PROBE_MODES
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_decision import ON_ERROR, decide
-from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_plan import discoveries, gate_plan, with_discovered
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_plan import discovery_plan, gate_plan, with_discovered
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_records import run_records
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_report import junit_report
 
@@ -64,7 +64,7 @@ def backend_gate_discoveries(value, option="backend_gate_discover", auth=None):
     digest of the entries and of the connection options in ``auth`` that are not secrets)."""
     if auth is not None and not isinstance(auth, dict):
         raise AnsibleFilterError("auth must be a dictionary")
-    return discoveries(value, option, auth)
+    return discovery_plan(value, option, auth)
 
 
 def backend_gate_with_discovered(checks, found, probe="remote"):

@@ -249,7 +249,7 @@ class ApigClient:
                 "HTTP 407: the proxy wants credentials it was not given or did not accept "
                 "(give them in the proxy URL: http://user:password@host:port)"
             )
-        detail += self._proxy.describe(url)
+        detail += self._proxy.route_text(url)
         if 300 <= response.status < 400:
             location = host_of(response.headers.get("Location")) or "an unnamed location"
             detail = "HTTP %s redirect to %s, which is not followed so that credentials stay with %s" % (
@@ -288,7 +288,7 @@ class ApigClient:
             except ApigError:
                 raise
             except requests.exceptions.SSLError as exc:
-                raise ApigError(tls_failure(netloc + self._proxy.describe(url), exc)) from None
+                raise ApigError(tls_failure(netloc + self._proxy.route_text(url), exc)) from None
             except (
                 requests.exceptions.ConnectionError,
                 requests.exceptions.Timeout,
@@ -315,13 +315,13 @@ class ApigClient:
                 if last:
                     raise ApigError(
                         "could not get an answer from %s at %s%s after %d attempt(s): %s"
-                        % (service, netloc, self._proxy.describe(url), attempts, reason(exc))
+                        % (service, netloc, self._proxy.route_text(url), attempts, reason(exc))
                     ) from None
                 self._sleep(retry_delay(attempt))
                 continue
             except requests.exceptions.RequestException as exc:
                 raise ApigError(
-                    "request to %s at %s%s failed: %s" % (service, netloc, self._proxy.describe(url), reason(exc))
+                    "request to %s at %s%s failed: %s" % (service, netloc, self._proxy.route_text(url), reason(exc))
                 ) from None
             response.attempts = attempt + 1
             if is_retryable_status(response.status) and not last:

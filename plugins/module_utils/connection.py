@@ -37,6 +37,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.environment import (
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import check_huawei_id
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import CONNECTION_RANGES
 from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import ProxyConfigError, ProxySettings
 
 AUTH_TOKEN = "token"
@@ -277,13 +278,12 @@ def _text_values(params, environ):
 
 
 def _limits(params):
-    """``(timeout, retries)`` within the ranges that make sense for one module run."""
-    timeout, retries = params.get("timeout"), params.get("retries")
-    if timeout is None or not 0 < timeout <= 600:
-        raise InputError("timeout", "timeout must be more than 0 and at most 600 seconds, got %r" % timeout)
-    if retries is None or not 0 <= retries <= 10:
-        raise InputError("retries", "retries must be between 0 and 10, got %r" % retries)
-    return float(timeout), int(retries)
+    """``(timeout, retries)``, each within its range (``option_ranges.CONNECTION_RANGES``)."""
+    for option, allowed in CONNECTION_RANGES.items():
+        refusal = allowed.refusal(params.get(option))
+        if refusal:
+            raise InputError(option, "%s %s" % (option, refusal))
+    return float(params["timeout"]), int(params["retries"])
 
 
 def _endpoint(option, values, default_for_region, missing, paths=("",)):
@@ -381,19 +381,15 @@ def _auth_mode(values, environ):
     if mode == AUTH_TOKEN:
         return mode, {"auth_token": values["auth_token"]}
     if mode == AUTH_AKSK:
-        for name in ("access_key", "secret_key"):
-            if values[name] is None:
-                raise InputError(
-                    name,
-                    "AK/SK sign-in needs both access_key and secret_key; %s is missing%s"
-                    % (name, said_empty(environ, name)),
-                )
+        _require("AK/SK sign-in needs both access_key and secret_key", ("access_key", "secret_key"), values, environ)
         return mode, {name: values[name] for name in ("access_key", "secret_key", "security_token")}
-    for name in ("user_name", "password", "domain_name"):
+    needed = ("user_name", "password", "domain_name")
+    _require("password sign-in needs user_name, password and domain_name", needed, values, environ)
+    return mode, {name: values[name] for name in needed}
+
+
+def _require(what, names, values, environ):
+    """InputError naming the first of ``names`` that has no value (and its empty variable, if one is set empty)."""
+    for name in names:
         if values[name] is None:
-            raise InputError(
-                name,
-                "password sign-in needs user_name, password and domain_name; %s is missing%s"
-                % (name, said_empty(environ, name)),
-            )
-    return mode, {name: values[name] for name in ("user_name", "password", "domain_name")}
+            raise InputError(name, "%s; %s is missing%s" % (what, name, said_empty(environ, name)))

@@ -240,7 +240,7 @@ def security_group_finding(target, port, groups, rules, address_groups, sources,
     if result.denied:
         verdict = result.denied[0]
         rule = verdict.rule
-        evidence["rule"] = {"id": rule.id, "security_group_id": rule.security_group_id, "rule": rule.describe()}
+        evidence["rule"] = {"id": rule.id, "security_group_id": rule.security_group_id, "rule": rule.summary()}
         keeps_out = _prefixes(result.denied)
         if rule.priority > 1:
             beat = "or add an allow rule for TCP %d from %s at a priority number below %d" % (

@@ -82,22 +82,18 @@ def list_security_group_rules_v3(client, security_group_id):
     without the v3 API answers 404 (the caller reads v1 then).
     """
     path = client.project_path("v3", "/vpc/security-group-rules")
-    rules, marker = [], None
-    for _page in range(MAX_PAGES):
-        query = {"security_group_id": security_group_id, "limit": RULES_PAGE}
-        if marker:
-            query["marker"] = marker
-        data, response = _get(client, "ListSecurityGroupRules", path, query)
-        page = _field(data, response, "ListSecurityGroupRules", "security_group_rules", list)
-        rules.extend(page)
-        page_info = data.get("page_info") if isinstance(data.get("page_info"), dict) else {}
-        next_marker = page_info.get("next_marker")
-        if not next_marker or not page:
-            return rules
-        if next_marker == marker:
-            raise ApigError("VPC's answer to ListSecurityGroupRules names the same next_marker %r twice" % marker)
-        marker = next_marker
-    raise ApigError("VPC's answer to ListSecurityGroupRules did not end after %d pages" % MAX_PAGES)
+    return _all_rules(client, "ListSecurityGroupRules", path, security_group_id, _v3_next_marker)
+
+
+def _v3_next_marker(data, page, marker):
+    """Where the next v3 page starts: ``page_info.next_marker``, None after the last page."""
+    page_info = data.get("page_info") if isinstance(data.get("page_info"), dict) else {}
+    next_marker = page_info.get("next_marker")
+    if not next_marker or not page:
+        return None
+    if next_marker == marker:
+        raise ApigError("VPC's answer to ListSecurityGroupRules names the same next_marker %r twice" % marker)
+    return next_marker
 
 
 def list_security_group_rules_v1(client, security_group_id):
@@ -108,19 +104,32 @@ def list_security_group_rules_v1(client, security_group_id):
     ``ListSecurityGroupRulesResponse``): ``port_range_min``/``port_range_max``, no action, priority or state.
     """
     path = client.project_path("v1", "/security-group-rules")
+    return _all_rules(client, "ListSecurityGroupRules (v1)", path, security_group_id, _v1_next_marker)
+
+
+def _v1_next_marker(_data, page, marker):
+    """Where the next v1 page starts: after the last rule of a full page, None after the last page."""
+    last = page[-1].get("id") if page and isinstance(page[-1], dict) else None
+    if len(page) < RULES_PAGE or not last or last == marker:
+        return None
+    return last
+
+
+def _all_rules(client, operation, path, security_group_id, next_marker):
+    """Every rule of one security group, page after page: ``next_marker(data, page, marker)`` says where the next
+    page starts (v3 and v1 say it differently), or None after the last; MAX_PAGES bounds a list that never ends."""
     rules, marker = [], None
     for _page in range(MAX_PAGES):
         query = {"security_group_id": security_group_id, "limit": RULES_PAGE}
         if marker:
             query["marker"] = marker
-        data, response = _get(client, "ListSecurityGroupRules (v1)", path, query)
-        page = _field(data, response, "ListSecurityGroupRules (v1)", "security_group_rules", list)
+        data, response = _get(client, operation, path, query)
+        page = _field(data, response, operation, "security_group_rules", list)
         rules.extend(page)
-        last = page[-1].get("id") if page and isinstance(page[-1], dict) else None
-        if len(page) < RULES_PAGE or not last or last == marker:
+        marker = next_marker(data, page, marker)
+        if marker is None:
             return rules
-        marker = last
-    raise ApigError("VPC's answer to ListSecurityGroupRules (v1) did not end after %d pages" % MAX_PAGES)
+    raise ApigError("VPC's answer to %s did not end after %d pages" % (operation, MAX_PAGES))
 
 
 def show_address_group(client, address_group_id):

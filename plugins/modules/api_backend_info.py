@@ -25,9 +25,6 @@ description:
   - A group or environment that does not exist fails the task, naming what there is; so does a listing that
     contradicts its own C(total). The gate role keeps such a failure as a check that could not be made, named by
     where the discovery looked.
-requirements:
-  - python >= 3.8
-  - requests >= 2.25.0 (on the host the module runs on)
 extends_documentation_fragment:
   - hwcloud.apig.connection
   - hwcloud.apig.connection.instance
@@ -49,7 +46,7 @@ options:
     type: list
     elements: str
   concurrency:
-    description: How many APIs are read at once (at most two calls each).
+    description: How many APIs are read at once (at most two calls each). From 1 to 200.
     type: int
     default: 20
 seealso:
@@ -154,17 +151,14 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
     DiscoverySpec,
     discovery_option_spec,
 )
-from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import API_CONCURRENCY
 
 
 class ApiBackendInfoModule(ApigModule):
     argument_spec = dict(discovery_option_spec(), concurrency=dict(type="int", default=20))
+    ranges = dict(concurrency=API_CONCURRENCY)
 
     def validate(self):
-        if not 1 <= self.params["concurrency"] <= 200:
-            raise InputError(
-                "concurrency", "concurrency must be between 1 and 200, got %d" % self.params["concurrency"]
-            )
         self.spec = DiscoverySpec.from_params(self.params)
 
     def client_pool_size(self):

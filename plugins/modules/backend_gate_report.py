@@ -39,10 +39,6 @@ description:
   - A report that cannot be written is removed, so that an earlier run's report cannot stand for this one; the task
     fails, naming the path, O(path_variable), the reason and whether the earlier report was removed.
   - Runs once for the play in the P(hwcloud.apig.backend_gate#role) role, after every host has decided.
-author:
-  - hwcloud.apig developers (@hwcloud-apig)
-requirements:
-  - none beyond ansible-core (the action runs on the controller)
 options:
   results:
     description:

@@ -41,10 +41,6 @@ description:
   - >-
     An unexpected error fails the task with C(<action>: unexpected <exception>: ...), the traceback kept in
     C(exception).
-author:
-  - hwcloud.apig developers (@hwcloud-apig)
-requirements:
-  - none beyond ansible-core (the action runs on the controller)
 options:
   checks:
     description:

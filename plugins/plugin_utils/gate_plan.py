@@ -10,7 +10,7 @@ The ``backend_gate`` role asks its questions with ``backend_connectivity`` in tw
   question differs ask their own;
 * the *local* half (``probe: local``, and this host's side of ``both``) is probed on every host.
 
-Discovery is planned the same way (``discoveries``, ``discovery_key``), and what it found joins the checks written by
+Discovery is planned the same way (``discovery_plan``, ``discovery_key``), and what it found joins the checks written by
 hand through the collection's one pipeline (``with_discovered``, ``module_utils/discovered_checks.py``).
 """
 
@@ -129,7 +129,7 @@ def question_key(remote_checks, auth=None, local_probe=None, wait_timeout=0, wai
 
 
 def discovery_key(found, auth=None):
-    """A digest of what a host discovers (the entries of ``discoveries``) and of the connection options it asks
+    """A digest of what a host discovers (the entries of ``discovery_plan``) and of the connection options it asks
     with that are not secrets, as ``question_key``: two hosts with the same key may share one discovery."""
     return _digest(["discover", found, _public_connection(auth)])
 
@@ -149,7 +149,7 @@ def gate_plan(checks, probe=REMOTE, local_probe=None, auth=None, wait_timeout=0,
     }
 
 
-def discoveries(value, option="backend_gate_discover", auth=None):
+def discovery_plan(value, option="backend_gate_discover", auth=None):
     """What to discover, from the role's ``backend_gate_discover`` (one dict, a list of them, or nothing):
     ``{"entries": [...], "error": None, "key": ...}``.
 

@@ -333,7 +333,7 @@ def test_junit_report_and_check_mode(gate_env, tmp_path):
     assert_playbook_passed(run, cases, ["failing", "passing", "into_directory", "unwritable"])
     assert len(gate_env.checks_made()) == 7, "check mode made every check for real"
 
-    # A directory gets backend-gate.xml in it (it used to fail a passing gate: "can not use content with a dir").
+    # A directory gets backend-gate.xml in it: a path that is a directory must not fail a passing gate.
     _suites, suite, testcases = parse_junit(junit_dir / "backend-gate.xml")
     assert list(testcases) == ["web"] and suite.get("failures") == "0"
     # An unwritable path: the verdict is shown first, then the play fails naming backend_gate_junit_path.
@@ -400,7 +400,7 @@ def test_report_rewritten_unchanged_and_diff_readable(gate_env, tmp_path):
     written = report.read_text()
     shown = report_task_output(first)
     assert "changed: [localhost]" in shown, shown
-    # --diff shows the report element by element, one per line (it used to be the whole XML on one line)
+    # --diff shows the report element by element, one per line, so a reviewer sees which test case changed
     assert "+<testsuites " in "\n".join(shown) and any(line.startswith("+    <testcase ") for line in shown), shown
     assert len(written.splitlines()) > 8 and all(len(line) < 400 for line in written.splitlines())
 
@@ -793,13 +793,16 @@ def test_bad_variables_fail_before_any_request(gate_env, tmp_path):
     assert cases["duplicate_names"]["result"]["stopped"].endswith("repeated: web")
     assert cases["duplicate_default_names"]["msg"].endswith("repeated: " + gate_env.addr["up"])
     # What to discover is validated as api_backend_info's options, before any request, naming the entry.
-    assert cases["discover_unknown_key"]["msg"].startswith(stopped + "backend_gate_discover ")
-    assert "enviroment" in cases["discover_unknown_key"]["msg"]
+    assert cases["discover_unknown_key"]["msg"].startswith(
+        stopped + "Unsupported parameters in backend_gate_discover: enviroment. Supported parameters include: "
+    )
+    assert cases["discover_unknown_key"]["msg"].endswith("backend_gate_discover.enviroment: did you mean environment?")
     assert cases["discover_uppercase_id"]["msg"].startswith(
         stopped + "backend_gate_discover[1].instance_id '%s' has uppercase letters" % presets.INSTANCE_ID.upper()
     )
     assert cases["discover_not_a_dict"]["msg"] == (
-        stopped + "backend_gate_discover must be a dictionary (instance_id, group, environment, apis) or a list of them"
+        stopped + "backend_gate_discover must be a dictionary (instance_id, and optionally group, environment and "
+        "apis) or a list of them, got a string"
     )
     # A negative tolerance is refused on its own, not in a message that also speaks of the checks.
     assert cases["negative_max_failures"]["msg"] == stopped + "backend_gate_max_failures must be 0 or more, got -1"

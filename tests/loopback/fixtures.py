@@ -14,9 +14,10 @@ from tests.loopback.echo_backend import EchoBackend
 from tests.loopback.http_backend import HttpBackend
 from tests.loopback.listeners import CLOSE, BlackholeListener, ClosedPort, OpenListener, ResetServer
 from tests.loopback.sockets import ipv6_loopback_available
+from tests.needs import needs
 
-# A platform fact, asked once: some containers have no IPv6 at all.
-needs_ipv6 = pytest.mark.skipif(not ipv6_loopback_available(), reason="no IPv6 loopback (::1) on this machine")
+# A platform fact, asked once: some containers have no IPv6 at all (and CI requires it: tests/needs.py).
+needs_ipv6 = needs(ipv6_loopback_available(), "no IPv6 loopback (::1) on this machine")
 
 
 class BackendServers:

@@ -19,7 +19,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import Disc
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import local_part
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_decision import console_text
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_decision import decide as decide_records
-from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_plan import discoveries, gate_plan, with_discovered
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_plan import discovery_plan, gate_plan, with_discovered
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_records import run_records as gate_records
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_report import (
     junit_document,
@@ -730,39 +730,44 @@ def backend(address=None, channel=None, policy=None, problem=None):
 
 
 def test_what_to_discover_is_validated_and_given_back_as_a_list_each_entry_with_its_key():
-    nothing = discoveries([])
-    assert discoveries(None) == nothing and nothing["entries"] == [] and nothing["error"] is None
-    key = discoveries([{"instance_id": INSTANCE, "group": "orders"}])["key"]
-    assert discoveries({"instance_id": INSTANCE, "group": "orders"}) == {
+    nothing = discovery_plan([])
+    assert discovery_plan(None) == nothing and nothing["entries"] == [] and nothing["error"] is None
+    key = discovery_plan([{"instance_id": INSTANCE, "group": "orders"}])["key"]
+    assert discovery_plan({"instance_id": INSTANCE, "group": "orders"}) == {
         "entries": [{"instance_id": INSTANCE, "group": "orders", "key": key}],
         "error": None,
         "key": key,
     }
-    two = discoveries([{"instance_id": INSTANCE}, {"instance_id": INSTANCE, "environment": "RELEASE", "apis": ["x"]}])
+    two = discovery_plan(
+        [{"instance_id": INSTANCE}, {"instance_id": INSTANCE, "environment": "RELEASE", "apis": ["x"]}]
+    )
     assert two["entries"][1] == {"instance_id": INSTANCE, "environment": "RELEASE", "apis": ["x"], "key": two["key"]}
-    bad = discoveries([{"instance_id": INSTANCE}, {"instance_id": INSTANCE.upper()}])
+    bad = discovery_plan([{"instance_id": INSTANCE}, {"instance_id": INSTANCE.upper()}])
     assert bad["entries"] == [] and bad["error"].startswith("backend_gate_discover[1].instance_id ")
-    assert "enviroment" in discoveries({"instance_id": INSTANCE, "enviroment": "RELEASE"})["error"]
-    assert discoveries("orders")["error"].startswith("backend_gate_discover must be a dictionary")
+    assert "enviroment" in discovery_plan({"instance_id": INSTANCE, "enviroment": "RELEASE"})["error"]
+    assert discovery_plan("orders")["error"].startswith("backend_gate_discover must be a dictionary")
 
 
 def test_the_discovery_key_is_what_is_discovered_and_where_never_a_secret():
     orders = {"instance_id": INSTANCE, "group": "orders", "environment": "RELEASE"}
     here = {"endpoint": "http://127.0.0.1:1", "project_id": "p" * 32}
-    key = discoveries(orders, auth=dict(here, auth_token="one"))["key"]
-    assert discoveries([orders], auth=dict(here, auth_token="two"))["key"] == key, "another token, the same question"
-    assert discoveries([orders], auth=dict(here, endpoint="http://127.0.0.1:2"))["key"] != key
-    assert discoveries([orders], auth=dict(here, region="r2"))["key"] != key
-    assert discoveries([orders], auth=dict(here, project_id="q" * 32))["key"] != key
-    assert discoveries([dict(orders, group="shop")], auth=here)["key"] != key
+    key = discovery_plan(orders, auth=dict(here, auth_token="one"))["key"]
+    assert discovery_plan([orders], auth=dict(here, auth_token="two"))["key"] == key, "another token, the same question"
+    assert discovery_plan([orders], auth=dict(here, endpoint="http://127.0.0.1:2"))["key"] != key
+    assert discovery_plan([orders], auth=dict(here, region="r2"))["key"] != key
+    assert discovery_plan([orders], auth=dict(here, project_id="q" * 32))["key"] != key
+    assert discovery_plan([dict(orders, group="shop")], auth=here)["key"] != key
     # nothing to discover is a question of its own, not the first host's: a host asking it never takes that answer
-    assert discoveries([], auth=here)["key"] not in (key, discoveries([orders], auth=here)["key"])
-    assert discoveries([], auth=here)["key"] != discoveries([], auth=dict(here, endpoint="http://127.0.0.1:2"))["key"]
+    assert discovery_plan([], auth=here)["key"] not in (key, discovery_plan([orders], auth=here)["key"])
+    assert (
+        discovery_plan([], auth=here)["key"]
+        != discovery_plan([], auth=dict(here, endpoint="http://127.0.0.1:2"))["key"]
+    )
 
 
 def test_the_key_a_discovery_is_asked_with_is_not_kept_in_what_was_discovered():
     discovery = {"instance_id": INSTANCE, "group": "orders"}
-    asked = dict(discovery, key=discoveries(discovery)["key"])
+    asked = dict(discovery, key=discovery_plan(discovery)["key"])
     merged = with_discovered([], [found(asked, [api("get-order", backend(address="127.0.0.1:2"))])])
     assert [dict(entry, apis=None) for entry in merged["discovered"]] == [dict(discovery, apis=None)]
 
