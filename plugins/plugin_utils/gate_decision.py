@@ -171,9 +171,11 @@ def decide(records, max_failures=0, on_error="fail"):
     parts = ["%s (max_failures %d)" % (counted, max_failures)]
     if no_backend:
         parts.append(
-            "%s with no backend at all (never tolerated)"
+            "%s no backend at all (never tolerated)"
             % _plural(len(no_backend), "check whose gateway listed", "checks whose gateway listed")
         )
+    if not records:
+        parts.append("nothing was asked")
     if errored:
         parts.append(
             "%d of %d checks could not be made (on_error %s%s)"

@@ -152,7 +152,13 @@ def _failure_message(check):
     if unreachable:
         parts.append("unreachable: %s" % ", ".join(unreachable))
     if wrong:
-        parts.append("reached, wrong answer: %s" % failing_text(dict(check, failing=wrong)))
+        parts.append(
+            "reached, wrong answer: %s"
+            % ", ".join(
+                "%s (%s)" % (entry["backend"], entry["detail"]) if entry.get("detail") else entry["backend"]
+                for entry in wrong
+            )
+        )
     return "; ".join(parts) or failing_text(check)
 
 

@@ -108,7 +108,7 @@ def test_a_failed_check_that_names_no_backend_is_never_tolerated(max_failures):
     checks = [record("orders", "FAILED", []), record("billing", "SUCCESS")]
     verdict = decide({"checks": checks}, CONFIGURED, max_failures)
     assert verdict["passed"] is False and verdict["no_backend"] == 1 and verdict["unreachable"] == 0
-    assert "1 check whose gateway listed with no backend at all (never tolerated)" in verdict["summary"]
+    assert "1 check whose gateway listed no backend at all (never tolerated)" in verdict["summary"]
     assert verdict["lines"][2].startswith("orders   FAILED   (the gateway listed no backend")
 
 
@@ -913,3 +913,21 @@ def test_a_host_that_asks_for_a_diagnosis_asks_its_own_question():
     checks = [dict(ADDRESS, name="web")]
     assert gate_plan(checks)["key"] == gate_plan(checks, diagnose=False)["key"]
     assert gate_plan(checks, diagnose=True)["key"] != gate_plan(checks)["key"]
+
+
+def test_a_verdict_of_nothing_asked_says_so():
+    verdict = decide_records([])
+    assert verdict["passed"] is False and verdict["summary"].endswith("; nothing was asked")
+
+
+def test_a_wrong_answer_is_said_once_in_the_report():
+    check = record(
+        "site",
+        "FAILED",
+        ["127.0.0.1:1"],
+        failing=[{"backend": "127.0.0.1:1", "outcome": "wrong_answer", "detail": "expected status 200-399, got 404"}],
+    )
+    case = ET.fromstring(junit_report(decide_records([check])).encode("utf-8")).find("testsuite").find("testcase")
+    assert case.find("failure").get("message") == (
+        "reached, wrong answer: 127.0.0.1:1 (expected status 200-399, got 404)"
+    )
