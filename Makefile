@@ -29,7 +29,7 @@ help:
 	@echo "make test   - every test: unit, integration playbooks, ansible-test sanity, build + ansible-doc, EE image"
 	@echo "make ee     - build the execution environment image (podman) and run the gate in it"
 	@echo "make bench  - the benchmarks, printing ratios"
-	@echo "make mutation - mutation testing of module_utils with cosmic-ray (about an hour; not part of make test)"
+	@echo "make mutation - mutation testing of module_utils and plugin_utils with cosmic-ray (over an hour; not part of make test)"
 
 venv: $(VENV)/.installed $(LINK)
 
@@ -98,7 +98,8 @@ ee: venv
 	.ci/ee/ee.sh
 
 # Not a gate (about an hour, one mutant at a time): docs/quality-gates.md, "Mutation testing".
-# MUTATION_ARGS: --fresh, --survivors and/or subjects (auth apig_module retries signer targets gate).
+# MUTATION_ARGS: --fresh, --survivors and/or subjects (auth apig_module retries signer targets, gate_plan gate_records
+# gate_decision gate_report, or gate for those four).
 mutation: venv
 	.ci/quality/mutation.sh $(MUTATION_ARGS)
 

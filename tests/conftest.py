@@ -16,6 +16,7 @@ import pytest
 from hypothesis import settings
 
 from tests.loopback.network_guard import NetworkGuard
+from tests.needs import MARKER, missing
 
 pytest_plugins = ["tests.emulator.fixtures", "tests.loopback.fixtures"]
 
@@ -58,3 +59,11 @@ def loopback_only():
     refused = NETWORK_GUARD.refused[already:]
     if refused:
         pytest.fail("the network guard refused: %s" % "; ".join(refused), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _needs(request):
+    """A test marked by ``tests.needs.needs`` is skipped, or failed under HWCLOUD_APIG_REQUIRE_TOOLS=1, before it runs."""
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None:
+        missing(marker.kwargs["reason"])

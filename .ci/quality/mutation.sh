@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Mutation testing of module_utils with cosmic-ray (docs/quality-gates.md, "Mutation testing"). Not a gate of
-# `make test`: one run over the six subjects takes more than an hour on the 2-core machine, one mutant at a time.
+# Mutation testing of module_utils and plugin_utils with cosmic-ray (docs/quality-gates.md, "Mutation testing"). Not a
+# gate of `make test`: one run over every subject takes more than an hour on the 2-core machine, one mutant at a time.
 #
 #   .ci/quality/mutation.sh [--fresh | --survivors] [SUBJECT...]      (make mutation runs it with no arguments)
 #
-# SUBJECT is a file of plugins/module_utils/ without .py; default: auth apig_module retries signer targets gate.
+# SUBJECT is a file of plugins/module_utils/ or plugins/plugin_utils/ without .py, as SUBJECT_FILES names them;
+# `gate` stands for the gate's four files in plugins/plugin_utils/ (gate_plan gate_records gate_decision gate_report,
+# which were plugins/module_utils/gate.py until they moved to the controller side). Default: every subject.
 # Each mutant is tested by the subject's own unit tests only (SUBJECT_TESTS below), with pytest -x.
 #
 # Sessions are kept in .cache/mutation/SUBJECT.sqlite, so an interrupted run carries on where it stopped. A subject
@@ -19,15 +21,34 @@
 # mutant's diff).
 source "$(dirname "$0")/lib.sh"
 
+# The file each subject mutates, and the unit tests that must kill its mutants.
+declare -A SUBJECT_FILES=(
+  [auth]="plugins/module_utils/auth.py"
+  [apig_module]="plugins/module_utils/apig_module.py"
+  [retries]="plugins/module_utils/retries.py"
+  [signer]="plugins/module_utils/signer.py"
+  [targets]="plugins/module_utils/targets.py"
+  [gate_plan]="plugins/plugin_utils/gate_plan.py"
+  [gate_records]="plugins/plugin_utils/gate_records.py"
+  [gate_decision]="plugins/plugin_utils/gate_decision.py"
+  [gate_report]="plugins/plugin_utils/gate_report.py"
+)
 declare -A SUBJECT_TESTS=(
   [auth]="tests/unit/plugins/module_utils/test_auth.py"
   [apig_module]="tests/unit/plugins/module_utils/test_apig_module.py"
   [retries]="tests/unit/plugins/module_utils/test_retries.py"
   [signer]="tests/unit/plugins/module_utils/test_signer.py"
   [targets]="tests/unit/plugins/module_utils/test_targets.py"
-  [gate]="tests/unit/plugins/module_utils/test_gate.py"
+  [gate_plan]="tests/unit/plugins/plugin_utils/test_gate.py"
+  [gate_records]="tests/unit/plugins/plugin_utils/test_gate.py"
+  [gate_decision]="tests/unit/plugins/plugin_utils/test_gate.py"
+  [gate_report]="tests/unit/plugins/plugin_utils/test_gate.py"
 )
-DEFAULT_SUBJECTS=(auth apig_module retries signer targets gate)
+# Names that stand for several subjects.
+declare -A SUBJECT_GROUPS=(
+  [gate]="gate_plan gate_records gate_decision gate_report"
+)
+DEFAULT_SUBJECTS=(auth apig_module retries signer targets gate_plan gate_records gate_decision gate_report)
 PER_MUTANT_TIMEOUT=${MUTATION_TIMEOUT:-180}
 
 mode=resume
@@ -37,7 +58,13 @@ for arg in "$@"; do
     --fresh) mode=fresh ;;
     --survivors) mode=survivors ;;
     -*) echo "unknown option $arg" >&2; exit 2 ;;
-    *) [ -n "${SUBJECT_TESTS[$arg]:-}" ] || { echo "no tests are named for subject $arg (SUBJECT_TESTS)" >&2; exit 2; }
+    *) if [ -n "${SUBJECT_GROUPS[$arg]:-}" ]; then
+         read -ra group <<< "${SUBJECT_GROUPS[$arg]}"
+         subjects+=("${group[@]}")
+         continue
+       fi
+       [ -n "${SUBJECT_FILES[$arg]:-}" ] || { echo "no such subject $arg (SUBJECT_FILES, SUBJECT_GROUPS)" >&2; exit 2; }
+       [ -n "${SUBJECT_TESTS[$arg]:-}" ] || { echo "no tests are named for subject $arg (SUBJECT_TESTS)" >&2; exit 2; }
        subjects+=("$arg") ;;
   esac
 done
@@ -65,7 +92,7 @@ export ANSIBLE_PYTHON_INTERPRETER=$DEV_PYTHON
 export HYPOTHESIS_PROFILE=ci
 
 for subject in "${subjects[@]}"; do
-  module=plugins/module_utils/$subject.py
+  module=${SUBJECT_FILES[$subject]}
   read -ra tests <<< "${SUBJECT_TESTS[$subject]}"
   session=$WORK/$subject.sqlite
   config=$WORK/$subject.toml

@@ -65,8 +65,6 @@ def _verdicts_of(hosts, task_vars, variable="backend_gate_result"):
 def suites_by_path(args, run, task_vars):
     """``{path: [(host, verdict, placeholder)]}``: this run's verdicts under their report paths (one that did not
     decide is an error saying so), and the hosts of the play without one under every path of this run."""
-    if args["results"] is None and args["hosts"] is None:
-        raise ValueError("give the verdicts (results), the hosts whose verdicts to read (hosts), or both")
     gate = args.get("gate") or "backend_gate"
     given = args["results"] if args["results"] is not None else _verdicts_of(args["hosts"], task_vars, gate + "_result")
     results = [verdict if isinstance(verdict, dict) else None for verdict in given]
@@ -113,6 +111,12 @@ class ActionModule(ControllerAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def act(self, result, args, task_vars):
+        if args["results"] is None and args["hosts"] is None:
+            return dict(
+                result,
+                failed=True,
+                msg="backend_gate_report needs the verdicts (results), the hosts whose verdicts to read (hosts), or both",
+            )
         run = playbook_run()
         reports, diffs, changed = [], [], False
         for path, entries in suites_by_path(args, run, task_vars).items():

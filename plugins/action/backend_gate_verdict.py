@@ -54,12 +54,13 @@ class ActionModule(ControllerAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def act(self, result, args, task_vars):
+        settings = {"max_failures": args["max_failures"], "on_error": args["on_error"], "decided": False}
         if args["stopped"] is not None:
             msg = "backend gate FAILED: stopped before its decision: %s" % args["stopped"]
-            verdict = not_decided(msg, stopped=args["stopped"])
+            verdict = not_decided(msg, stopped=args["stopped"], **settings)
         elif args["max_failures"] < 0:
             msg = "backend gate FAILED: max_failures must be 0 or more, got %d" % args["max_failures"]
-            verdict = not_decided(msg, stopped=msg)
+            verdict = not_decided(msg, stopped=msg, **settings)
         else:
             records = run_records(args["checks"], args["probe"], args["run"], args["local_run"])
             verdict = dict(decide(records, args["max_failures"], args["on_error"]), decided=True)

@@ -1,13 +1,17 @@
 # Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Connection and sign-in options shared by every module that talks to APIG."""
+"""Connection and sign-in options shared by every module that talks to APIG (and, for the diagnosis, VPC and ECS),
+and what such a module requires."""
 
 
 class ModuleDocFragment:
     DOCUMENTATION = r"""
 author:
   - hwcloud.apig developers (@hwcloud-apig)
+requirements:
+  - python >= 3.8
+  - requests >= 2.25.0 (on the host the module runs on)
 options:
   region:
     description:
@@ -39,6 +43,28 @@ options:
       - Defaults to C(https://iam.<region>.myhuaweicloud.com).
       - If not set then the value of E(HW_AUTH_URL) is used.
     type: str
+  vpc_endpoint:
+    description:
+      - Base URL of the VPC API, for example C(https://vpc.ap-southeast-1.myhuaweicloud.com), without a path.
+      - Used only by the diagnosis of unreachable backends (O(hwcloud.apig.backend_connectivity#module:diagnose)),
+        which reads ports, subnets, VPCs and security-group rules there, signed as the APIG calls are and through
+        the same proxy.
+      - Defaults to C(https://vpc.<region>.myhuaweicloud.com) (C(.myhuaweicloud.eu) for C(eu-west-101)) when
+        O(endpoint) is not given either; an APIG endpoint given explicitly (a private endpoint, an emulator) means the
+        region's public endpoints are not guessed. Without an endpoint the diagnosis says it is not available, and
+        names what to set; the checks are made all the same.
+      - If not set then the value of E(HW_VPC_ENDPOINT) is used.
+    type: str
+    version_added: 0.2.0
+  ecs_endpoint:
+    description:
+      - Base URL of the ECS API, for example C(https://ecs.ap-southeast-1.myhuaweicloud.com), without a path.
+      - Used only by the diagnosis, to read the security groups of a VPC channel member given by its ECS server.
+      - Defaults to C(https://ecs.<region>.myhuaweicloud.com) when O(endpoint) is not given either, as
+        O(vpc_endpoint).
+      - If not set then the value of E(HW_ECS_ENDPOINT) is used.
+    type: str
+    version_added: 0.2.0
   auth_token:
     description:
       - An IAM token, sent as C(X-Auth-Token). One of the three ways to sign in.
@@ -80,17 +106,17 @@ options:
     type: str
   validate_certs:
     description:
-      - Verify the TLS certificates of APIG and IAM. Turning this off is only for test environments and
+      - Verify the TLS certificates of APIG, IAM, VPC and ECS. Turning this off is only for test environments and
         produces a warning.
     type: bool
     default: true
   ca_path:
     description:
-      - A PEM file of CA certificates to verify APIG and IAM with, instead of the system trust store.
+      - A PEM file of CA certificates to verify APIG, IAM, VPC and ECS with, instead of the system trust store.
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP request to IAM and APIG.
+      - Seconds to wait for each HTTP request to IAM, APIG, VPC and ECS. More than 0 and at most 600 seconds.
     type: float
     default: 30
   retries:
@@ -98,11 +124,12 @@ options:
       - How many times a request is retried after a throttling answer (HTTP 429), a server error
         (500, 502, 503, 504) or a connection error, with jittered exponential backoff that honours
         C(Retry-After). Other client errors are never retried.
+      - From 0 to 10.
     type: int
     default: 3
   proxy:
     description:
-      - URL of the HTTP proxy for every request to APIG and IAM, for example C(http://proxy.example.com:3128) or
+      - URL of the HTTP proxy for every request to APIG, IAM, VPC and ECS, for example C(http://proxy.example.com:3128) or
         C(http://user:password@proxy.example.com:3128). HTTPS endpoints are reached through it with C(CONNECT).
       - If not set then E(https_proxy) / E(HTTPS_PROXY) is used for C(https://) endpoints and E(http_proxy) /
         E(HTTP_PROXY) for C(http://) ones, except for the hosts listed in E(no_proxy) / E(NO_PROXY) (names, which

@@ -1,17 +1,25 @@
 # Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The documentation of the local probe options (``module_utils/probe_spec.py`` declares them once).
+"""The documentation of the local probe options, written once (``module_utils/probe_spec.py`` declares them and
+``module_utils/option_ranges.py`` bounds them).
 
-``DOCUMENTATION`` explains each option in full, as ``backend_probe`` takes them at its top level.
-``LOCAL_PROBE`` documents where ``backend_connectivity`` takes the same options as typed suboptions
-(``local_probe`` and each entry's ``local_probe`` in ``checks``, one YAML anchor for both): there each option
-states its type, choices and default, and points at the full explanation instead of repeating it.
-``tests/unit/test_option_declarations.py`` holds both equal to the argument spec.
+``DOCUMENTATION`` explains each option, as ``backend_probe`` takes them at its top level. ``LOCAL_PROBE`` is built
+from it: ``backend_connectivity``'s ``local_probe``, whose suboptions (``local_probe_options()``) are the same
+options in the same words, except that the four a VPC channel's health check can supply have no default and say
+what applies when they are not set. The ``checks`` fragment documents each check's ``local_probe`` with the same
+suboptions, and the gate role's ``meta/argument_specs.yml`` states them once (a YAML anchor for the second use):
+``tests/unit/test_option_declarations.py`` holds all of them to the argument spec and to ``local_probe_options()``.
 """
+
+import copy
+import json
+
+import yaml
 
 
 class ModuleDocFragment:
+    # The probe options, as backend_probe takes them at its top level.
     DOCUMENTATION = r"""
 options:
   protocol:
@@ -69,13 +77,14 @@ options:
   timeout:
     description:
       - Seconds one probe of one target may take, from the first connection attempt to the last byte read.
+        More than 0 seconds.
     type: float
     default: 5
   concurrency:
     description:
-      - How many probes that need a thread of their own run at the same time (1 to 10000) - those of host names (they
-        are resolved first), and V(tls), V(http) and V(https) probes. Each holds at most one socket; N of them that all
-        time out take about ceil(N / concurrency) times C(timeout).
+      - How many probes that need a thread of their own run at the same time - those of host names (they are resolved
+        first), and V(tls), V(http) and V(https) probes. Each holds at most one socket; N of them that all time out
+        take about ceil(N / concurrency) times C(timeout). From 1 to 10000.
       - Plain V(tcp) connects to IP addresses need no thread - one selector loop makes them all, as many at once as the
         limit on open files allows (its soft limit, less the descriptors in use and a headroom of 64), so N unreachable
         IP targets take one C(timeout) as long as they fit.
@@ -83,97 +92,49 @@ options:
     default: 100
 """
 
-    LOCAL_PROBE = r"""
-options:
-  local_probe:
-    description:
-      - Options of the local probes of O(probe=local) and O(probe=both), as in M(hwcloud.apig.backend_probe).
-      - Ansible checks and converts each key as the option of the same name there; an unknown key is refused.
-    type: dict
-    default: {}
-    suboptions: &probe_options
-      protocol:
-        description:
-          - How to probe; see O(hwcloud.apig.backend_probe#module:protocol).
-          - When not set, the members of a VPC channel with a health check are probed as that health check probes
-            them (its protocol, path, method, port and accepted C(http_code)); otherwise V(tcp).
-          - Set it to choose yourself; the health check is then not followed at all.
-        type: str
-        choices: [tcp, tls, http, https]
-      path:
-        description:
-          - Request path for V(http) and V(https); see O(hwcloud.apig.backend_probe#module:path).
-          - When not set, the health check's path, or V(/).
-        type: str
-      method:
-        description:
-          - HTTP method; see O(hwcloud.apig.backend_probe#module:method).
-          - When not set, the health check's method, or V(GET).
-        type: str
-        choices: [GET, HEAD]
-      expected_status:
-        description:
-          - Status codes that count as success; see O(hwcloud.apig.backend_probe#module:expected_status).
-          - When not set, the health check's C(http_code), or V(200-399).
-        type: raw
-      body_regex:
-        description: What the body must contain; see O(hwcloud.apig.backend_probe#module:body_regex).
-        type: str
-      headers:
-        description: Extra request headers; see O(hwcloud.apig.backend_probe#module:headers).
-        type: dict
-      validate_certs:
-        description: Verify backend certificates; see O(hwcloud.apig.backend_probe#module:validate_certs).
-        type: bool
-        default: true
-      ca_path:
-        description: CA certificates to trust; see O(hwcloud.apig.backend_probe#module:ca_path).
-        type: path
-      server_name:
-        description: TLS SNI and Host name; see O(hwcloud.apig.backend_probe#module:server_name).
-        type: str
-      timeout:
-        description: Seconds for one probe of one target; see O(hwcloud.apig.backend_probe#module:timeout).
-        type: float
-        default: 5
-      concurrency:
-        description: Probes that need a thread, run at once; see O(hwcloud.apig.backend_probe#module:concurrency).
-        type: int
-        default: 100
-  checks:
-    description:
-      - Several checks run in one module run. Each entry takes the options of a single check.
-      - Mutually exclusive with O(instance_id), O(backend_type), O(backend_address) and O(vpc_channel_id).
-    type: list
-    elements: dict
-    suboptions:
-      name:
-        description: A name for the check, used in C(failures) and reports. Defaults to the address or channel ID.
-        type: str
-      instance_id:
-        description: ID of the APIG gateway instance.
-        type: str
-        required: true
-      backend_type:
-        description: V(backend_address) or V(vpc_channel).
-        type: str
-        required: true
-        choices: [backend_address, vpc_channel]
-      backend_address:
-        description: The backend address, as O(backend_address), when O(checks[].backend_type=backend_address).
-        type: str
-      vpc_channel_id:
-        description: VPC channel ID when O(checks[].backend_type=vpc_channel).
-        type: str
-      probe:
-        description: As O(probe); defaults to O(probe).
-        type: str
-        choices: [remote, local, both]
-      local_probe:
-        description: As O(local_probe); defaults to O(local_probe) (the whole dictionary, not key by key).
-        type: dict
-        suboptions: *probe_options
-      probe_all_members:
-        description: As O(probe_all_members); defaults to O(probe_all_members).
-        type: bool
-"""
+
+# What applies when an option that a VPC channel's health check can supply is not set (HEALTH_CHECK_OPTIONS of
+# module_utils/probe_spec.py); each ends with the option's own default, read from DOCUMENTATION.
+_WHEN_NOT_SET = {
+    "protocol": [
+        "When not set, the members of a VPC channel with a health check are probed as that health check probes them"
+        " (its protocol, path, method, port and accepted C(http_code)); otherwise V(%s).",
+        "Set it to choose yourself; the health check is then not followed at all.",
+    ],
+    "path": ["When not set, the health check's path, or V(%s)."],
+    "method": ["When not set, the health check's method, or V(%s)."],
+    "expected_status": ["When not set, the health check's C(http_code), or V(%s)."],
+}
+
+
+def _listed(description):
+    return list(description) if isinstance(description, list) else [description]
+
+
+def local_probe_options():
+    """The suboptions of ``local_probe``: the probe options, where a health check may supply a value without a
+    default and saying what applies when it is not set."""
+    options = copy.deepcopy(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"])
+    for name, notes in _WHEN_NOT_SET.items():
+        default = options[name].pop("default")
+        options[name]["description"] = [*_listed(options[name]["description"]), notes[0] % default, *notes[1:]]
+    return options
+
+
+def _local_probe():
+    local_probe = {
+        "description": [
+            "Options of the local probes of O(probe=local) and O(probe=both), as in M(hwcloud.apig.backend_probe).",
+            "Ansible checks and converts each key as the option of the same name there; an unknown key is refused.",
+        ],
+        "type": "dict",
+        "default": {},
+        "suboptions": local_probe_options(),
+    }
+    return json.dumps({"options": {"local_probe": local_probe}}, indent=1)
+
+
+# backend_connectivity's local_probe (JSON, which YAML reads), made from DOCUMENTATION rather than written twice. It
+# is attached after the class: ansible-test's yamllint reads the class body's assignments as literal YAML strings,
+# and this one is made, not written.
+ModuleDocFragment.LOCAL_PROBE = _local_probe()

@@ -8,7 +8,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import PROBE_MODES
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_decision import ON_ERROR, decide
-from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_plan import discoveries, gate_plan, with_discovered
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_plan import discovery_plan, gate_plan, with_discovered
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_records import run_records
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_report import junit_report
 
@@ -46,7 +46,9 @@ def backend_gate_junit(verdict, hostname="localhost"):
     return junit_report(verdict, hostname)
 
 
-def backend_gate_plan(checks, probe="remote", local_probe=None, auth=None, wait_timeout=0, wait_interval=5):
+def backend_gate_plan(
+    checks, probe="remote", local_probe=None, auth=None, wait_timeout=0, wait_interval=5, diagnose=False
+):
     """Which checks are asked of the gateway (once for every host with the same question) and which are probed here."""
     if not isinstance(checks, list):
         raise AnsibleFilterError("backend_gate_plan expects the list of checks")
@@ -54,7 +56,7 @@ def backend_gate_plan(checks, probe="remote", local_probe=None, auth=None, wait_
         raise AnsibleFilterError("local_probe must be a dictionary")
     if auth is not None and not isinstance(auth, dict):
         raise AnsibleFilterError("auth must be a dictionary")
-    return gate_plan(checks, _probe(probe), local_probe, auth, wait_timeout, wait_interval)
+    return gate_plan(checks, _probe(probe), local_probe, auth, wait_timeout, wait_interval, diagnose)
 
 
 def backend_gate_discoveries(value, option="backend_gate_discover", auth=None):
@@ -62,7 +64,7 @@ def backend_gate_discoveries(value, option="backend_gate_discover", auth=None):
     digest of the entries and of the connection options in ``auth`` that are not secrets)."""
     if auth is not None and not isinstance(auth, dict):
         raise AnsibleFilterError("auth must be a dictionary")
-    return discoveries(value, option, auth)
+    return discovery_plan(value, option, auth)
 
 
 def backend_gate_with_discovered(checks, found, probe="remote"):

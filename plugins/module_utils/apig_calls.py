@@ -218,3 +218,22 @@ def _statistics_answer(response, operation):
             request_id=response.request_id,
         )
     return data
+
+
+def show_details_of_instance_v2(client, instance_id):
+    """ShowDetailsOfInstanceV2: ``GET .../instances/{id}``, the gateway instance: where it sits in the network.
+
+    APIG API reference, "Querying Dedicated Gateway Details": ``vpc_id``, ``subnet_id``, ``security_group_id``,
+    ``node_ips{livedata, shubao}`` (the gateway's own addresses), ``nat_eip_address`` (public egress; absent when
+    off), ``ingress_ip``. The diagnosis reads it once per run and instance.
+    """
+    return client.apig("GET", client.instance_path(instance_id)).json("APIG")
+
+
+def list_features_v2(client, instance_id):
+    """ListFeaturesV2: ``GET .../instances/{id}/features``, the instance's features, paged until ``total``.
+
+    APIG API reference, "Querying Gateway Features": the feature named ``route`` holds, in ``config`` (a JSON
+    string), ``{"user_routes": [cidr, ...]}``, the networks beyond its VPC the gateway routes to.
+    """
+    return client.all_pages("ListFeaturesV2", client.instance_path(instance_id, "/features"), "features")

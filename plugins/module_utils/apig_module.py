@@ -19,7 +19,6 @@ This is the only module_utils file that knows AnsibleModule; the logic it drives
 """
 
 import copy
-import difflib
 import json
 import os
 import re
@@ -37,6 +36,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.connection import (
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.environment import secrets_in_reach
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_errors import did_you_mean
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import error_record
 
 MASK = "********"
@@ -73,14 +73,7 @@ class _AnsibleModule(AnsibleModule):
         errors = result.errors.errors
         unsupported = [error for error in errors if isinstance(error, UnsupportedError)]
         if unsupported and not getattr(self, "_ignore_unknown_opts", False):
-            hints = []
-            for item in sorted(result.unsupported_parameters, key=str):
-                name = item[-1] if isinstance(item, tuple) else item
-                known = (result._supported_parameters.get(item) or ((), {}))[0]  # pylint: disable=protected-access
-                close = difflib.get_close_matches(name, sorted(known), n=2, cutoff=0.6)
-                if close:
-                    where = ".".join(item) if isinstance(item, tuple) else item
-                    hints.append("%s: did you mean %s?" % (where, " or ".join(close)))
+            hints = did_you_mean(result)
             return "Unsupported parameters for (%s) module: %s%s" % (
                 self._name,
                 unsupported[0].msg,
@@ -91,10 +84,15 @@ class _AnsibleModule(AnsibleModule):
 
 
 class ApigModule:
-    """Subclasses set ``argument_spec`` / ``module_kwargs`` and implement ``validate()`` and ``run(client)``."""
+    """Subclasses set ``argument_spec``, ``module_kwargs`` and ``ranges``, and implement ``validate()`` and ``run()``.
+
+    ``ranges`` bounds the module's own numeric options (``{option: option_ranges.Range}``): checked before
+    ``validate()``, and stated in the option's documentation in the same words.
+    """
 
     argument_spec = {}
     module_kwargs = {}
+    ranges = {}
     uses_api = True
 
     def __init__(self):
@@ -114,6 +112,12 @@ class ApigModule:
     def validate(self):
         """Check the module's own options; raise InputError. Runs before anything is sent."""
 
+    def _check_ranges(self):
+        for option, allowed in self.ranges.items():
+            refusal = None if self.params[option] is None else allowed.refusal(self.params[option])
+            if refusal:
+                raise InputError(option, "%s %s" % (option, refusal))
+
     def run(self, client):
         """Do the work (with a ready client, or None when not ``uses_api``) and return the result dict."""
         raise NotImplementedError
@@ -129,6 +133,7 @@ class ApigModule:
             self.ansible.no_log_values.update(self._secrets)
         expected = None
         try:
+            self._check_ranges()
             self.validate()
             if self.uses_api:
                 result = self._run_with_client()
@@ -187,7 +192,7 @@ class ApigModule:
                 "validate_certs is false: the identity of APIG and IAM is not verified, so a machine in the "
                 "middle could read the credentials. Use ca_path instead outside of tests."
             )
-        for url in (settings.endpoint, settings.iam_endpoint):
+        for url in (settings.endpoint, settings.iam_endpoint, settings.vpc_endpoint, settings.ecs_endpoint):
             if url and urlsplit(url).scheme == "http" and not is_loopback_host(urlsplit(url).hostname):
                 self.ansible.warn(
                     "%s is plain HTTP: credentials and answers travel unencrypted." % urlsplit(url).netloc

@@ -22,6 +22,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import (
     ProbeSpec,
     probe_option_spec,
 )
+from ansible_collections.hwcloud.apig.plugins.module_utils.results import check_identity, input_error_record
 from ansible_collections.hwcloud.apig.plugins.module_utils.targets import (
     AddressError,
     BackendAddress,
@@ -188,3 +189,46 @@ def check_spec_from_params(params, where=""):
         )
     except ProbeInputError as exc:
         raise InputError("%slocal_probe.%s" % (where, exc.option), "%slocal_probe.%s" % (where, exc)) from None
+
+
+class InvalidEntry:
+    """An entry of ``checks`` refused by validation: its ERROR record, and the option and message for the task."""
+
+    def __init__(self, option, msg, record):
+        self.option = option
+        self.msg = msg
+        self.record = record
+
+
+def _invalid_entry(index, options, exc):
+    """The ERROR record of ``checks[index]``, named by its name (or address / channel ID) when it has a usable one."""
+    where = "checks[%d]." % index
+    name = check_name(options)
+    identity = check_identity(name or "checks[%d]" % index, options, options.get("probe") or REMOTE)
+    # exc.msg names the option without the prefix (check_spec_from_params was called without ``where``).
+    msg = "%s: %s" % (name, exc.msg) if name else where + exc.msg
+    return InvalidEntry(where + exc.option, where + exc.msg, input_error_record(identity, where + exc.option, msg))
+
+
+def check_entries(entries, defaults):
+    """Each entry of ``checks`` as a ``CheckSpec``, or an ``InvalidEntry`` where it is not valid.
+
+    ``defaults`` are the module-level ``probe``, ``local_probe`` and ``probe_all_members``. Each entry is validated
+    on its own, so that an invalid one becomes an ERROR record naming it and its option while the valid ones are
+    still made; InputError only for what concerns them all: a name repeated, or no entry valid (with the records).
+    """
+    checked = []
+    for index, entry in enumerate(entries):
+        options = dict(defaults, **{key: value for key, value in entry.items() if value is not None})
+        try:
+            checked.append(check_spec_from_params(options))
+        except InputError as exc:
+            checked.append(_invalid_entry(index, options, exc))
+    names = [entry.name if isinstance(entry, CheckSpec) else entry.record["name"] for entry in checked]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise InputError("checks", "check names must be unique; repeated: %s" % ", ".join(duplicates))
+    if checked and not any(isinstance(entry, CheckSpec) for entry in checked):
+        records = [entry.record for entry in checked]
+        raise InputError(checked[0].option, checked[0].msg, checks=records, errors=len(records))
+    return checked

@@ -9,9 +9,10 @@ retries with jittered backoff on the explicit list in ``retries.py``; and every 
 ``ApigError`` carrying Huawei's own ``error_code``, ``error_msg`` and request id. Responses are read with a size
 cap and redirects are never followed, so credentials cannot be carried to another host.
 
-What is called lives elsewhere: one function per Huawei operation in ``apig_calls.py`` and ``iam_calls.py``,
+What is called lives elsewhere: one function per Huawei operation in ``apig_calls.py``, ``iam_calls.py``,
+``vpc_calls.py`` and ``ecs_calls.py``,
 each taking this client first and using only its public methods (``call``, ``apig``, ``instance_path``,
-``all_pages``). ``call`` takes the base URL, so a service with an endpoint of its own is called with the same
+``project_path``, ``all_pages``). ``call`` takes the base URL, so a service with an endpoint of its own is called with the same
 session, proxy, signing and retries. Why a request got no answer is worded by ``transport_errors.py``.
 """
 
@@ -55,8 +56,10 @@ MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 PAGE_LIMIT = 500  # the most APIG lists per page (a higher limit is clamped to it)
 MAX_PAGES = 1000
 # How APIG says that a token is no longer good: expired (APIG.1001), "must be updated" (APIG.0307), or failing
-# verification (APIG.0301, also the code of a bad AK/SK signature, which no sign-in re-issues).
-TOKEN_REFUSED_CODES = ("APIG.1001", "APIG.0307", "APIG.0301")
+# verification (APIG.0301, also the code of a bad AK/SK signature, which no sign-in re-issues). VPC and ECS are
+# behind Huawei's API front door, which says the same as APIGW.0301 ("Incorrect IAM authentication information:
+# token expires") and APIGW.0307 (API Request Signing Guide, "Error Codes").
+TOKEN_REFUSED_CODES = ("APIG.1001", "APIG.0307", "APIG.0301", "APIGW.0301", "APIGW.0307")
 
 
 def path_segment(value):
@@ -101,6 +104,8 @@ class ApigClient:
             for base, from_region, option, variable, service in (
                 (settings.endpoint, settings.endpoint_from_region, "endpoint", "HW_APIG_ENDPOINT", "APIG"),
                 (settings.iam_endpoint, settings.iam_endpoint_from_region, "iam_endpoint", "HW_AUTH_URL", "IAM"),
+                (settings.vpc_endpoint, settings.vpc_endpoint_from_region, "vpc_endpoint", "HW_VPC_ENDPOINT", "VPC"),
+                (settings.ecs_endpoint, settings.ecs_endpoint_from_region, "ecs_endpoint", "HW_ECS_ENDPOINT", "ECS"),
             )
             if from_region and base
         ]
@@ -140,6 +145,11 @@ class ApigClient:
             path_segment(instance_id),
             rest % tuple(path_segment(value) for value in ids),
         )
+
+    def project_path(self, version, rest="", *ids):
+        """``/{version}/{project}`` + ``rest``, whose ``%s`` take ``ids``, each as one segment (VPC, ECS)."""
+        segments = tuple(path_segment(value) for value in ids)
+        return "/%s/%s%s" % (version, path_segment(self.project_id()), rest % segments)
 
     def apig(self, method, path, query=None, body=None, expected=(200,), repeatable=True):
         """One call to APIG's endpoint (``call`` with the run's APIG base URL)."""
@@ -248,7 +258,7 @@ class ApigClient:
                 "HTTP 407: the proxy wants credentials it was not given or did not accept "
                 "(give them in the proxy URL: http://user:password@host:port)"
             )
-        detail += self._proxy.describe(url)
+        detail += self._proxy.route_text(url)
         if 300 <= response.status < 400:
             location = host_of(response.headers.get("Location")) or "an unnamed location"
             detail = "HTTP %s redirect to %s, which is not followed so that credentials stay with %s" % (
@@ -288,7 +298,7 @@ class ApigClient:
             except ApigError:
                 raise
             except requests.exceptions.SSLError as exc:
-                raise ApigError(tls_failure(netloc + self._proxy.describe(url), exc)) from None
+                raise ApigError(tls_failure(netloc + self._proxy.route_text(url), exc)) from None
             except (
                 requests.exceptions.ConnectionError,
                 requests.exceptions.Timeout,
@@ -318,7 +328,7 @@ class ApigClient:
                         % (
                             service,
                             netloc,
-                            self._proxy.describe(url),
+                            self._proxy.route_text(url),
                             attempt + 1,
                             "" if last else " (not sent again: it may have been acted on)",
                             reason(exc),
@@ -328,7 +338,7 @@ class ApigClient:
                 continue
             except requests.exceptions.RequestException as exc:
                 raise ApigError(
-                    "request to %s at %s%s failed: %s" % (service, netloc, self._proxy.describe(url), reason(exc))
+                    "request to %s at %s%s failed: %s" % (service, netloc, self._proxy.route_text(url), reason(exc))
                 ) from None
             response.attempts = attempt + 1
             if is_retryable_status(response.status) and not last and (repeatable or response.status == 429):

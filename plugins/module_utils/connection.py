@@ -15,6 +15,11 @@ project, credentials), the message names the empty variables that would have
 given it. An *option* given as an empty string is refused, naming the option:
 it is written in the play, and an empty one is a template that rendered empty
 (docs/authentication.md).
+
+VPC's and ECS's endpoints (``vpc_endpoint``, ``ecs_endpoint``) are read only by the diagnosis. Without one they come
+from the region when APIG's does too: an APIG endpoint given explicitly (private, another cloud, an emulator) says
+the region's public endpoints are not the ones to use. Otherwise they are None, and the diagnosis says it is not
+available and what to set, rather than the run failing for something it may never need.
 """
 
 import ipaddress
@@ -32,6 +37,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.environment import (
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import check_huawei_id
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import CONNECTION_RANGES
 from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import ProxyConfigError, ProxySettings
 
 AUTH_TOKEN = "token"
@@ -64,6 +70,8 @@ def connection_argument_spec():
         project_id=dict(type="str", fallback=(non_empty_env_fallback, ["HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"])),
         endpoint=dict(type="str", fallback=(non_empty_env_fallback, ["HW_APIG_ENDPOINT"])),
         iam_endpoint=dict(type="str", fallback=(non_empty_env_fallback, ["HW_AUTH_URL"])),
+        vpc_endpoint=dict(type="str", fallback=(non_empty_env_fallback, ["HW_VPC_ENDPOINT"])),
+        ecs_endpoint=dict(type="str", fallback=(non_empty_env_fallback, ["HW_ECS_ENDPOINT"])),
         # Credentials have no argument-spec fallback: the environment is read only when no credential option is
         # given at all (see credentials_from), so options never mix with a different sign-in from the environment.
         auth_token=dict(type="str", no_log=True),
@@ -82,16 +90,31 @@ def connection_argument_spec():
     )
 
 
-def default_apig_endpoint(region):
-    """APIG's public endpoint for a region (the EU sovereign region has its own domain)."""
+def regional_endpoint(service, region):
+    """A service's public endpoint in a region, ``https://<service>.<region>.myhuaweicloud.com`` (the EU sovereign
+    region has its own domain)."""
     domain = "myhuaweicloud.eu" if region == "eu-west-101" else "myhuaweicloud.com"
-    return "https://apig.%s.%s" % (region, domain)
+    return "https://%s.%s.%s" % (service, region, domain)
+
+
+def default_apig_endpoint(region):
+    """APIG's public endpoint for a region."""
+    return regional_endpoint("apig", region)
 
 
 def default_iam_endpoint(region):
     """IAM's regional endpoint."""
-    domain = "myhuaweicloud.eu" if region == "eu-west-101" else "myhuaweicloud.com"
-    return "https://iam.%s.%s" % (region, domain)
+    return regional_endpoint("iam", region)
+
+
+def default_vpc_endpoint(region):
+    """VPC's regional endpoint (the diagnosis reads ports, subnets and security-group rules there)."""
+    return regional_endpoint("vpc", region)
+
+
+def default_ecs_endpoint(region):
+    """ECS's regional endpoint (the diagnosis reads an ECS channel member's security groups there)."""
+    return regional_endpoint("ecs", region)
 
 
 def _validated_base_url(option, value, paths=("",)):
@@ -156,6 +179,10 @@ class ConnectionSettings:
     credentials_source: str = FROM_OPTIONS
     endpoint_from_region: bool = False  # no endpoint given: the region's default (a typo in it does not resolve)
     iam_endpoint_from_region: bool = False
+    vpc_endpoint: Optional[str] = None  # None: neither vpc_endpoint nor region given (the diagnosis says so)
+    ecs_endpoint: Optional[str] = None
+    vpc_endpoint_from_region: bool = False
+    ecs_endpoint_from_region: bool = False
 
     def __repr__(self):
         return "ConnectionSettings(endpoint=%r, auth_mode=%r, project_id=%r)" % (
@@ -211,6 +238,10 @@ class ConnectionSettings:
             credentials_source=FROM_OPTIONS if from_options else FROM_ENVIRONMENT,
             endpoint_from_region=values["endpoint"] is None,
             iam_endpoint_from_region=auth_mode == AUTH_PASSWORD and values["iam_endpoint"] is None,
+            vpc_endpoint=_optional_endpoint("vpc_endpoint", values, default_vpc_endpoint),
+            ecs_endpoint=_optional_endpoint("ecs_endpoint", values, default_ecs_endpoint),
+            vpc_endpoint_from_region=_from_region("vpc_endpoint", values),
+            ecs_endpoint_from_region=_from_region("ecs_endpoint", values),
         )
 
 
@@ -219,6 +250,8 @@ _TEXT_OPTIONS = (
     "project_id",
     "endpoint",
     "iam_endpoint",
+    "vpc_endpoint",
+    "ecs_endpoint",
     "auth_token",
     "access_key",
     "secret_key",
@@ -245,13 +278,12 @@ def _text_values(params, environ):
 
 
 def _limits(params):
-    """``(timeout, retries)`` within the ranges that make sense for one module run."""
-    timeout, retries = params.get("timeout"), params.get("retries")
-    if timeout is None or not 0 < timeout <= 600:
-        raise InputError("timeout", "timeout must be more than 0 and at most 600 seconds, got %r" % timeout)
-    if retries is None or not 0 <= retries <= 10:
-        raise InputError("retries", "retries must be between 0 and 10, got %r" % retries)
-    return float(timeout), int(retries)
+    """``(timeout, retries)``, each within its range (``option_ranges.CONNECTION_RANGES``)."""
+    for option, allowed in CONNECTION_RANGES.items():
+        refusal = allowed.refusal(params.get(option))
+        if refusal:
+            raise InputError(option, "%s %s" % (option, refusal))
+    return float(params["timeout"]), int(params["retries"])
 
 
 def _endpoint(option, values, default_for_region, missing, paths=("",)):
@@ -262,6 +294,17 @@ def _endpoint(option, values, default_for_region, missing, paths=("",)):
             raise InputError(option, missing)
         url = default_for_region(values["region"])
     return _validated_base_url(option, url, paths)
+
+
+def _from_region(option, values):
+    """Whether a service only the diagnosis calls takes the region's endpoint: it is not given, and neither is APIG's."""
+    return values[option] is None and values["endpoint"] is None and values["region"] is not None
+
+
+def _optional_endpoint(option, values, default_for_region):
+    """The option's value (checked like every endpoint), else the region's (``_from_region``), else None."""
+    given = values[option] is not None or _from_region(option, values)
+    return _endpoint(option, values, default_for_region, None) if given else None
 
 
 def _project_id(values, auth_mode, environ):
@@ -338,19 +381,15 @@ def _auth_mode(values, environ):
     if mode == AUTH_TOKEN:
         return mode, {"auth_token": values["auth_token"]}
     if mode == AUTH_AKSK:
-        for name in ("access_key", "secret_key"):
-            if values[name] is None:
-                raise InputError(
-                    name,
-                    "AK/SK sign-in needs both access_key and secret_key; %s is missing%s"
-                    % (name, said_empty(environ, name)),
-                )
+        _require("AK/SK sign-in needs both access_key and secret_key", ("access_key", "secret_key"), values, environ)
         return mode, {name: values[name] for name in ("access_key", "secret_key", "security_token")}
-    for name in ("user_name", "password", "domain_name"):
+    needed = ("user_name", "password", "domain_name")
+    _require("password sign-in needs user_name, password and domain_name", needed, values, environ)
+    return mode, {name: values[name] for name in needed}
+
+
+def _require(what, names, values, environ):
+    """InputError naming the first of ``names`` that has no value (and its empty variable, if one is set empty)."""
+    for name in names:
         if values[name] is None:
-            raise InputError(
-                name,
-                "password sign-in needs user_name, password and domain_name; %s is missing%s"
-                % (name, said_empty(environ, name)),
-            )
-    return mode, {name: values[name] for name in ("user_name", "password", "domain_name")}
+            raise InputError(name, "%s; %s is missing%s" % (what, name, said_empty(environ, name)))

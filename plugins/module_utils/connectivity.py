@@ -10,6 +10,9 @@ waiting for late backends.
 
 A check that could not be made is an ERROR record with the error fields, never a SUCCESS, and never hides the
 other checks' results (``results.py`` holds the words and shapes).
+
+With ``diagnose``, once the batch is decided, each backend the gateway failed is explained from the cloud's network
+configuration (``diagnoser.py``): every record gains a ``diagnosis`` list, and no verdict changes.
 """
 
 import threading
@@ -19,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.hwcloud.apig.plugins.module_utils import apig_calls
 from ansible_collections.hwcloud.apig.plugins.module_utils.channels import Channel, plan_members
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import BACKEND_ADDRESS, BOTH, LOCAL, REMOTE
+from ansible_collections.hwcloud.apig.plugins.module_utils.diagnoser import Diagnoser
+from ansible_collections.hwcloud.apig.plugins.module_utils.diagnosis import refine_with_local
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError
 from ansible_collections.hwcloud.apig.plugins.module_utils.hints import mismatch_hints
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_engine import new_record, run_probes
@@ -111,11 +116,15 @@ def merge_halves(remote, local):
     ``run_check`` decides a check made in one go.
 
     A local half this host could not probe by its nature (a microservice channel, a ``#name#`` address) is not an
-    error of the check: the verdict is the gateway's, and a hint says why.
+    error of the check: the verdict is the gateway's, and a hint says why. The gateway's half's ``diagnosis`` is
+    drawn again with this host's probes (``diagnosis.refine_with_local``: a refused port behind an open network is
+    ``no_listener``), as ``run_check`` draws it when both sides are asked in one run.
     """
     record = check_record(dict({key: remote[key] for key in IDENTITY if key in remote}, probe=BOTH))
     record["attempts"] = max(remote.get("attempts") or 0, local.get("attempts") or 0)
     record["remote"], record["local"] = remote.get("remote"), local.get("local")
+    if isinstance(remote.get("diagnosis"), list):
+        record["diagnosis"] = refine_with_local(remote["diagnosis"], record["local"])
     local_not_probed = isinstance(record["local"], dict) and record["local"].get("made") is False
     errors = []
     for part, half in ((GATEWAY, remote), (THIS_HOST, local)):
@@ -132,10 +141,11 @@ def merge_halves(remote, local):
 class CheckRunner:
     """Runs checks with one client and one local prober; safe to call from several threads."""
 
-    def __init__(self, client, prober, concurrency=20, clock=time.monotonic, sleep=time.sleep):
+    def __init__(self, client, prober, concurrency=20, clock=time.monotonic, sleep=time.sleep, diagnose=False):
         self.client = client
         self.prober = prober
         self.concurrency = max(1, int(concurrency))
+        self.diagnose = diagnose
         self._clock = clock
         self._sleep = sleep
         self._channels = {}  # (instance, channel) -> Channel: a channel's detail is read once per run
@@ -262,6 +272,8 @@ class CheckRunner:
                     )
         for record, count in zip(records, attempts):
             record["attempts"] = count
+        if self.diagnose:
+            Diagnoser(self.client, self.concurrency).diagnose(records)
         return summarize_checks(records)
 
     def _run_batch(self, specs):

@@ -24,7 +24,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
     CheckSpec,
     check_spec_from_params,
 )
-from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
 
 # The keys a discovered check has beside a check's options: the labels of the routes behind it, the routes
 # themselves, and why it cannot be made.
@@ -75,7 +75,7 @@ def route_label(route, qualify_group=False, qualify_environment=False):
     return label
 
 
-def _check_name(labels):
+def _name_from_labels(labels):
     """A check's name from the routes behind it: all of them, or as many as fit and how many more."""
     name = ", ".join(labels)
     if len(name) <= MAX_CHECK_NAME:
@@ -134,7 +134,7 @@ def discovery_problem(discovery, why):
     it looked: an ERROR in the verdict (``on_error`` decides), never a silent pass."""
     return {
         "instance_id": discovery.get("instance_id"),
-        "name": _check_name(["discovery of %s" % describe_where(discovery)]),
+        "name": _name_from_labels(["discovery of %s" % describe_where(discovery)]),
         ROUTES: [],
         DISCOVERY_PROBLEM: why,
     }
@@ -174,7 +174,7 @@ def name_discovered(checks, taken=None):
     named = []
     for check in checks:
         labels = [route_label(route, qualify_group, qualify_environment) for route in check.get(ROUTES) or []]
-        name = _check_name(labels) if labels else check.get("name") or "discovered check"
+        name = _name_from_labels(labels) if labels else check.get("name") or "discovered check"
         named.append(dict(check, name=_unique(name, taken), **{DISCOVERED_APIS: labels}))
     return named
 
@@ -266,6 +266,39 @@ def specs_of(checks, defaults):
         spec.apis, spec.routes = check.get(DISCOVERED_APIS) or [], check.get(ROUTES) or []
         specs.append(spec)
     return specs
+
+
+def run_discoveries(discoverer, discoveries):
+    """Each ``DiscoverySpec`` run with ``discoverer`` (a ``discovery.Discovery``): ``(discovered, found)``.
+
+    ``discovered`` is what the module returns, each discovery with the APIs it found (``apis``) or why it could not
+    be made (``error``); ``found`` is what ``checks_for_run`` takes. A discovery that cannot be made does not stop
+    the others: it stands as a check that cannot be made.
+    """
+    discovered, found = [], []
+    for discovery in discoveries:
+        where = discovery.describe()
+        try:
+            apis = discoverer.run(discovery)
+        except ApigError as exc:
+            discovered.append(dict(where, apis=[], error=exc.msg))
+            found.append((where, None, exc.msg))
+            continue
+        discovered.append(dict(where, apis=[api.describe() for api in apis]))
+        found.append((where, checks_from(discovery.instance_id, apis, where), None))
+    return discovered, found
+
+
+def specs_for_run(explicit, found, defaults):
+    """The CheckSpecs of a run: the ``explicit`` ones (each naming the discovered routes it covers), then the
+    discovered ones they do not cover (``checks_for_run`` of what ``run_discoveries`` found), with ``defaults``."""
+    specs = list(explicit)
+    routes_of_explicit, kept = checks_for_run(
+        found, [spec.describe() for spec in specs], defaults.get("probe") or REMOTE
+    )
+    for index, named in routes_of_explicit.items():
+        specs[index].apis, specs[index].routes = named[DISCOVERED_APIS], named[ROUTES]
+    return specs + specs_of(kept, defaults)
 
 
 def describe_discovered(discovered):

@@ -33,6 +33,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import check_huawei_id
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_errors import did_you_mean
 from ansible_collections.hwcloud.apig.plugins.module_utils.targets import VARIABLE, AddressError, parse_backend_address
 
 RELEASE = "RELEASE"
@@ -330,20 +331,52 @@ def discovery_specs_from(value, option="discover"):
     """DiscoverySpecs from the ``discover`` option: one dict, or a list of them, each checked as Ansible checks options.
 
     The option is ``raw`` because it takes either form; each entry is then converted and validated by Ansible's own
-    argument spec validator against ``discovery_option_spec()``, so its messages and conversions are Ansible's.
+    argument spec validator against ``discovery_option_spec()``, so its conversions are Ansible's, and an unknown
+    key is named as a module's unknown option is (``option_errors``), with the key it is closest to.
     """
     if value is None:
         return []
+    if isinstance(value, list) and not value:
+        raise InputError(option, "%s must list at least one discovery (a dictionary: %s)" % (option, _DISCOVERY_KEYS))
     entries = value if isinstance(value, list) else [value]
-    if not entries or not all(isinstance(entry, dict) for entry in entries):
-        raise InputError(
-            option, "%s must be a dictionary (instance_id, group, environment, apis) or a list of them" % option
-        )
     specs = []
     for index, entry in enumerate(entries):
-        where = "%s[%d]." % (option, index) if isinstance(value, list) else option + "."
+        where = "%s[%d]" % (option, index) if isinstance(value, list) else option
+        if not isinstance(entry, dict):
+            raise InputError(
+                where,
+                "%s must be a dictionary (%s)%s, got %s"
+                % (where, _DISCOVERY_KEYS, "" if isinstance(value, list) else " or a list of them", _kind(entry)),
+            )
         result = ArgumentSpecValidator(discovery_option_spec()).validate(entry)
+        if result.unsupported_parameters:
+            raise InputError(
+                where,
+                "Unsupported parameters in %s: %s. Supported parameters include: %s.%s"
+                % (
+                    where,
+                    ", ".join(sorted(result.unsupported_parameters)),
+                    ", ".join(sorted(discovery_option_spec())),
+                    "".join(" " + hint for hint in did_you_mean(result, where + ".")),
+                ),
+            )
         if result.error_messages:
-            raise InputError(where.rstrip("."), "%s %s" % (where.rstrip("."), "; ".join(result.error_messages)))
-        specs.append(DiscoverySpec.from_params(result.validated_parameters, where))
+            raise InputError(where, "%s: %s" % (where, "; ".join(result.error_messages)))
+        specs.append(DiscoverySpec.from_params(result.validated_parameters, where + "."))
     return specs
+
+
+_DISCOVERY_KEYS = "instance_id, and optionally group, environment and apis"
+
+
+def _kind(value):
+    """What a value is, in the words of a YAML user: a string, a number, a list..."""
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    return "a %s" % type(value).__name__

@@ -35,6 +35,8 @@ SETTING_ENV = (
     ("project_id", ("HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID")),
     ("endpoint", ("HW_APIG_ENDPOINT",)),
     ("iam_endpoint", ("HW_AUTH_URL",)),
+    ("vpc_endpoint", ("HW_VPC_ENDPOINT",)),
+    ("ecs_endpoint", ("HW_ECS_ENDPOINT",)),
 )
 VARIABLES_OF = dict(SETTING_ENV + CREDENTIAL_ENV)
 

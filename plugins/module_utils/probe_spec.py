@@ -11,10 +11,14 @@ only what an argument spec cannot express, once per run, so that a bad regex or 
 socket is opened rather than once per target.
 """
 
-import math
 import os
 import re
 
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import (
+    PROBE_CONCURRENCY,
+    PROBE_TIMEOUT,
+    WAIT_RANGES,
+)
 from ansible_collections.hwcloud.apig.plugins.module_utils.status_codes import (
     DEFAULT_EXPECTED_STATUS,
     parse_expected_status,
@@ -22,7 +26,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.status_codes import (
 from ansible_collections.hwcloud.apig.plugins.module_utils.targets import PROTOCOLS
 
 METHODS = ("GET", "HEAD")
-MAX_CONCURRENCY = 10000
+MAX_CONCURRENCY = PROBE_CONCURRENCY.high
 DEFAULT_CONCURRENCY = 100
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_BODY_LIMIT = 64 * 1024
@@ -66,31 +70,19 @@ def probe_option_spec(mirror_health_check=False):
     return spec
 
 
-def _positive_number(option, value, allow_zero=False):
-    if isinstance(value, bool):
-        raise ProbeInputError(option, "must be a number of seconds, not %r" % (value,))
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ProbeInputError(option, "must be a number of seconds, not %r" % (value,)) from None
-    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
-        raise ProbeInputError(
-            option, "must be %s, not %r" % ("zero or more" if allow_zero else "greater than zero", value)
-        )
-    return number
-
-
-def check_concurrency(value):
-    """How many targets may be probed at once: 1 to MAX_CONCURRENCY."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CONCURRENCY:
-        raise ProbeInputError("concurrency", "must be an integer from 1 to %d, not %r" % (MAX_CONCURRENCY, value))
+def _within(option, value, allowed):
+    """``value`` when ``allowed`` (an option_ranges.Range) admits it; else ProbeInputError naming ``option``."""
+    refusal = allowed.refusal(value)
+    if refusal:
+        raise ProbeInputError(option, refusal)
     return value
 
 
 def check_wait(wait_timeout, wait_interval):
-    """``(wait_timeout, wait_interval)`` as seconds: zero or more, and more than zero."""
-    return _positive_number("wait_timeout", wait_timeout, allow_zero=True), _positive_number(
-        "wait_interval", wait_interval
+    """``(wait_timeout, wait_interval)`` as seconds, each within its range (``option_ranges.WAIT_RANGES``)."""
+    return tuple(
+        float(_within(option, value, WAIT_RANGES[option]))
+        for option, value in (("wait_timeout", wait_timeout), ("wait_interval", wait_interval))
     )
 
 
@@ -133,14 +125,14 @@ class ProbeSpec:
         if not isinstance(validate_certs, bool):
             raise ProbeInputError("validate_certs", "must be true or false, not %r" % (validate_certs,))
         self.validate_certs = validate_certs
-        self.timeout = _positive_number("timeout", timeout)
+        self.timeout = float(_within("timeout", timeout, PROBE_TIMEOUT))
         if server_name is not None and (not server_name or any(char.isspace() for char in server_name)):
             raise ProbeInputError("server_name", "must be a host name, not %r" % (server_name,))
         self.server_name = server_name or None
         if ca_path is not None and not os.path.isfile(ca_path):
             raise ProbeInputError("ca_path", "is not a readable file: %r" % (ca_path,))
         self.ca_path = ca_path or None
-        self.concurrency = check_concurrency(concurrency)
+        self.concurrency = _within("concurrency", concurrency, PROBE_CONCURRENCY)
         if isinstance(body_limit, bool) or not isinstance(body_limit, int) or body_limit < 1:
             raise ProbeInputError("body_limit", "must be a positive number of bytes, not %r" % (body_limit,))
         self.body_limit = body_limit

@@ -158,7 +158,7 @@ class ProxySettings:
             return None
         return proxy
 
-    def describe(self, url):
+    def route_text(self, url):
         """' through the proxy <masked URL> (from <source>)' for messages about ``url``, or '' when direct."""
         proxy = self.proxy_for(url)
         if proxy is None:

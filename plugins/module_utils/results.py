@@ -158,3 +158,27 @@ def summarize_checks(records):
     errors = sum(1 for record in records if record["check_result"] == ERROR)
     overall = SUCCESS if all(record["check_result"] == SUCCESS for record in records) else FAILED
     return {"check_result": overall, "failures": failures, "checks": records, "errors": errors}
+
+
+def single_check_result(check):
+    """What ``backend_connectivity`` returns for one check made (a record of ``run_checks``): the verdict, the
+    failing backends, the request id, hints and attempts, and the parts it has - remote, local, incomplete,
+    diagnosis."""
+    result = {key: check[key] for key in ("check_result", "failures", "failing", "request_id", "hints", "attempts")}
+    result.update({part: check[part] for part in ("remote", "local") if check[part] is not None})
+    if check.get("incomplete"):
+        result["incomplete"] = check["incomplete"]
+    if "diagnosis" in check:  # asked for: returned even when empty
+        result["diagnosis"] = check["diagnosis"]
+    return result
+
+
+def not_made_message(checks):
+    """``N of M checks could not be made: name: why; ...``, naming each ERROR of a batch without saying a name
+    twice (a refused entry's message already starts with its name)."""
+    failed = [check for check in checks if check["check_result"] == ERROR]
+    reasons = []
+    for check in failed:
+        msg = check["msg"] or "could not be made"
+        reasons.append(msg if msg.startswith(check["name"] + ": ") else "%s: %s" % (check["name"], msg))
+    return "%d of %d checks could not be made: %s" % (len(failed), len(checks), "; ".join(reasons))

@@ -3,6 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Does a backend's security group let the gateway in? The ingress rules of Huawei Cloud security groups, evaluated.
 
+Longer than 400 lines: reading the rules and evaluating them follow one set of semantics, written once below.
+
 Pure Python, no I/O: the diagnosis reads the rules (VPC API v3, or v1 where v3 is absent), the ports and the
 address groups, and hands them here; what comes back names the rule that decided, so the gate can say "denied by
 rule <id>" or "no rule of sg-a, sg-b admits TCP 8080 from the gateway".
@@ -79,7 +81,7 @@ class Rule:
     enabled: bool
     api: str
 
-    def describe(self):
+    def summary(self):
         """A short human description, e.g. ``deny TCP 8080 from 100.125.0.0/16 (priority 1)``."""
         protocol = "any protocol" if self.protocol is None else self.protocol.upper()
         ports = "" if self.ports is None else " " + format_ports(self.ports)

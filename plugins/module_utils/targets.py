@@ -337,17 +337,30 @@ class BackendAddress:
         return parse_address(self.text, default_port=PROBE_DEFAULT_PORTS[protocol])
 
 
-def _address_in_url(text):
-    """The host:port an http(s) URL names (its scheme's port when it has none), as advice; "" if it names none."""
+def _where_each_part_goes(text):
+    """Advice for a backend address written with a scheme or a path: the ``host:port`` to give instead, and where the
+    path (and an http(s) scheme) of local probes go - one answer for either form, never "use a URL" for one and
+    "not a URL" for the other. "" when the text names no address."""
+    scheme, sep, rest = text.partition("://")
+    scheme = scheme.lower() if sep else None
+    netloc, _slash, path = (rest if sep else text).partition("/")
+    path = "/" + path
     try:
-        parts = urlsplit(text)
-        scheme = parts.scheme.lower()
-        if scheme not in DEFAULT_PORTS or "@" in parts.netloc:
+        if "@" in netloc or (scheme is not None and scheme not in DEFAULT_PORTS):
             return ""
-        address = parse_address(parts.netloc, default_port=DEFAULT_PORTS[scheme])
-    except (AddressError, ValueError):
+        address = parse_address(netloc, default_port=DEFAULT_PORTS.get(scheme) or PROBE_DEFAULT_PORTS["tcp"])
+    except AddressError:
         return ""
-    return ", without scheme or path: %s" % address.hostport
+    advice = ", without scheme or path: %s" % (address.hostport if scheme is not None else netloc)
+    taken = []
+    if path != "/":
+        taken.append("the path from local_probe.path (%s)" % path)
+    if scheme is not None:
+        taken.append("the protocol from local_probe.protocol (%s)" % scheme)
+    if taken:
+        probes = "HTTP(S) probes" if path != "/" else "probes"
+        advice += ". Local %s take %s" % (probes, " and ".join(taken))
+    return advice
 
 
 def parse_backend_address(text):
@@ -356,7 +369,9 @@ def parse_backend_address(text):
     if len(text) > MAX_BACKEND_ADDRESS:
         raise AddressError("is longer than the %d characters APIG accepts" % MAX_BACKEND_ADDRESS)
     if "://" in text:
-        raise AddressError("is a URL; give the address as host:port%s" % _address_in_url(text))
+        raise AddressError("is a URL; give the address as host:port%s" % _where_each_part_goes(text))
+    if "/" in text:
+        raise AddressError("has a path; give the address as host:port%s" % _where_each_part_goes(text))
     variables = VARIABLE.findall(text)
     if "#" in VARIABLE.sub("", text):
         raise AddressError(

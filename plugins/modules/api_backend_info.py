@@ -15,13 +15,16 @@ description:
     values, and with their port (80 for HTTP, 443 for HTTPS when APIG gives none).
   - FUNCTION and MOCK APIs send no traffic to a backend; they are listed with C(skipped) saying so.
   - What cannot be found for one API (a variable without a value in the environment, an API not published there)
-    is that API's C(problem) and is left out of C(checks) (listed in C(problems)); it never fails the task. The
-    O(hwcloud.apig.backend_connectivity#module:discover) option of M(hwcloud.apig.backend_connectivity) turns such
-    problems into checks that could not be made, so a gate fails closed on them.
-  - A group or environment that does not exist fails the task, naming what there is.
-requirements:
-  - python >= 3.8
-  - requests >= 2.25.0 (on the host the module runs on)
+    is that API's C(problem) and is left out of C(checks) (listed in C(problems)); it never fails the task. So is a
+    discovery that finds nothing to check (an empty group, only FUNCTION or MOCK APIs, nothing published).
+  - C(discovered_checks) holds every check the discovery calls for, those with a C(problem) included, with the routes
+    behind each. The O(hwcloud.apig.backend_connectivity#module:discover) option of
+    M(hwcloud.apig.backend_connectivity) and the P(hwcloud.apig.backend_gate#role) role build their checks from it
+    the same way, and count a check with a C(problem) as a check that could not be made, so a gate fails closed on
+    it (unless its C(on_error) is V(warn)). Feeding C(checks) to a gate by hand leaves C(problems) out.
+  - A group or environment that does not exist fails the task, naming what there is; so does a listing that
+    contradicts its own C(total). The gate role keeps such a failure as a check that could not be made, named by
+    where the discovery looked.
 extends_documentation_fragment:
   - hwcloud.apig.connection
   - hwcloud.apig.connection.instance
@@ -43,7 +46,7 @@ options:
     type: list
     elements: str
   concurrency:
-    description: How many APIs are read at once (at most two calls each).
+    description: How many APIs are read at once (at most two calls each). From 1 to 200.
     type: int
     default: 20
 seealso:
@@ -118,8 +121,10 @@ checks:
   elements: dict
 problems:
   description:
-    - What could not be found, one line per API or backend (left out of C(checks)), and a line when the discovery
-      found no backend to check at all (every API a FUNCTION or MOCK API, or none published).
+    - >-
+      What could not be found, one line per API or backend (left out of C(checks)), C(<check name>: <problem>), and a
+      line when the discovery found no backend to check at all (every API a FUNCTION or MOCK API, an empty group, or
+      nothing published), named C(discovery of instance X, group G, environment E).
   returned: success
   type: list
   elements: str
@@ -146,17 +151,14 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
     DiscoverySpec,
     discovery_option_spec,
 )
-from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import API_CONCURRENCY
 
 
 class ApiBackendInfoModule(ApigModule):
     argument_spec = dict(discovery_option_spec(), concurrency=dict(type="int", default=20))
+    ranges = dict(concurrency=API_CONCURRENCY)
 
     def validate(self):
-        if not 1 <= self.params["concurrency"] <= 200:
-            raise InputError(
-                "concurrency", "concurrency must be between 1 and 200, got %d" % self.params["concurrency"]
-            )
         self.spec = DiscoverySpec.from_params(self.params)
 
     def client_pool_size(self):

@@ -2,7 +2,10 @@
 # Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+"""The module backend_connectivity: options, examples and return values documented below, the logic in module_utils.
 
+Longer than 400 lines: its RETURN documentation (about 170 lines) cannot come from a doc fragment, as its options do.
+"""
 
 DOCUMENTATION = r"""
 module: backend_connectivity
@@ -12,94 +15,44 @@ description:
   - Calls APIG's backend connectivity check
     (C(POST /v2/{project_id}/apigw/instances/{instance_id}/backend/connectivity/check)) for a backend address or a
     VPC channel, and/or probes the same backends from the managed host, and returns C(check_result) and C(failures)
-    as return values and as facts.
+    (and the verdict in brief as a fact, see O(fact_name)).
   - A FAILED answer does not fail the task; the P(hwcloud.apig.backend_gate#role) role turns it into a failed play.
     A check that could not be made at all (API error, bad credentials, timeout) fails the task.
   - With O(checks), many checks run concurrently in one module run, through one HTTP session and one sign-in.
-requirements:
-  - python >= 3.8
-  - requests >= 2.25.0 (on the host the module runs on)
 extends_documentation_fragment:
   - hwcloud.apig.connection
+  - hwcloud.apig.checks
   - hwcloud.apig.probe.local_probe
 options:
-  instance_id:
-    description:
-      - ID of the APIG gateway instance (32 lowercase hexadecimal characters).
-      - Required unless O(checks) is given.
-    type: str
-  backend_type:
-    description:
-      - V(backend_address) checks an address configured directly on an API; V(vpc_channel) checks every member of a
-        VPC channel (load-balance channel).
-      - Required unless O(checks) is given.
-    type: str
-    choices: [backend_address, vpc_channel]
-  backend_address:
-    description:
-      - The backend as APIG takes it (C(backend_api.url_domain)) - a domain or IP with an optional port
-        (C(api.example.com), C(10.1.2.3:8080), C([2001:db8::1]:443)), where C(#name#) stands for an environment
-        variable - sent to the gateway exactly as given. Required when O(backend_type=backend_address).
-      - Local probes connect to it on its port, or without one on 80 (V(tcp), V(http)) or 443 (V(tls), V(https)).
-        An address with a C(#name#) variable cannot be probed locally (only an APIG environment resolves it);
-        O(probe=local) refuses it, and with O(probe=both) the local half says why it was not made.
-    type: str
-  vpc_channel_id:
-    description:
-      - ID of the VPC channel (32 lowercase hexadecimal characters). Required when O(backend_type=vpc_channel).
-    type: str
-  probe:
-    description:
-      - V(remote) asks the gateway; V(local) probes the backends from the managed host (the VPC channel's members,
-        read from APIG, or O(backend_address)) without calling the check; V(both) does both at once and explains
-        mismatches in C(hints).
-    type: str
-    choices: [remote, local, both]
-    default: remote
-  discover:
-    description:
-      - Check every backend the gateway routes to, found from its own configuration (as
-        M(hwcloud.apig.api_backend_info) finds them) - the main backend and every policy's backend of each API, as
-        published in the environment, C(#name#) variables resolved - each distinct backend once, named by the APIs
-        (and policies) behind it.
-      - A dictionary with the keys C(instance_id) (required), C(group) (name or ID; without it, every group),
-        C(environment) (name or ID, for example C(RELEASE); without it, the draft definitions) and C(apis) (names or
-        IDs; without it, every API), or a list of such dictionaries.
-      - The discovered checks run with O(probe), O(local_probe) and O(probe_all_members), together with O(checks).
-      - A backend that several discoveries find (other environments, groups or policies) is checked once, named by
-        every API behind it; when the discoveries span several environments or groups, each API is named with them
-        (C(orders/get-order [policy gray] @staging)). A backend that an entry of O(checks) already asks about from
-        at least the same sides (its O(probe)) is not checked twice; that entry then names the APIs behind it.
-      - What discovery cannot find for an API (a variable without a value in the environment, an API not published
-        there) becomes a check that could not be made, named by the API; so does a whole discovery that could not be
-        made (a group or environment that does not exist) or that finds no backend to check (nothing checked is not
-        a pass). The other checks are still made, then the task fails naming each.
-      - Mutually exclusive with O(instance_id), O(backend_type), O(backend_address) and O(vpc_channel_id).
-    type: raw
-  probe_all_members:
-    description:
-      - Also probe, from this host, the members of a VPC channel that the gateway sends no traffic to
-        (C(status) 2, unavailable) and backup members (C(is_backup)).
-      - By default they are not probed; they appear in C(local.results) with C(skipped) saying why, and are counted
-        in C(local.skipped). A member without a usable address (an ECS member with no IP) is always skipped.
-    type: bool
-    default: false
   concurrency:
     description:
-      - How many checks of O(checks) run at once.
+      - How many checks (of O(checks) and discovered ones) and API reads of O(discover) run at once. From 1 to 200.
     type: int
     default: 20
   wait_timeout:
     description:
       - Seconds to keep re-running checks that answer FAILED, for backends still coming up during a rollout.
-        V(0) answers at once.
+        V(0) answers at once. From 0 to 3600 seconds.
     type: float
     default: 0
   wait_interval:
     description:
-      - Seconds between re-runs while waiting (see O(wait_timeout)).
+      - Seconds between re-runs while waiting (see O(wait_timeout)). More than 0 and at most 600 seconds.
     type: float
     default: 5
+  diagnose:
+    description:
+      - Explain each backend the gateway could not reach, from the cloud's own network configuration - the
+        instance's VPC, subnet, security group, node addresses, public egress and routes; the backend's port (or ECS
+        server) and the rules of its security groups - and return the explanation in C(diagnosis).
+      - Only backends the gateway failed are explained, each fact is read once per run (every security group
+        once), and the reads run concurrently under O(concurrency).
+      - It reads APIG, VPC (O(vpc_endpoint)) and ECS (O(ecs_endpoint)) with the same sign-in. A read that is refused
+        (HTTP 403), absent, or unanswered makes the explanation say C(not available) and name the permission to
+        grant; it never changes a verdict and never fails the task.
+    type: bool
+    default: false
+    version_added: 0.2.0
   fact_name:
     description:
       - Name of the fact the verdict in brief (C(check_result), C(failures), and C(request_id) without O(checks)) is
@@ -110,6 +63,8 @@ options:
     type: str
     default: apig_backend_connectivity
 notes:
+  - The permissions the diagnosis needs, the causes it names and a read-only custom policy to copy are in the
+    collection's C(docs/diagnosis.md).
   - The gateway probes backends from C(100.125.0.0/16). A backend reachable from its own subnet but FAILED by the
     gateway usually has a security group that does not admit that range; O(probe=both) says so in C(hints).
 seealso:
@@ -186,14 +141,19 @@ auth_mode:
   returned: once the connection options are valid, also on failure
   type: str
 check_result:
-  description: V(SUCCESS) when every backend was checked and reached, otherwise V(FAILED).
+  description:
+    - V(SUCCESS) when every backend was checked and reached (and, for a local HTTP(S) probe, answered as expected),
+      otherwise V(FAILED). A check that could not be made fails the task instead.
+    - With O(probe=both), V(FAILED) when either side found a backend failing, also when the other side could not be
+      made (that side is then in C(incomplete)); a failure is never turned into an error.
   returned: success
   type: str
   sample: FAILED
 failures:
   description:
-    - The unreachable backends as C(host:port) (C([v6]:port) for IPv6), exactly as APIG writes them; with O(probe=both)
-      the union of the gateway's and this host's. With O(checks) each entry is prefixed with the name of its check and a colon.
+    - The failing backends as C(host:port) (C([v6]:port) for IPv6), exactly as APIG writes them - unreachable, or
+      reached with a wrong answer (C(failing) says which); with O(probe=both) the union of the gateway's and this
+      host's. With O(checks) each entry is prefixed with the name of its check and a colon.
   returned: success
   type: list
   elements: str
@@ -225,7 +185,9 @@ local:
       description: V(SUCCESS) or V(FAILED) from this host's probes; null when C(made) is false.
       type: str
     failures:
-      description: The unreachable backends, as APIG names them (C(host:port), the member's own port or the channel's).
+      description:
+        - The backends this host found failing (not reached, or an HTTP(S) answer its probe did not accept), as APIG
+          names them (C(host:port), the member's own port or the channel's).
       type: list
       elements: str
     skipped:
@@ -257,9 +219,11 @@ attempts:
   type: int
 checks:
   description:
-    - One entry per check of O(checks), in order, each with its C(name), C(check_result) (V(SUCCESS), V(FAILED), or
-      V(ERROR) when it could not be made), C(failures), C(request_id), C(remote), C(local), C(hints), C(attempts), and
-      C(msg), C(status), C(error_code), C(error_msg) when it could not be made.
+    - One entry per check of O(checks), in order, then the discovered ones, each with its C(name), C(instance_id),
+      C(backend_type), C(backend_address) or C(vpc_channel_id), C(probe), C(check_result) (V(SUCCESS), V(FAILED), or
+      V(ERROR) when it could not be made), C(failures), C(failing), C(request_id), C(remote), C(local), C(hints),
+      C(attempts), C(incomplete) for a FAILED check with a part not made, C(msg), C(status), C(error_code),
+      C(error_msg) when it could not be made, and C(routes) and C(apis) for a check that discovery found routes to.
     - Each entry is validated on its own. An invalid one is not made and is an V(ERROR) entry whose C(msg) starts with
       its name (its C(name), else its address or channel ID) and whose C(option) names what to fix (for example
       C(checks[1].backend_address)); the valid ones are still made. When no entry is valid, nothing is sent and the
@@ -318,6 +282,27 @@ failing:
   returned: in each entry of C(checks), and without O(checks)
   type: list
   elements: dict
+diagnosis:
+  description:
+    - With O(diagnose), why the gateway could not reach each backend it failed, in the order it named them (also in
+      each entry of C(checks); empty when it failed none). Each entry has C(target) (C(host:port)), C(cause) -
+      V(route) (no route from the gateway's VPC), V(public_egress) (a public backend, no public egress),
+      V(security_group) (no rule admits the gateway, or a deny rule keeps it out), V(no_listener) (the network
+      admits the gateway and this host's probe was refused), V(member) (the channel member is disabled or
+      unhealthy), V(unknown) (the network admits the gateway, so the cause is on the backend), or V(not_available)
+      (a fact could not be read; the C(summary) says why and the permission to grant) - a one-line C(summary),
+      C(evidence) (the facts read - CIDRs, routes, security groups, rule IDs, the sources of the gateway), C(fix) (one
+      concrete step) and C(confidence) (V(confirmed) when read from the configuration, V(inferred) otherwise).
+  returned: when O(diagnose) is true
+  type: list
+  elements: dict
+  sample:
+    - target: "192.168.1.20:8443"
+      cause: security_group
+      summary: "security group sg-pay (port 8443) admits nothing from the gateway (100.125.0.0/16)"
+      fix: "add an inbound rule to sg-pay: allow TCP 8443 from 100.125.0.0/16"
+      confidence: confirmed
+      evidence: {security_groups: [sg-pay], rules_api: {sg-pay: v3}}
 incomplete:
   description:
     - The parts of a FAILED check that could not be made (the other half of O(probe=both), a re-check while
@@ -333,25 +318,20 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
     PROBE_MODES,
     REMOTE,
     CheckSpec,
-    check_name,
+    check_entries,
     check_option_spec,
     check_spec_from_params,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.connectivity import CheckRunner, local_prober
-from ansible_collections.hwcloud.apig.plugins.module_utils.discovered_checks import (
-    DISCOVERED_APIS,
-    ROUTES,
-    checks_for_run,
-    checks_from,
-    specs_of,
-)
+from ansible_collections.hwcloud.apig.plugins.module_utils.discovered_checks import run_discoveries, specs_for_run
 from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import Discovery, discovery_specs_from
-from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import API_CONCURRENCY, WAIT_RANGES
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import probe_option_spec
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
     ERROR,
-    check_identity,
-    input_error_record,
+    not_made_message,
+    single_check_result,
     summarize_checks,
 )
 
@@ -372,8 +352,10 @@ class BackendConnectivityModule(ApigModule):
         concurrency=dict(type="int", default=20),
         wait_timeout=dict(type="float", default=0),
         wait_interval=dict(type="float", default=5),
+        diagnose=dict(type="bool", default=False),
         fact_name=dict(type="str", default="apig_backend_connectivity"),
     )
+    ranges = dict(WAIT_RANGES, concurrency=API_CONCURRENCY)
     module_kwargs = dict(
         mutually_exclusive=[(batch, key) for batch in ("checks", "discover") for key in CHECK_KEYS],
         required_one_of=[("checks", "instance_id", "discover")],
@@ -388,12 +370,6 @@ class BackendConnectivityModule(ApigModule):
         params = self.params
         if self.params["fact_name"]:
             self.check_fact_name()
-        if not 1 <= params["concurrency"] <= 200:
-            raise InputError("concurrency", "concurrency must be between 1 and 200, got %d" % params["concurrency"])
-        if not 0 <= params["wait_timeout"] <= 3600:
-            raise InputError("wait_timeout", "wait_timeout must be between 0 and 3600 seconds")
-        if not 0 < params["wait_interval"] <= 600:
-            raise InputError("wait_interval", "wait_interval must be more than 0 and at most 600 seconds")
         self.defaults = {key: params[key] for key in ("probe", "local_probe", "probe_all_members")}
         self.discoveries = discovery_specs_from(params["discover"])
         if params["checks"] is None and not self.discoveries:
@@ -401,46 +377,18 @@ class BackendConnectivityModule(ApigModule):
             return
         if params["checks"] is not None and not params["checks"]:
             raise InputError("checks", "checks must list at least one check")
-        # Each entry is validated on its own: an invalid one becomes an ERROR record naming it and its option, and
-        # the valid ones are still made. Only when no entry is valid does the task fail here, before any request.
-        self.entries = []
-        for index, entry in enumerate(params["checks"] or []):
-            options = dict(self.defaults, **{key: value for key, value in entry.items() if value is not None})
-            try:
-                self.entries.append(check_spec_from_params(options))
-            except InputError as exc:
-                self.entries.append(_invalid_entry(index, options, exc))
+        self.entries = check_entries(params["checks"] or [], self.defaults)
         self.specs = [entry for entry in self.entries if isinstance(entry, CheckSpec)]
-        names = [entry.name if isinstance(entry, CheckSpec) else entry.record["name"] for entry in self.entries]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise InputError("checks", "check names must be unique; repeated: %s" % ", ".join(duplicates))
-        if self.entries and not self.specs:
-            first = self.entries[0]
-            records = [entry.record for entry in self.entries]
-            raise InputError(first.option, first.msg, checks=records, errors=len(records))
 
     def client_pool_size(self):
         return self.params["concurrency"]
 
     def run(self, client):
-        specs, discovered, found = list(self.specs), [], []
-        discoverer = Discovery(client, self.params["concurrency"])
-        for discovery in self.discoveries:
-            where = discovery.describe()
-            try:
-                apis = discoverer.run(discovery)
-            except ApigError as exc:  # that discovery's check cannot be made; the others still are
-                discovered.append(dict(where, apis=[], error=exc.msg))
-                found.append((where, None, exc.msg))
-                continue
-            discovered.append(dict(where, apis=[api.describe() for api in apis]))
-            found.append((where, checks_from(discovery.instance_id, apis, where), None))
-        routes_of_explicit, kept = checks_for_run(found, [spec.describe() for spec in specs], self.params["probe"])
-        for index, named in routes_of_explicit.items():
-            specs[index].apis, specs[index].routes = named[DISCOVERED_APIS], named[ROUTES]
-        specs.extend(specs_of(kept, self.defaults))
-        runner = CheckRunner(client, local_prober, concurrency=self.params["concurrency"])
+        discovered, found = run_discoveries(Discovery(client, self.params["concurrency"]), self.discoveries)
+        specs = specs_for_run(self.specs, found, self.defaults)
+        runner = CheckRunner(
+            client, local_prober, concurrency=self.params["concurrency"], diagnose=self.params["diagnose"]
+        )
         batch = runner.run_checks(specs, self.params["wait_timeout"], self.params["wait_interval"])
         if self.discoveries:
             batch["discovered"] = discovered
@@ -450,11 +398,7 @@ class BackendConnectivityModule(ApigModule):
         records = [next(made) if isinstance(entry, CheckSpec) else entry.record for entry in self.entries]
         batch.update(summarize_checks(records + list(made)))  # the discovered checks come after
         if batch["errors"]:
-            failed = [check for check in batch["checks"] if check["check_result"] == ERROR]
-            summary = "; ".join(_named(check) for check in failed)
-            self.fail_task(
-                msg="%d of %d checks could not be made: %s" % (len(failed), len(batch["checks"]), summary), **batch
-            )
+            self.fail_task(msg=not_made_message(batch["checks"]), **batch)
         return dict(batch, **self.facts({key: batch[key] for key in ("check_result", "failures")}))
 
     def _single(self, check):
@@ -465,44 +409,16 @@ class BackendConnectivityModule(ApigModule):
                     for key in ("msg", "status", "error_code", "error_msg", "request_id", "remote", "local")
                 }
             )
-        result = {key: check[key] for key in ("check_result", "failures", "failing", "request_id", "hints", "attempts")}
-        for part in ("remote", "local"):
-            if check[part] is not None:
-                result[part] = check[part]
-        if check.get("incomplete"):
-            result["incomplete"] = check["incomplete"]
-        return dict(result, **self.facts({key: check[key] for key in ("check_result", "failures", "request_id")}))
+        return dict(
+            single_check_result(check),
+            **self.facts({key: check[key] for key in ("check_result", "failures", "request_id")}),
+        )
 
     def facts(self, values):
         """``ansible_facts`` holding the verdict in brief under ``fact_name`` (none when it is empty): the whole
         result is the registered one, and a fact is shared by every task and loop item that sets it."""
         name = self.params["fact_name"]
         return {"ansible_facts": {name: values}} if name else {}
-
-
-class _InvalidEntry:
-    """An entry of ``checks`` refused by validation: its ERROR record, and the option and message for the task."""
-
-    def __init__(self, option, msg, record):
-        self.option = option
-        self.msg = msg
-        self.record = record
-
-
-def _invalid_entry(index, options, exc):
-    """The ERROR record of ``checks[index]``, named by its name (or address / channel ID) when it has a usable one."""
-    where = "checks[%d]." % index
-    name = check_name(options)
-    identity = check_identity(name or "checks[%d]" % index, options, options.get("probe") or REMOTE)
-    # exc.msg names the option without the prefix (check_spec_from_params was called without ``where``).
-    msg = "%s: %s" % (name, exc.msg) if name else where + exc.msg
-    return _InvalidEntry(where + exc.option, where + exc.msg, input_error_record(identity, where + exc.option, msg))
-
-
-def _named(check):
-    """``name: why`` for the failure message, without saying the name twice."""
-    msg = check["msg"] or "could not be made"
-    return msg if msg.startswith(check["name"] + ": ") else "%s: %s" % (check["name"], msg)
 
 
 def main():

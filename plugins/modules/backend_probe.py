@@ -51,11 +51,12 @@ options:
       - Keep probing the targets that failed, every O(wait_interval) seconds, until all pass or this many seconds have passed.
       - For backends that are still starting during a rollout. V(0) probes once.
       - The results are those of each target's last attempt.
+      - From 0 to 3600 seconds.
     type: float
     default: 0
   wait_interval:
     description:
-      - Seconds between rounds of re-probing when O(wait_timeout) is set.
+      - Seconds between rounds of re-probing when O(wait_timeout) is set. More than 0 and at most 600 seconds.
     type: float
     default: 1
   fact_name:
@@ -257,6 +258,7 @@ option:
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import ApigModule
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import WAIT_RANGES
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_engine import run_probes
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import (
     ProbeInputError,
@@ -294,6 +296,7 @@ class BackendProbeModule(ApigModule):
         fact_name=dict(type="str", default="backend_probe"),
         fail_on_failed=dict(type="bool", default=False),
     )
+    ranges = WAIT_RANGES
 
     def validate(self):
         if not self.params["targets"]:

@@ -12,9 +12,6 @@ description:
   - Reads a VPC channel's detail (type, port, member type, health check) and every member of it, paging through
     C(GET /v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}/members) until C(total).
   - These are the backends that local probes target for O(hwcloud.apig.backend_connectivity#module:backend_type=vpc_channel).
-requirements:
-  - python >= 3.8
-  - requests >= 2.25.0 (on the host the module runs on)
 extends_documentation_fragment:
   - hwcloud.apig.connection
   - hwcloud.apig.connection.instance

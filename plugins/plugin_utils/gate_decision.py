@@ -28,8 +28,12 @@ of check brings a new way to pass (``api_verify``):
 * ``bake`` - one API's traffic judged against the bake's thresholds: a FAILED bake is never tolerated by
   ``max_failures`` (its thresholds are the tolerance); its row shows the figure and the threshold. Too little
   traffic to judge is an ERROR, which ``on_error`` decides like any record that was not made.
+
+A check's ``diagnosis`` (why the gateway cannot reach a backend) is shown, never weighed: the table gets a WHY column
+with each diagnosed backend's one-line summary, and nothing of it reaches the verdict.
 """
 
+from ansible_collections.hwcloud.apig.plugins.module_utils.diagnosis import diagnosis_of
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import (
     FAILED,
     MADE,
@@ -248,9 +252,11 @@ def decide(records, max_failures=0, on_error="fail", gate="backend gate"):
     parts = ["%s (max_failures %d)" % (counted, max_failures)]
     if no_backend:
         parts.append(
-            "%s with no backend at all (never tolerated)"
+            "%s no backend at all (never tolerated)"
             % _plural(len(no_backend), "check whose gateway listed", "checks whose gateway listed")
         )
+    if not records:
+        parts.append("nothing was asked")
     if errored:
         parts.append(
             "%d of %d checks could not be made (on_error %s%s)"
@@ -267,11 +273,7 @@ def decide(records, max_failures=0, on_error="fail", gate="backend gate"):
         names = [row_name(check) for check in records]
         width = max([len(name) for name in names] + [5])
         header = "UNREACHABLE / WRONG ANSWER / ERROR" if wrong else "UNREACHABLE / ERROR"
-        lines.append("%-*s  %-7s  %s" % (width, "CHECK", "RESULT", header))
-        lines.extend(
-            "%-*s  %-7s  %s" % (width, name, check.get("check_result"), _detail(check))
-            for name, check in zip(names, records)
-        )
+        lines.extend(_table(width, names, records, header))
     not_passing = [
         "%s (%s)" % (_quoted("%s" % check.get("name")), check.get("check_result")) for check in failed + errored
     ]
@@ -393,3 +395,30 @@ def console_text(verdict, host=None):
     lines = verdict.get("lines") or [verdict.get("summary") or ""]
     head = ("[%s] " % host if host else "") + lines[0]
     return "\n".join([head] + ["  " + line for line in lines[1:]])
+
+
+def _table(width, names, records, header):
+    """The table under the headline: CHECK, RESULT and what failed, one row per check; and when a check carries a
+    diagnosis, a WHY column, one row per backend it failed, each with that backend's one-line summary."""
+    rows = [("CHECK", "RESULT", header, None)]
+    for name, check in zip(names, records):
+        result, entries = check.get("check_result"), failing_entries(check)
+        if result != FAILED or not check.get("diagnosis") or not entries:
+            rows.append((name, result, _detail(check), None))
+            continue
+        for index, entry in enumerate(entries):
+            found = diagnosis_of(check, entry["backend"]) or {}
+            text = failing_text(dict(check, failing=[entry])) + (
+                _incomplete(check) if index == len(entries) - 1 else ""
+            )
+            rows.append((name if index == 0 else "", result if index == 0 else "", text, found.get("summary") or "-"))
+    if all(why is None for _name, _result, _text, why in rows[1:]):
+        return ["%-*s  %-7s  %s" % (width, name, result, text) for name, result, text, _why in rows]
+    rows[0] = ("CHECK", "RESULT", header, "WHY")
+    wide = max(len(text) for _name, _result, text, why in rows if why is not None)
+    return [
+        "%-*s  %-7s  %s" % (width, name, result, text)
+        if why is None
+        else "%-*s  %-7s  %-*s  %s" % (width, name, result, wide, text, why)
+        for name, result, text, why in rows
+    ]

@@ -10,7 +10,7 @@ The ``backend_gate`` role asks its questions with ``backend_connectivity`` in tw
   question differs ask their own;
 * the *local* half (``probe: local``, and this host's side of ``both``) is probed on every host.
 
-Discovery is planned the same way (``discoveries``, ``discovery_key``), and what it found joins the checks written by
+Discovery is planned the same way (``discovery_plan``, ``discovery_key``), and what it found joins the checks written by
 hand through the collection's one pipeline (``with_discovered``, ``module_utils/discovered_checks.py``).
 """
 
@@ -111,7 +111,7 @@ def _digest(question):
     return hashlib.sha256(json.dumps(question, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
-def question_key(remote_checks, auth=None, local_probe=None, wait_timeout=0, wait_interval=5):
+def question_key(remote_checks, auth=None, local_probe=None, wait_timeout=0, wait_interval=5, diagnose=False):
     """A digest of the remote half's question: two hosts with the same key may share one answer.
 
     Secrets are left out (credentials say who asks, not what is asked, a proxy's password among them; the values of
@@ -123,16 +123,18 @@ def question_key(remote_checks, auth=None, local_probe=None, wait_timeout=0, wai
         for check in remote_checks
     ]
     question = [checks, public, _without_header_values(local_probe), "%s" % wait_timeout, "%s" % wait_interval]
+    if diagnose:  # a host that does not ask for the diagnosis is not given one; without it, keys stay as they were
+        question.append("diagnose")
     return _digest(question)
 
 
 def discovery_key(found, auth=None):
-    """A digest of what a host discovers (the entries of ``discoveries``) and of the connection options it asks
+    """A digest of what a host discovers (the entries of ``discovery_plan``) and of the connection options it asks
     with that are not secrets, as ``question_key``: two hosts with the same key may share one discovery."""
     return _digest(["discover", found, _public_connection(auth)])
 
 
-def gate_plan(checks, probe=REMOTE, local_probe=None, auth=None, wait_timeout=0, wait_interval=5):
+def gate_plan(checks, probe=REMOTE, local_probe=None, auth=None, wait_timeout=0, wait_interval=5, diagnose=False):
     """What the role asks: the two halves, the remote question's key, and the names (with any repeated one)."""
     planned = plan(checks, probe)
     names = [item["name"] for item in planned]
@@ -143,11 +145,11 @@ def gate_plan(checks, probe=REMOTE, local_probe=None, auth=None, wait_timeout=0,
         "remote": remote,
         "remote_names": [item["name"] for item in asked(planned, REMOTE)],
         "local": _half(planned, LOCAL),
-        "key": question_key(remote, auth, local_probe, wait_timeout, wait_interval),
+        "key": question_key(remote, auth, local_probe, wait_timeout, wait_interval, bool(diagnose)),
     }
 
 
-def discoveries(value, option="backend_gate_discover", auth=None):
+def discovery_plan(value, option="backend_gate_discover", auth=None):
     """What to discover, from the role's ``backend_gate_discover`` (one dict, a list of them, or nothing):
     ``{"entries": [...], "error": None, "key": ...}``.
 

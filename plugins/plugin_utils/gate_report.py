@@ -4,10 +4,11 @@
 """The gate's JUnit report: one test suite per host and gate run, written so that the file on disk always describes
 the latest playbook run, all of it.
 
-* Each verdict is a test suite (one test case per check: ``<failure>`` for FAILED, ``<error>`` for a check not
-  made; for a call or a bake of ``api_verify`` the same, and ``<skipped>`` for a call not made on purpose); a gate
-  stopped before its decision is a suite with one ``<error>`` naming what stopped it, and a host of the play that
-  has no verdict of this run (it failed or became unreachable before, or did not run the gate) is one too.
+* Each verdict is a test suite (one test case per check: ``<failure>`` for FAILED - each failing backend, and
+  when the check was diagnosed, why and the fix - ``<error>`` for a check not made; for a call or a bake of
+  ``api_verify`` the same, and ``<skipped>`` for a call not made on purpose); a gate stopped before its decision is a
+  suite with one ``<error>`` naming what stopped it, and a host of the play that has no verdict of this run (it failed
+  or became unreachable before, or did not run the gate) is one too.
 * Suites carry the run's ``run_id`` and the ``playbook_run`` that wrote them. Writing keeps the suites already in
   the file from the same playbook run (other ``serial`` batches, other plays, other includes of the gate) and
   replaces the file of any other run whole: a report is never a mix of two runs, and never forgets a batch.
@@ -23,6 +24,7 @@ import re
 import tempfile
 import xml.etree.ElementTree as ET
 
+from ansible_collections.hwcloud.apig.plugins.module_utils.diagnosis import diagnosis_of
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import ERROR, FAILED, MADE, SUCCESS
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_decision import (
     CHECK,
@@ -127,17 +129,7 @@ def _case(suite, check, classname_prefix):
             element.text = _xml_text(row_detail(check))
     elif outcome == FAILED:
         element = ET.SubElement(case, "failure", type=FAILED, message=_xml_text(_failure_message(check)))
-        element.text = _xml_text(
-            "\n".join(
-                "%s: %s%s"
-                % (
-                    entry.get("outcome") or "unreachable",
-                    entry["backend"],
-                    " (%s)" % entry["detail"] if entry.get("detail") else "",
-                )
-                for entry in failing_entries(check)
-            )
-        )
+        element.text = _xml_text("\n".join(_failure_lines(check)))
     elif outcome != SUCCESS:
         element = ET.SubElement(
             case,
@@ -152,6 +144,19 @@ def _case(suite, check, classname_prefix):
     ET.SubElement(case, "system-out").text = _xml_text(_system_out(check))
 
 
+def _failure_lines(check):
+    """Each failing backend on a line, and under it, when the check was diagnosed, why (the summary) and the fix."""
+    lines = []
+    for entry in failing_entries(check):
+        detail = " (%s)" % entry["detail"] if entry.get("detail") else ""
+        lines.append("%s: %s%s" % (entry.get("outcome") or "unreachable", entry["backend"], detail))
+        found = diagnosis_of(check, entry["backend"])
+        if found:
+            lines.append("  why: %s" % found.get("summary"))
+            lines.append("  fix: %s" % found.get("fix"))
+    return lines
+
+
 def _failure_message(check):
     entries = failing_entries(check)
     unreachable = [entry["backend"] for entry in entries if entry.get("outcome") != "wrong_answer"]
@@ -160,7 +165,13 @@ def _failure_message(check):
     if unreachable:
         parts.append("unreachable: %s" % ", ".join(unreachable))
     if wrong:
-        parts.append("reached, wrong answer: %s" % failing_text(dict(check, failing=wrong)))
+        parts.append(
+            "reached, wrong answer: %s"
+            % ", ".join(
+                "%s (%s)" % (entry["backend"], entry["detail"]) if entry.get("detail") else entry["backend"]
+                for entry in wrong
+            )
+        )
     return "; ".join(parts) or failing_text(check)
 
 

@@ -15,17 +15,11 @@ import subprocess
 import pytest
 
 from tests.ee.gate_project import topology  # noqa: F401 pylint: disable=unused-import  # the fixture
-from tests.integration.proxy_server import REQUIRE_VARIABLE
+from tests.needs import missing
 
 IMAGE_VARIABLE = "HWCLOUD_APIG_EE_IMAGE"
 # The image's interpreter: the venv of the Debian base (.ci/ee/base-image.sh).
 IMAGE_PYTHON = "/opt/ee-python/bin/python3"
-
-
-def missing(reason):
-    if os.environ.get(REQUIRE_VARIABLE) == "1":
-        pytest.fail("%s, and %s=1 requires it" % (reason, REQUIRE_VARIABLE))
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

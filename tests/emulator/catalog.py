@@ -4,20 +4,8 @@
 """What an emulated gateway instance publishes: API groups, environments and their variables, and APIs with their
 backends - as drafted, and as published in each environment, which can differ from the draft.
 
-A config's instance may hold (format in README.md)::
-
-    groups: [{name: orders}]                      # id: 32 hex, derived from the name when not given
-    environments: [{name: staging}]               # RELEASE always exists (id DEFAULT_ENVIRONMENT_RELEASE_ID)
-    variables: [{group: orders, environment: RELEASE, name: BACKEND, value: "127.0.0.1:8080"}]
-    apis:
-      - name: get-order
-        group: orders                             # name or id
-        backend_type: HTTP                        # HTTP (default) | FUNCTION | MOCK
-        backend: {url_domain: "#BACKEND#", req_protocol: HTTP, req_uri: /orders}    # or {vpc_channel: <id>}
-        policies: [{name: gray, backend: {vpc_channel: <id>}}]
-        published:                                # environment name or id -> what is in effect there
-          RELEASE: {}                             # {}: the draft as it is
-          staging: {backend: {url_domain: "127.0.0.1:9090"}, policies: []}
+A config's instance may hold ``groups``, ``environments``, ``variables`` and ``apis``: README.md, "What an instance
+publishes", documents every key, and ``example-config.yml`` publishes the group the docs' discovery examples gate.
 
 Every reference (a group, an environment, a channel) is checked when the config is loaded.
 

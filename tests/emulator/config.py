@@ -213,7 +213,7 @@ class Instance:
         self.id = string(where + ".id", data["id"], ID_RE)
         self.name = optional_string(where + ".name", data.get("name"), "apig-" + self.id[:8])
         self.created = created
-        # Where the gateway sits in its project's network (network.py); None: the check connects as it always did.
+        # Where the gateway sits in its project's network (network.py); None: the check connects straight to the backends.
         self.network = None
         if data.get("network") is not None:
             self.network = InstanceNetwork(where + ".network", data["network"], project_network)

@@ -141,7 +141,7 @@ class FaultResponse:
             or self.body_size is not None
         )
 
-    def describe(self):
+    def label(self):
         """A short label for the request log (what the fault did to this request)."""
         if self.passthrough:
             return "pass"
@@ -193,7 +193,7 @@ class FaultRule:
             "id": self.id,
             "path_regex": self.pattern.pattern,
             "method": self.method,
-            "pending": [{"response": response.describe(), "times": left} for response, left in self.queue],
+            "pending": [{"response": response.label(), "times": left} for response, left in self.queue],
         }
 
 

@@ -177,7 +177,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             return
         fault = emulator.faults.take(self.command, raw_path)
         if fault is not None:
-            emulator.log.complete(self._entry, fault=fault.describe())
+            emulator.log.complete(self._entry, fault=fault.label())
             self._extra_headers = dict(fault.headers)
             if fault.retry_after_date_in is not None:
                 self._extra_headers["Retry-After"] = email.utils.formatdate(

@@ -17,7 +17,7 @@ check connects to, once the network has let the gateway through:
    address - a member of the instance's security group - or the instance's subnet when it lists none, and, for
    a channel member, 100.125.0.0/16;
 3. a listener: ``listeners["ip:port"]`` or ``listeners["ip"]`` (any port) names the backend; no entry, nothing
-   listens.
+   listens. A loopback address that a port holds needs no listener: it is connected to itself.
 """
 
 import ipaddress
@@ -459,7 +459,8 @@ def gateway_sources(instance, channel_member):
 
 
 def decide(instance, ip, port, channel_member):
-    """The gateway's way to ``ip:port`` (a modelled, non-loopback address) through ``instance``'s network."""
+    """The gateway's way to ``ip:port`` (a modelled address, or a loopback one that a port holds) through
+    ``instance``'s network."""
     project = instance.project
     address = ipaddress.ip_address(ip)
     routes = [instance.vpc.cidr, *(instance.user_routes or [])]
@@ -481,7 +482,7 @@ def decide(instance, ip, port, channel_member):
                 return Decision(
                     None, "security groups %s keep %s out of TCP %d: %s" % (", ".join(groups), name, port, why)
                 )
-    target = project.target(ip, port)
+    target = (ip, port) if address.is_loopback else project.target(ip, port)
     if target is None:
         return Decision(None, "nothing listens at %s:%d (no listener)" % (ip, port))
     return Decision(target, "reached through %s:%d" % target)

@@ -18,7 +18,9 @@ from APIG" case (a security group that does not admit 100.125.0.0/16).
 
 An instance with a ``network`` (network.py) reaches modelled addresses too: its routes, public egress and the
 backend's security groups decide first, as on the real gateway, and the loopback backend that the project's
-``listeners`` name for the address is what gets connected to.
+``listeners`` name for the address is what gets connected to. A loopback address that a port of the project holds
+(a world modelled on 127.0.0.0/8, so that this host's probes and the gateway meet the same listener) goes through
+the same decision and is then connected to directly; every other loopback address is connected to as before.
 """
 
 import concurrent.futures
@@ -63,8 +65,9 @@ class ReachabilityChecker:
             if remaining <= 0:
                 return False
             target = (address, port) if is_loopback(address) else None
-            if target is None and instance is not None and instance.network is not None:
-                decision = network.decide(instance.network, address, port, channel_member)
+            net = instance.network if instance is not None else None
+            if net is not None and (target is None or net.project.ports_with_ip(address)):
+                decision = network.decide(net, address, port, channel_member)
                 LOG.debug("gateway to %s: %s", format_address(address, port), decision.reason)
                 target = decision.target
             if target is not None and self._connect(target[0], target[1], remaining):

@@ -13,28 +13,23 @@ Tests that need it call ``require_tinyproxy()``: a skip with the reason when tin
 when ``HWCLOUD_APIG_REQUIRE_TOOLS=1`` (CI sets it, so CI cannot skip them).
 """
 
-import os
 import re
 import shutil
 import socket
 import subprocess
 import time
 
-import pytest
+from tests.needs import missing
 
-REQUIRE_VARIABLE = "HWCLOUD_APIG_REQUIRE_TOOLS"
 REQUEST_LINE = re.compile(r"Request \(file descriptor \d+\): (\S+ \S+)")
 
 
 def require_tool(name, install_hint):
-    """The tool's path; pytest.skip when it is missing, pytest.fail when CI requires the tools."""
+    """The tool's path; when it is missing, a skip, or a failure when CI requires the tools (tests/needs.py)."""
     path = shutil.which(name)
     if path:
         return path
-    reason = "%s is not installed (%s)" % (name, install_hint)
-    if os.environ.get(REQUIRE_VARIABLE) == "1":
-        pytest.fail("%s, and %s=1 requires it" % (reason, REQUIRE_VARIABLE))
-    pytest.skip(reason)
+    missing("%s is not installed (%s)" % (name, install_hint))
     return None
 
 

@@ -56,6 +56,20 @@ def ansible_env(tmp_path, extra=None):
     return env
 
 
+def ansible_doc(tmp_path, names, plugin_type="module"):
+    """``{name: documentation}`` of each plugin as ``ansible-doc -j`` renders it, every doc fragment resolved."""
+    env = ansible_env(tmp_path)
+    output = subprocess.run(
+        [str(BIN / "ansible-doc"), "-t", plugin_type, "-j", *names],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    return {name: doc["doc"] for name, doc in json.loads(output).items()}
+
+
 class Run:
     """What an Ansible command did: exit code, output, and the result it saved (if any)."""
 

@@ -25,6 +25,10 @@ from tests.integration.runner import PLAYBOOKS, REPO, ansible_env, run_playbook
 pytestmark = pytest.mark.integration
 
 GATE = PLAYBOOKS / "backend_gate"
+# What the gate's diagnosis (on by default) says of the loopback backends these tests stand up: the emulator reaches
+# them, a real gateway would not (tests/integration/test_diagnosis.py shows each cause on a modelled network).
+LOOPBACK = "127.0.0.1 is a loopback address: from the gateway it names the gateway itself"
+FIX = "give the backend's address in the VPC (or a name APIG resolves) instead of 127.0.0.1"
 TWO_DOWN_CHANNEL_ID = "5d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
 UNKNOWN_ID = "ffffffffffffffffffffffffffffffff"
 
@@ -156,7 +160,8 @@ def assert_playbook_passed(run, cases, expected_cases):
 def test_checks_all_up_passes_and_one_down_fails_naming_check_and_backend(gate_env, tmp_path):
     run, cases = run_gate("tests_checks.yml", tmp_path, gate_env.extra_vars())
     assert_playbook_passed(run, cases, ["all_up", "one_down"])
-    assert cases["one_down"]["result"]["lines"][3].split() == ["billing", "FAILED", gate_env.addr["down"]]
+    row = cases["one_down"]["result"]["lines"][3]
+    assert row.split()[:3] == ["billing", "FAILED", gate_env.addr["down"]] and row.endswith("  " + LOOPBACK)
     # one module task per gate: 2 checks, then 3 checks, all in one run each (one sign-in: the token given)
     assert len(gate_env.checks_made()) == 5
     assert "backend gate passed: 2 of 2 checks made" in run.stdout
@@ -328,7 +333,7 @@ def test_junit_report_and_check_mode(gate_env, tmp_path):
     assert_playbook_passed(run, cases, ["failing", "passing", "into_directory", "unwritable"])
     assert len(gate_env.checks_made()) == 7, "check mode made every check for real"
 
-    # A directory gets backend-gate.xml in it (it used to fail a passing gate: "can not use content with a dir").
+    # A directory gets backend-gate.xml in it: a path that is a directory must not fail a passing gate.
     _suites, suite, testcases = parse_junit(junit_dir / "backend-gate.xml")
     assert list(testcases) == ["web"] and suite.get("failures") == "0"
     # An unwritable path: the verdict is shown first, then the play fails naming backend_gate_junit_path.
@@ -352,9 +357,14 @@ def test_junit_report_and_check_mode(gate_env, tmp_path):
     assert list(testcases[odd_name]) == [testcases[odd_name].find("system-out")]  # a pass: no failure, no error
     billing = testcases["billing"].find("failure")
     assert billing.get("message") == "unreachable: %s" % gate_env.addr["down"]
-    assert billing.text.split() == ["unreachable:", gate_env.addr["down"]]
-    payments = testcases["payments"].find("failure").text.split()
-    assert payments == ["unreachable:", gate_env.addr["down"], "unreachable:", gate_env.addr["slow"]]
+    # Each failing backend on a line, and under it why and the fix (the role diagnoses by default).
+    assert billing.text.splitlines() == [
+        "unreachable: %s" % gate_env.addr["down"],
+        "  why: " + LOOPBACK,
+        "  fix: " + FIX,
+    ]
+    payments = [line for line in testcases["payments"].find("failure").text.splitlines() if line.startswith("unr")]
+    assert payments == ["unreachable: %s" % gate_env.addr["down"], "unreachable: %s" % gate_env.addr["slow"]]
     error = testcases["elsewhere"].find("error")
     assert error.get("type") == "APIG.3030" and "APIG.3030" in error.get("message")
     assert "request_id: " in error.text
@@ -390,7 +400,7 @@ def test_report_rewritten_unchanged_and_diff_readable(gate_env, tmp_path):
     written = report.read_text()
     shown = report_task_output(first)
     assert "changed: [localhost]" in shown, shown
-    # --diff shows the report element by element, one per line (it used to be the whole XML on one line)
+    # --diff shows the report element by element, one per line, so a reviewer sees which test case changed
     assert "+<testsuites " in "\n".join(shown) and any(line.startswith("+    <testcase ") for line in shown), shown
     assert len(written.splitlines()) > 8 and all(len(line) < 400 for line in written.splitlines())
 
@@ -486,8 +496,8 @@ def test_many_hosts_ask_the_gateway_once_and_probe_from_each_host(emulator_facto
 def assert_table_once_and_readable(output, addr):
     """The verdict's table is printed once, one row per line, before the one-line failure; never escaped in JSON."""
     rows = [line.split() for line in output.splitlines()]
-    assert rows.count(["CHECK", "RESULT", "UNREACHABLE", "/", "ERROR"]) == 1, output
-    assert rows.count(["billing", "FAILED", addr["down"]]) == 1, output
+    assert rows.count(["CHECK", "RESULT", "UNREACHABLE", "/", "ERROR", "WHY"]) == 1, output
+    assert rows.count(["billing", "FAILED", addr["down"], *LOOPBACK.split()]) == 1, output
     assert rows.count(["web", "SUCCESS", "-"]) == 1, output
     assert "\\nCHECK" not in output and "\\nbilling" not in output, "the table escaped inside JSON"
     one_line = (
@@ -495,7 +505,7 @@ def assert_table_once_and_readable(output, addr):
     )
     fatal = [line for line in output.splitlines() if line.startswith("fatal: [localhost]: FAILED!")]
     assert len(fatal) == 1 and json.loads(fatal[0].split(" => ", 1)[1])["msg"] == one_line, fatal
-    assert rows.index(["CHECK", "RESULT", "UNREACHABLE", "/", "ERROR"]) < output.splitlines().index(fatal[0])
+    assert rows.index(["CHECK", "RESULT", "UNREACHABLE", "/", "ERROR", "WHY"]) < output.splitlines().index(fatal[0])
 
 
 def test_failing_gate_stops_the_play_with_a_readable_table(gate_env, tmp_path):
@@ -783,13 +793,16 @@ def test_bad_variables_fail_before_any_request(gate_env, tmp_path):
     assert cases["duplicate_names"]["result"]["stopped"].endswith("repeated: web")
     assert cases["duplicate_default_names"]["msg"].endswith("repeated: " + gate_env.addr["up"])
     # What to discover is validated as api_backend_info's options, before any request, naming the entry.
-    assert cases["discover_unknown_key"]["msg"].startswith(stopped + "backend_gate_discover ")
-    assert "enviroment" in cases["discover_unknown_key"]["msg"]
+    assert cases["discover_unknown_key"]["msg"].startswith(
+        stopped + "Unsupported parameters in backend_gate_discover: enviroment. Supported parameters include: "
+    )
+    assert cases["discover_unknown_key"]["msg"].endswith("backend_gate_discover.enviroment: did you mean environment?")
     assert cases["discover_uppercase_id"]["msg"].startswith(
         stopped + "backend_gate_discover[1].instance_id '%s' has uppercase letters" % presets.INSTANCE_ID.upper()
     )
     assert cases["discover_not_a_dict"]["msg"] == (
-        stopped + "backend_gate_discover must be a dictionary (instance_id, group, environment, apis) or a list of them"
+        stopped + "backend_gate_discover must be a dictionary (instance_id, and optionally group, environment and "
+        "apis) or a list of them, got a string"
     )
     # A negative tolerance is refused on its own, not in a message that also speaks of the checks.
     assert cases["negative_max_failures"]["msg"] == stopped + "backend_gate_max_failures must be 0 or more, got -1"

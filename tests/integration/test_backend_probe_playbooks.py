@@ -21,6 +21,7 @@ import pytest
 from tests.loopback.certificates import CertificateAuthority
 from tests.loopback.http_backend import HttpBackend
 from tests.loopback.listeners import CLOSE, BlackholeListener, ClosedPort, OpenListener, ResetServer
+from tests.needs import needs
 
 pytestmark = pytest.mark.integration
 
@@ -138,7 +139,8 @@ def test_fail_on_failed_exits_non_zero(backends, tmp_path):
 
 def python38():
     """A Python 3.8 interpreter that really runs (pyenv's, or one on PATH), or None."""
-    candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.8*/bin/python3.8")))
+    candidates = [os.environ.get("PYTHON38")]  # as .ci/quality/lib.sh's find_python reads it, and .ci/run sets it
+    candidates += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.8*/bin/python3.8")))
     candidates.append(shutil.which("python3.8"))
     for candidate in filter(None, candidates):
         try:
@@ -159,7 +161,7 @@ def python38():
 PY38 = python38()
 
 
-@pytest.mark.skipif(PY38 is None, reason="no working Python 3.8 interpreter (looked in ~/.pyenv/versions and PATH)")
+@needs(PY38 is not None, "no working Python 3.8 interpreter (looked at PYTHON38, in ~/.pyenv/versions and on PATH)")
 def test_oldest_supported_managed_host_python(backends, tmp_path):
     """The module and its module_utils run on Python 3.8, the oldest target Python of ansible-core 2.19."""
     process, _dummy = run_playbook("fail_on_failed.yml", backends, tmp_path, interpreter=PY38)

@@ -107,6 +107,33 @@ ONE_CHECK = """
 """
 
 
+GATE_WITH_A_PATH = """
+- name: The gate, given an address with the health check's path in it
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/hwcloud.apig.apig: "{{ apig_auth }}"
+  tasks:
+    - name: Gate
+      block:
+        - name: Run the gate
+          ansible.builtin.include_role:
+            name: hwcloud.apig.backend_gate
+          vars:
+            backend_gate_checks:
+              - name: orders
+                instance_id: eddc4d25480b4cd6b512f270a1b8b341
+                backend_type: backend_address
+                backend_address: "{{ address }}"
+      rescue:
+        - name: Save the verdict
+          ansible.builtin.copy:
+            content: "{{ backend_gate_result | to_json }}"
+            dest: "{{ result_path }}"
+            mode: "0600"
+"""
+
+
 @pytest.fixture
 def emulator(emulator_factory, backend_servers):
     return emulator_factory(
@@ -133,7 +160,7 @@ def test_every_mistake_is_refused_naming_what_is_wrong_and_sends_nothing(emulato
     assert all(result.get("failed") for result in run.result.values()), run.result
     assert said["url_address"] == (
         "backend_address 'http://127.0.0.1:45715/': is a URL; give the address as host:port, without scheme or path: "
-        "127.0.0.1:45715"
+        "127.0.0.1:45715. Local probes take the protocol from local_probe.protocol (http)"
     )
     assert said["misspelled"].startswith(
         "Unsupported parameters for (hwcloud.apig.backend_connectivity) module: vpc_channel. Supported parameters"
@@ -151,12 +178,52 @@ def test_every_mistake_is_refused_naming_what_is_wrong_and_sends_nothing(emulato
     assert emulator.requests == []
 
 
+@pytest.mark.parametrize("address", ["127.0.0.1:18500/health", "http://127.0.0.1:18500/health"])
+def test_the_gate_says_where_the_path_of_an_address_goes(emulator, tmp_path, address):
+    """The role passes the module's answer on: the same one for a path and for a URL, naming local_probe.path."""
+    auth = presets.module_auth("token", emulator.url, retries=0)
+    run = run_playbook(playbook(tmp_path, GATE_WITH_A_PATH), tmp_path, {"apig_auth": auth, "address": address})
+    assert run.rc == 0, run
+    assert_clean(run)
+    (check,) = run.result["checks"]
+    assert check["check_result"] == "ERROR" and check["option"] == "checks[0].backend_address", check
+    assert check["msg"].startswith("orders: backend_address %r: " % address), check["msg"]
+    assert "give the address as host:port, without scheme or path: 127.0.0.1:18500. " in check["msg"]
+    assert "Local HTTP(S) probes take the path from local_probe.path (/health)" in check["msg"]
+    assert emulator.requests == []
+
+
 def test_checks_that_is_not_a_list_names_checks_ad_hoc(emulator, tmp_path):
     env = {"HW_APIG_ENDPOINT": emulator.url, "HW_PROJECT_ID": presets.PROJECT_ID, "HW_AUTH_TOKEN": presets.TOKEN_VALID}
     run = run_adhoc("hwcloud.apig.backend_connectivity", "checks=notalist", tmp_path, env=env)
     assert run.rc != 0 and run.result is not None, run
     assert run.result["msg"].startswith("Elements value for option 'checks' is of type str"), run.result["msg"]
     assert emulator.requests == []
+
+
+def test_ad_hoc_output_shows_the_result_once_and_the_verdict_in_brief_as_the_fact(
+    emulator_factory, backend_servers, tmp_path
+):
+    """``ansible -m backend_connectivity -a "... probe=both"`` on a 3-member channel once printed about 230 lines:
+    the whole result twice, at the top level and under ansible_facts. The registered result is the one kept full;
+    the fact is the verdict in brief, so the second copy costs a few lines whatever the number of members."""
+    members = [backend_servers.open(), backend_servers.closed(), backend_servers.closed()]
+    world = emulator_factory(presets.default_config(members=[{"host": m.host, "port": m.port} for m in members]))
+    env = {"HW_APIG_ENDPOINT": world.url, "HW_PROJECT_ID": presets.PROJECT_ID, "HW_AUTH_TOKEN": presets.TOKEN_VALID}
+    args = "instance_id=%s backend_type=vpc_channel vpc_channel_id=%s probe=both" % (
+        presets.INSTANCE_ID,
+        presets.CHANNEL_ID,
+    )
+    run = run_adhoc("hwcloud.apig.backend_connectivity", args, tmp_path, env=env)
+    assert run.rc == 0 and run.result["check_result"] == "FAILED", run
+    shown = run.stdout[run.stdout.index("{") :]
+    assert json.loads(shown) == run.result, "ad-hoc prints the one result"
+    assert run.result["ansible_facts"] == {
+        "apig_backend_connectivity": {key: run.result[key] for key in ("check_result", "failures", "request_id")}
+    }
+    assert shown.count('"target": ') == len(members), "each member's record is printed once"
+    without_facts = json.dumps(dict(run.result, ansible_facts={}), indent=4)
+    assert len(shown.splitlines()) - len(without_facts.splitlines()) <= 12, "the fact adds a few lines, not a copy"
 
 
 def test_https_to_a_plain_http_port_says_use_http_not_set_ca_path(emulator, tmp_path):

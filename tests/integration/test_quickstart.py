@@ -151,7 +151,16 @@ class Background:
 
 def test_the_quickstart_blocks_are_the_files_they_show():
     blocks = quickstart_blocks()
-    assert set(blocks) == {"install", "emulator", "adhoc", "adhoc-both", "first-gate.yml", "gate-fails", "gate-passes"}
+    assert set(blocks) == {
+        "install",
+        "emulator",
+        "adhoc",
+        "adhoc-both",
+        "first-gate.yml",
+        "gate-fails",
+        "gate-passes",
+        "why",
+    }
     assert blocks["first-gate.yml"] == FIRST_GATE.read_text()
     version = yaml.safe_load((REPO / "galaxy.yml").read_text())["version"]
     assert "ansible-galaxy collection install hwcloud-apig-%s.tar.gz" % version in blocks["install"]
@@ -218,6 +227,14 @@ def test_the_quickstart_from_pip_install_to_a_failing_and_a_passing_gate(tmp_pat
         status, out = terminal.run("gate-passes", blocks["gate-passes"], timeout=300)
         assert status == 0, out
         assert "deploying the release" in out, out
+
+        status, out = terminal.run("why", blocks["why"].replace(DOC_PORT, port), timeout=300)
+        assert status == 2, out
+        assert re.search(r"^\s*CHECK\s+RESULT\s+UNREACHABLE / ERROR\s+WHY$", out, re.M), out
+        why = "security group sg-pay (port 8443) admits nothing from the gateway (100.125.0.0/16)"
+        assert re.search(r"^\s*billing\s+FAILED\s+192\.168\.1\.20:8443\s+" + re.escape(why) + "$", out, re.M), out
+        report = (home / "apig-gate" / "reports" / "backend-gate.xml").read_text()
+        assert "fix: add an inbound rule to sg-pay: allow TCP 8443 from 100.125.0.0/16" in report
         assert "Traceback" not in (tmp_path / "terminal.log").read_text()
     finally:
         terminal.close()

@@ -14,9 +14,10 @@ from tests.loopback.echo_backend import EchoBackend
 from tests.loopback.http_backend import HttpBackend
 from tests.loopback.listeners import CLOSE, BlackholeListener, ClosedPort, OpenListener, ResetServer
 from tests.loopback.sockets import ipv6_loopback_available
+from tests.needs import needs
 
-# A platform fact, asked once: some containers have no IPv6 at all.
-needs_ipv6 = pytest.mark.skipif(not ipv6_loopback_available(), reason="no IPv6 loopback (::1) on this machine")
+# A platform fact, asked once: some containers have no IPv6 at all (and CI requires it: tests/needs.py).
+needs_ipv6 = needs(ipv6_loopback_available(), "no IPv6 loopback (::1) on this machine")
 
 
 class BackendServers:
@@ -30,12 +31,13 @@ class BackendServers:
         return backend
 
     def open(self, **options):
-        """An OpenListener (``options`` as for it: ``on_accept``, ``http``, ``body``, ``status``, ``ssl_context``)."""
+        """An OpenListener (``options`` as for it: ``host``, ``on_accept``, ``http``, ``body``, ``status``,
+        ``ssl_context``)."""
         return self._keep(OpenListener(**options))
 
-    def closed(self):
-        """A port that refuses connections."""
-        return self._keep(ClosedPort())
+    def closed(self, **options):
+        """A port that refuses connections (``options``: ``host``, any loopback address, and ``port``)."""
+        return self._keep(ClosedPort(**options))
 
     def blackhole(self):
         """A listener whose connects time out (SYNs dropped)."""

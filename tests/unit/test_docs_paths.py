@@ -11,12 +11,14 @@ file named in backquotes exists (from the guide's directory, the root, or a role
 paths; a bare file name anywhere in the collection), except the few files the reader makes or a tool writes.
 """
 
+import fnmatch
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 GUIDES = sorted(
@@ -75,6 +77,60 @@ def test_every_file_named_in_backquotes_exists(guide):
             continue
         missing.append(name)
     assert not missing, missing
+
+
+REPOSITORY = yaml.safe_load((REPO / "galaxy.yml").read_text())["repository"]
+REPOSITORY_NOTE = "not in the installed collection"
+
+
+def shipped(path):
+    """Whether the tarball holds ``path`` (relative to the root): ansible-galaxy leaves out what matches an entry of
+    ``build_ignore``, the path itself or a folder above it."""
+    ignored = yaml.safe_load((REPO / "galaxy.yml").read_text())["build_ignore"]
+    parts = path.split("/")
+    return not any(
+        fnmatch.fnmatch("/".join(parts[:depth]), pattern) for depth in range(1, len(parts) + 1) for pattern in ignored
+    )
+
+
+def named_repository_files(guide, paragraph):
+    """The files and folders of this repository that a paragraph of ``guide`` names and the tarball leaves out."""
+    here = (REPO / guide).parent
+    names = re.findall(r"`([^`\s]+)`", paragraph) + [target for _text, target in LINK.findall(paragraph)]
+    found = []
+    for name in names:
+        path = name.split("::", 1)[0].split("#", 1)[0].rstrip("/")
+        if not path or ("/" not in path and path != "Makefile") or re.match(r"\A([a-z]+:|/|~)", path):
+            continue
+        for base in (here, REPO):
+            place = (base / path).resolve()
+            if place.exists() and REPO.resolve() in place.parents:
+                if not shipped(str(place.relative_to(REPO.resolve()))):
+                    found.append(name)
+                break
+    return found
+
+
+@pytest.mark.parametrize("guide", GUIDES)
+def test_a_file_the_collection_does_not_ship_is_said_to_be_in_the_repository(guide):
+    told = False
+    for paragraph in re.split(r"\n\s*\n", prose(guide)):
+        told = told or (REPOSITORY in paragraph and REPOSITORY_NOTE in re.sub(r"\s+", " ", paragraph))
+        unshipped = named_repository_files(guide, paragraph)
+        assert told or not unshipped, "%s names %s before saying they are in the repository (%s), %s" % (
+            guide,
+            unshipped,
+            REPOSITORY,
+            REPOSITORY_NOTE,
+        )
+
+
+def test_a_guide_that_installs_the_tarball_says_how_to_build_it():
+    version = yaml.safe_load((REPO / "galaxy.yml").read_text())["version"]
+    for guide in GUIDES:
+        text = (REPO / guide).read_text()
+        if "collection install hwcloud-apig-%s.tar.gz" % version in text:
+            assert "ansible-galaxy collection build" in text, guide
 
 
 def test_the_checks_catch_a_wrong_path(tmp_path, monkeypatch):

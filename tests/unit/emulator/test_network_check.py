@@ -173,3 +173,55 @@ def test_a_node_outside_the_admitted_prefix_keeps_an_address_backend_out(emulato
         instance_overrides={"node_ips": {"livedata": ["192.168.0.10"]}},
     )
     assert check_address(single, world.PAY + ":8443")["check_result"] == "SUCCESS"
+
+
+def loopback_world(rules):
+    """A project modelled on loopback: VPC 127.0.0.0/24, the gateway's nodes at .10 and .11 in sg-apig, and a port
+    holding 127.0.0.2 guarded by sg-app with ``rules`` - the world where this host and the gateway meet one listener."""
+    return {
+        "vpcs": [{"id": "vpc-lo", "cidr": "127.0.0.0/24"}],
+        "subnets": [{"id": "subnet-lo", "cidr": "127.0.0.0/24", "vpc_id": "vpc-lo"}],
+        "security_groups": [{"id": world.APIG_SG, "rules": []}, {"id": "sg-app", "rules": rules}],
+        "ports": [
+            {
+                "id": "port-app",
+                "fixed_ips": [{"ip_address": "127.0.0.2", "subnet_id": "subnet-lo"}],
+                "security_groups": ["sg-app"],
+            }
+        ],
+    }
+
+
+def start_loopback_world(emulator_factory, rules, members):
+    config = presets.default_config(members=members)
+    config["projects"][0]["network"] = loopback_world(rules)
+    config["projects"][0]["instances"][0]["network"] = {
+        "vpc_id": "vpc-lo",
+        "subnet_id": "subnet-lo",
+        "security_group_id": world.APIG_SG,
+        "node_ips": {"livedata": ["127.0.0.10"], "shubao": ["127.0.0.11"]},
+    }
+    return emulator_factory(config)
+
+
+def test_a_loopback_address_that_a_port_holds_goes_through_its_security_groups(emulator_factory, backend_servers):
+    app = backend_servers.open(host="127.0.0.2")
+    unmodelled = backend_servers.open()  # 127.0.0.1: no port holds it
+    members = [{"host": "127.0.0.2", "port": app.port}, {"host": "127.0.0.1", "port": unmodelled.port}]
+    shut = start_loopback_world(emulator_factory, [], members)
+    assert check_channel(shut) == {"check_result": "FAILED", "failures": [app.address]}
+    admitted = [
+        world.rule("r-app-apig", multiport=str(app.port), remote_group_id=world.APIG_SG),
+        world.rule("r-app-health", multiport=str(app.port), remote_ip_prefix="100.125.0.0/16"),
+    ]
+    open_world = start_loopback_world(emulator_factory, admitted, members)
+    before = app.accepted
+    assert check_channel(open_world) == {"check_result": "SUCCESS", "failures": []}
+    assert app.accepted > before  # connected to itself, with no listener entry
+
+
+def test_a_refused_loopback_port_behind_an_open_group_is_failed_by_the_connect(emulator_factory, backend_servers):
+    refused = backend_servers.closed(host="127.0.0.2")
+    admitted = [world.rule("r-app-all", multiport=str(refused.port), remote_ip_prefix="0.0.0.0/0")]
+    emu = start_loopback_world(emulator_factory, admitted, [{"host": "127.0.0.2", "port": refused.port}])
+    assert check_channel(emu) == {"check_result": "FAILED", "failures": [refused.address]}

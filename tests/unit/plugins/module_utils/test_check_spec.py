@@ -146,22 +146,48 @@ def test_a_backend_address_may_be_a_name_with_an_underscore(address):
 
 
 @pytest.mark.parametrize(
-    "address, inside",
+    "address, inside, advice",
     [
-        ("http://127.0.0.1:8080", "127.0.0.1:8080"),
-        ("http://127.0.0.1:45715/", "127.0.0.1:45715"),
-        ("https://my_host.internal/health", "my_host.internal:443"),
-        ("HTTP://[::1]/x?y=1", "[::1]:80"),
+        ("http://127.0.0.1:8080", "127.0.0.1:8080", "Local probes take the protocol from local_probe.protocol (http)"),
+        (
+            "http://127.0.0.1:45715/",
+            "127.0.0.1:45715",
+            "Local probes take the protocol from local_probe.protocol (http)",
+        ),
+        (
+            "https://my_host.internal/health",
+            "my_host.internal:443",
+            "Local HTTP(S) probes take the path from local_probe.path (/health) and the protocol from "
+            "local_probe.protocol (https)",
+        ),
+        (
+            "HTTP://[::1]/x?y=1",
+            "[::1]:80",
+            "Local HTTP(S) probes take the path from local_probe.path (/x?y=1) and the protocol from "
+            "local_probe.protocol (http)",
+        ),
     ],
 )
-def test_a_url_as_backend_address_is_refused_naming_the_address_it_holds(address, inside):
+def test_a_url_as_backend_address_is_refused_naming_the_address_it_holds(address, inside, advice):
     with pytest.raises(InputError) as caught:
         check_spec_from_params(address_check(address), where="checks[0].")
     assert caught.value.option == "checks[0].backend_address"
     assert caught.value.msg == (
-        "checks[0].backend_address %r: is a URL; give the address as host:port, without scheme or path: %s"
-        % (address, inside)
+        "checks[0].backend_address %r: is a URL; give the address as host:port, without scheme or path: %s. %s"
+        % (address, inside, advice)
     )
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:18500/health", "http://127.0.0.1:18500/health"])
+def test_a_path_and_a_url_get_one_answer_where_the_path_goes(address):
+    """A path once drew "a path needs a URL", and the URL then "give the address as host:port": a circle. Both
+    forms now say the same thing: the address as host:port, the path in local_probe.path."""
+    with pytest.raises(InputError) as caught:
+        check_spec_from_params(address_check(address))
+    assert caught.value.option == "backend_address"
+    assert "give the address as host:port, without scheme or path: 127.0.0.1:18500. " in caught.value.msg
+    assert "take the path from local_probe.path (/health)" in caught.value.msg
+    assert "needs a URL" not in caught.value.msg
 
 
 @pytest.mark.parametrize("address", ["ftp://127.0.0.1:21", "http://user@127.0.0.1:80/", "http://:80/"])

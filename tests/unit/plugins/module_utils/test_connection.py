@@ -185,3 +185,57 @@ def test_two_ways_to_sign_in_in_the_environment_is_an_error():
 
 def test_default_endpoints():
     assert default_apig_endpoint("cn-north-4") == "https://apig.cn-north-4.myhuaweicloud.com"
+
+
+# ---- VPC and ECS endpoints (read only by the diagnosis) ----------------------------------------------------------
+
+
+def test_vpc_and_ecs_endpoints_come_from_the_region():
+    settings = ConnectionSettings.from_params(params(auth_token="t", project_id=PROJECT, region="ap-southeast-1"))
+    assert settings.vpc_endpoint == "https://vpc.ap-southeast-1.myhuaweicloud.com"
+    assert settings.ecs_endpoint == "https://ecs.ap-southeast-1.myhuaweicloud.com"
+    assert settings.vpc_endpoint_from_region and settings.ecs_endpoint_from_region
+    eu = ConnectionSettings.from_params(params(auth_token="t", project_id=PROJECT, region="eu-west-101"))
+    assert (eu.vpc_endpoint, eu.ecs_endpoint) == (
+        "https://vpc.eu-west-101.myhuaweicloud.eu",
+        "https://ecs.eu-west-101.myhuaweicloud.eu",
+    )
+
+
+def test_given_vpc_and_ecs_endpoints_win_over_the_region():
+    settings = ConnectionSettings.from_params(
+        params(
+            auth_token="t",
+            project_id=PROJECT,
+            region="ap-southeast-1",
+            vpc_endpoint="http://127.0.0.1:9/",
+            ecs_endpoint="https://ecs.example.com",
+        )
+    )
+    assert (settings.vpc_endpoint, settings.ecs_endpoint) == ("http://127.0.0.1:9", "https://ecs.example.com")
+    assert not settings.vpc_endpoint_from_region and not settings.ecs_endpoint_from_region
+
+
+@pytest.mark.parametrize("region", [None, "ap-southeast-1"])
+def test_an_explicit_apig_endpoint_leaves_vpc_and_ecs_unset_and_the_run_goes_on(region):
+    """Only the diagnosis needs them. APIG pointed elsewhere (an emulator, a private endpoint) is no sign that the
+    region's public VPC is the right one: it is not guessed, and never contacted."""
+    settings = ConnectionSettings.from_params(
+        params(auth_token="t", project_id=PROJECT, endpoint="http://127.0.0.1:9", region=region)
+    )
+    assert (settings.vpc_endpoint, settings.ecs_endpoint) == (None, None)
+
+
+@pytest.mark.parametrize("option", ["vpc_endpoint", "ecs_endpoint"])
+@pytest.mark.parametrize("value", ["vpc.example.com", "https://vpc.example.com/v1", "ftp://x", "https://h:0", " "])
+def test_a_bad_vpc_or_ecs_endpoint_is_refused_naming_it(option, value):
+    with pytest.raises(InputError) as caught:
+        ConnectionSettings.from_params(params(auth_token="t", project_id=PROJECT, region="r1", **{option: value}))
+    assert caught.value.option == option
+    assert option in caught.value.msg
+
+
+def test_vpc_and_ecs_endpoints_fall_back_to_their_variables():
+    spec = connection_argument_spec()
+    assert spec["vpc_endpoint"]["fallback"][1] == ["HW_VPC_ENDPOINT"]
+    assert spec["ecs_endpoint"]["fallback"][1] == ["HW_ECS_ENDPOINT"]

@@ -228,6 +228,49 @@ def test_the_discover_option_takes_a_dict_or_a_list_and_refuses_the_rest():
         assert caught.value.option == option, (bad, caught.value.msg)
 
 
+@pytest.mark.parametrize(
+    "bad, said",
+    [
+        (
+            {"instance_id": presets.INSTANCE_ID, "gruop": "orders"},
+            "Unsupported parameters in discover: gruop. Supported parameters include: apis, environment, group, "
+            "instance_id. discover.gruop: did you mean group?",
+        ),
+        (
+            [{"instance_id": presets.INSTANCE_ID}, {"instance_id": presets.INSTANCE_ID, "enviroment": "RELEASE"}],
+            "Unsupported parameters in discover[1]: enviroment. Supported parameters include: apis, environment, "
+            "group, instance_id. discover[1].enviroment: did you mean environment?",
+        ),
+        (
+            {"instance_id": presets.INSTANCE_ID, "zzz": 1},
+            "Unsupported parameters in discover: zzz. Supported parameters include: apis, environment, group, "
+            "instance_id.",
+        ),
+        (
+            [],
+            "discover must list at least one discovery (a dictionary: instance_id, and optionally group, environment "
+            "and apis)",
+        ),
+        (
+            "orders",
+            "discover must be a dictionary (instance_id, and optionally group, environment and apis) or a list of "
+            "them, got a string",
+        ),
+        (
+            [42],
+            "discover[0] must be a dictionary (instance_id, and optionally group, environment and apis), got a number",
+        ),
+        ({"group": "orders"}, "discover: missing required arguments: instance_id"),
+    ],
+)
+def test_a_mistake_in_discover_is_said_as_a_mistake_in_a_modules_options(bad, said):
+    """An unknown key is "unsupported", with the key it is closest to (as for a module's own options); an empty
+    list is not called "not a list"."""
+    with pytest.raises(InputError) as caught:
+        discovery_specs_from(bad)
+    assert caught.value.msg == said
+
+
 def test_what_a_module_returned_gives_back_the_same_checks(emulator):
     """The gate derives its checks from api_backend_info's ``apis``: describe() and back lose nothing."""
     apis = discover(emulator, group="orders", environment="RELEASE")

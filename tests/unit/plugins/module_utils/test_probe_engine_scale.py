@@ -23,8 +23,9 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.probe_engine import r
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import ProbeInputError, ProbeSpec
 from tests.loopback.listeners import CLOSE, OpenListener
 from tests.loopback.sockets import open_fd_count
+from tests.needs import needs
 
-needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+needs_proc = needs(os.path.isdir("/proc/self/fd"), "no /proc/self/fd on this machine")
 
 
 def wait_for_fd_count(expected, within=5.0):

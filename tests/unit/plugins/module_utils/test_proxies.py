@@ -96,7 +96,7 @@ def test_the_option_wins_over_the_environment_and_no_proxy():
     settings = settings_from({"HTTPS_PROXY": "http://127.0.0.1:1", "NO_PROXY": "*"}, option="http://127.0.0.1:2")
     assert settings.proxy_for("https://apig.example.com") == "http://127.0.0.1:2"
     assert settings.proxy_for("http://127.0.0.1:8080") == "http://127.0.0.1:2"
-    assert settings.describe("https://apig.example.com") == " through the proxy http://127.0.0.1:2 (from proxy)"
+    assert settings.route_text("https://apig.example.com") == " through the proxy http://127.0.0.1:2 (from proxy)"
 
 
 @pytest.mark.parametrize(

@@ -128,7 +128,7 @@ def test_a_v1_rule_is_allow_with_priority_1_and_says_so():
 def test_a_v3_rule_keeps_action_priority_and_its_normalised_prefix():
     rule = normalise_rule(v3("r3", action="deny", priority=7, remote_ip_prefix="10.1.2.3/8"))
     assert (rule.api, rule.action, rule.priority, rule.remote_ip_prefix) == ("v3", "deny", 7, "10.0.0.0/8")
-    assert rule.describe() == "deny TCP 8080 from 10.0.0.0/8 (priority 7)"
+    assert rule.summary() == "deny TCP 8080 from 10.0.0.0/8 (priority 7)"
 
 
 @pytest.mark.parametrize(

@@ -350,7 +350,7 @@ def test_backend_addresses_are_kept_as_written_with_their_variables(text, variab
         ("#HOST#:0", "port 0 is outside 1-65535"),
         ("#HOST#:65536", "outside 1-65535"),
         ("host:#PORT#x", "is not a number"),
-        ("10.1.2.3:80/x", "a path needs a URL"),
+        ("10.1.2.3:80/x", "has a path; give the address as host:port, without scheme or path: 10.1.2.3:80. Local"),
         ("2001:db8::1:443", "IPv6 addresses need brackets"),
     ],
 )

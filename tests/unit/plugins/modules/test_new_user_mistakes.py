@@ -10,6 +10,7 @@ request, by a message that names what is wrong; and every result says how the ru
 import pytest
 
 from ansible_collections.hwcloud.apig.plugins.modules import (
+    api_backend_info,
     backend_connectivity,
     backend_probe,
     vpc_channel_member_info,
@@ -67,6 +68,20 @@ def test_checks_that_is_not_a_list_of_checks_names_checks(emulator, value):
     """Ansible's own message ("dictionary requested, could not parse JSON or key=value") names no option."""
     result = refused(emulator, backend_connectivity.main, token(emulator, checks=value))
     assert result["msg"].startswith("Elements value for option 'checks' is of type "), result["msg"]
+
+
+def test_a_misspelled_key_of_discover_is_named_with_the_key_it_resembles(emulator):
+    """discover is one raw option (a dictionary or a list of them): its keys are checked as a module's options are."""
+    discover = {"instance_id": presets.INSTANCE_ID, "gruop": "orders"}
+    result = refused(emulator, backend_connectivity.main, token(emulator, discover=discover))
+    assert result["option"] == "discover"
+    assert result["msg"].startswith("Unsupported parameters in discover: gruop. Supported parameters include: ")
+    assert result["msg"].endswith("discover.gruop: did you mean group?")
+
+
+def test_an_empty_discover_list_is_not_called_not_a_list(emulator):
+    result = refused(emulator, backend_connectivity.main, token(emulator, discover=[]))
+    assert result["msg"].startswith("discover must list at least one discovery"), result["msg"]
 
 
 def test_a_module_without_the_api_names_a_misspelled_option_too():
@@ -146,9 +161,67 @@ def test_a_url_as_backend_address_suggests_the_address_it_holds(emulator):
     assert result["option"] == "backend_address"
     assert result["msg"] == (
         "backend_address 'http://127.0.0.1:45715/': is a URL; give the address as host:port, without scheme or path: "
-        "127.0.0.1:45715"
+        "127.0.0.1:45715. Local probes take the protocol from local_probe.protocol (http)"
     )
     assert "IPv6" not in result["msg"]
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:18500/health", "http://127.0.0.1:18500/health"])
+def test_a_path_with_the_address_is_refused_saying_where_the_path_goes(emulator, address):
+    """Not a circle: "a path needs a URL" for the one, "give the address as host:port" for the other."""
+    args = token(emulator, instance_id=presets.INSTANCE_ID, backend_type="backend_address", backend_address=address)
+    result = refused(emulator, backend_connectivity.main, args)
+    assert result["option"] == "backend_address"
+    assert result["msg"].startswith("backend_address %r: " % address)
+    assert "give the address as host:port, without scheme or path: 127.0.0.1:18500. " in result["msg"]
+    assert "Local HTTP(S) probes take the path from local_probe.path (/health)" in result["msg"]
+
+
+# ---- numbers out of range: one rule per option, in the words ansible-doc uses ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "main, args, option, said",
+    [
+        (
+            backend_connectivity.main,
+            dict(CHANNEL_CHECK, concurrency=500),
+            "concurrency",
+            "a whole number from 1 to 200",
+        ),
+        (
+            api_backend_info.main,
+            {"instance_id": presets.INSTANCE_ID, "concurrency": 0},
+            "concurrency",
+            "a whole number from 1 to 200",
+        ),
+        (backend_connectivity.main, dict(CHANNEL_CHECK, wait_timeout=7200), "wait_timeout", "from 0 to 3600 seconds"),
+        (
+            backend_connectivity.main,
+            dict(CHANNEL_CHECK, wait_interval=0),
+            "wait_interval",
+            "more than 0 and at most 600 seconds",
+        ),
+        (backend_connectivity.main, dict(CHANNEL_CHECK, retries=11), "retries", "a whole number from 0 to 10"),
+        (
+            vpc_channel_member_info.main,
+            {"instance_id": presets.INSTANCE_ID, "vpc_channel_id": presets.CHANNEL_ID, "timeout": 601},
+            "timeout",
+            "more than 0 and at most 600 seconds",
+        ),
+    ],
+)
+def test_a_number_out_of_range_is_refused_saying_the_range(emulator, main, args, option, said):
+    result = refused(emulator, main, token(emulator, **args))
+    assert result["option"] == option
+    assert result["msg"] == "%s must be %s, got %r" % (option, said, args[option])
+
+
+def test_backend_probe_waits_by_the_same_rule_as_backend_connectivity():
+    """wait_timeout was capped at 3600 seconds in backend_connectivity only; one rule now bounds both modules."""
+    run = run_module(backend_probe.main, {"targets": ["127.0.0.1:1"], "wait_timeout": 7200})
+    assert run.code == 1 and run.result["option"] == "wait_timeout", run.result
+    assert run.result["msg"] == "wait_timeout must be from 0 to 3600 seconds, got 7200"
 
 
 # ---- how the run signed in -------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import Disc
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import local_part
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_decision import console_text
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_decision import decide as decide_records
-from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_plan import discoveries, gate_plan, with_discovered
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_plan import discovery_plan, gate_plan, with_discovered
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_records import run_records as gate_records
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_report import (
     junit_document,
@@ -108,7 +108,7 @@ def test_a_failed_check_that_names_no_backend_is_never_tolerated(max_failures):
     checks = [record("orders", "FAILED", []), record("billing", "SUCCESS")]
     verdict = decide({"checks": checks}, CONFIGURED, max_failures)
     assert verdict["passed"] is False and verdict["no_backend"] == 1 and verdict["unreachable"] == 0
-    assert "1 check whose gateway listed with no backend at all (never tolerated)" in verdict["summary"]
+    assert "1 check whose gateway listed no backend at all (never tolerated)" in verdict["summary"]
     assert verdict["lines"][2].startswith("orders   FAILED   (the gateway listed no backend")
 
 
@@ -730,39 +730,44 @@ def backend(address=None, channel=None, policy=None, problem=None):
 
 
 def test_what_to_discover_is_validated_and_given_back_as_a_list_each_entry_with_its_key():
-    nothing = discoveries([])
-    assert discoveries(None) == nothing and nothing["entries"] == [] and nothing["error"] is None
-    key = discoveries([{"instance_id": INSTANCE, "group": "orders"}])["key"]
-    assert discoveries({"instance_id": INSTANCE, "group": "orders"}) == {
+    nothing = discovery_plan([])
+    assert discovery_plan(None) == nothing and nothing["entries"] == [] and nothing["error"] is None
+    key = discovery_plan([{"instance_id": INSTANCE, "group": "orders"}])["key"]
+    assert discovery_plan({"instance_id": INSTANCE, "group": "orders"}) == {
         "entries": [{"instance_id": INSTANCE, "group": "orders", "key": key}],
         "error": None,
         "key": key,
     }
-    two = discoveries([{"instance_id": INSTANCE}, {"instance_id": INSTANCE, "environment": "RELEASE", "apis": ["x"]}])
+    two = discovery_plan(
+        [{"instance_id": INSTANCE}, {"instance_id": INSTANCE, "environment": "RELEASE", "apis": ["x"]}]
+    )
     assert two["entries"][1] == {"instance_id": INSTANCE, "environment": "RELEASE", "apis": ["x"], "key": two["key"]}
-    bad = discoveries([{"instance_id": INSTANCE}, {"instance_id": INSTANCE.upper()}])
+    bad = discovery_plan([{"instance_id": INSTANCE}, {"instance_id": INSTANCE.upper()}])
     assert bad["entries"] == [] and bad["error"].startswith("backend_gate_discover[1].instance_id ")
-    assert "enviroment" in discoveries({"instance_id": INSTANCE, "enviroment": "RELEASE"})["error"]
-    assert discoveries("orders")["error"].startswith("backend_gate_discover must be a dictionary")
+    assert "enviroment" in discovery_plan({"instance_id": INSTANCE, "enviroment": "RELEASE"})["error"]
+    assert discovery_plan("orders")["error"].startswith("backend_gate_discover must be a dictionary")
 
 
 def test_the_discovery_key_is_what_is_discovered_and_where_never_a_secret():
     orders = {"instance_id": INSTANCE, "group": "orders", "environment": "RELEASE"}
     here = {"endpoint": "http://127.0.0.1:1", "project_id": "p" * 32}
-    key = discoveries(orders, auth=dict(here, auth_token="one"))["key"]
-    assert discoveries([orders], auth=dict(here, auth_token="two"))["key"] == key, "another token, the same question"
-    assert discoveries([orders], auth=dict(here, endpoint="http://127.0.0.1:2"))["key"] != key
-    assert discoveries([orders], auth=dict(here, region="r2"))["key"] != key
-    assert discoveries([orders], auth=dict(here, project_id="q" * 32))["key"] != key
-    assert discoveries([dict(orders, group="shop")], auth=here)["key"] != key
+    key = discovery_plan(orders, auth=dict(here, auth_token="one"))["key"]
+    assert discovery_plan([orders], auth=dict(here, auth_token="two"))["key"] == key, "another token, the same question"
+    assert discovery_plan([orders], auth=dict(here, endpoint="http://127.0.0.1:2"))["key"] != key
+    assert discovery_plan([orders], auth=dict(here, region="r2"))["key"] != key
+    assert discovery_plan([orders], auth=dict(here, project_id="q" * 32))["key"] != key
+    assert discovery_plan([dict(orders, group="shop")], auth=here)["key"] != key
     # nothing to discover is a question of its own, not the first host's: a host asking it never takes that answer
-    assert discoveries([], auth=here)["key"] not in (key, discoveries([orders], auth=here)["key"])
-    assert discoveries([], auth=here)["key"] != discoveries([], auth=dict(here, endpoint="http://127.0.0.1:2"))["key"]
+    assert discovery_plan([], auth=here)["key"] not in (key, discovery_plan([orders], auth=here)["key"])
+    assert (
+        discovery_plan([], auth=here)["key"]
+        != discovery_plan([], auth=dict(here, endpoint="http://127.0.0.1:2"))["key"]
+    )
 
 
 def test_the_key_a_discovery_is_asked_with_is_not_kept_in_what_was_discovered():
     discovery = {"instance_id": INSTANCE, "group": "orders"}
-    asked = dict(discovery, key=discoveries(discovery)["key"])
+    asked = dict(discovery, key=discovery_plan(discovery)["key"])
     merged = with_discovered([], [found(asked, [api("get-order", backend(address="127.0.0.1:2"))])])
     assert [dict(entry, apis=None) for entry in merged["discovered"]] == [dict(discovery, apis=None)]
 
@@ -902,3 +907,27 @@ def test_a_malformed_record_is_no_answer_and_never_passes(answer, why):
 
 def record_of(name):
     return record(name, "SUCCESS")
+
+
+def test_a_host_that_asks_for_a_diagnosis_asks_its_own_question():
+    checks = [dict(ADDRESS, name="web")]
+    assert gate_plan(checks)["key"] == gate_plan(checks, diagnose=False)["key"]
+    assert gate_plan(checks, diagnose=True)["key"] != gate_plan(checks)["key"]
+
+
+def test_a_verdict_of_nothing_asked_says_so():
+    verdict = decide_records([])
+    assert verdict["passed"] is False and verdict["summary"].endswith("; nothing was asked")
+
+
+def test_a_wrong_answer_is_said_once_in_the_report():
+    check = record(
+        "site",
+        "FAILED",
+        ["127.0.0.1:1"],
+        failing=[{"backend": "127.0.0.1:1", "outcome": "wrong_answer", "detail": "expected status 200-399, got 404"}],
+    )
+    case = ET.fromstring(junit_report(decide_records([check])).encode("utf-8")).find("testsuite").find("testcase")
+    assert case.find("failure").get("message") == (
+        "reached, wrong answer: 127.0.0.1:1 (expected status 200-399, got 404)"
+    )
