@@ -14,6 +14,9 @@ What is called lives elsewhere: one function per Huawei operation in ``apig_call
 each taking this client first and using only its public methods (``call``, ``apig``, ``instance_path``,
 ``project_path``, ``all_pages``). ``call`` takes the base URL, so a service with an endpoint of its own is called with the same
 session, proxy, signing and retries. Why a request got no answer is worded by ``transport_errors.py``.
+
+Longer than 400 lines: one request's whole life (retries, the calls that must not be repeated, re-sign-in, capped
+reads, the errors' wording) is one idea, kept in one place.
 """
 
 import functools

@@ -87,3 +87,18 @@ WAIT_RANGES = {"wait_timeout": WAIT_TIMEOUT, "wait_interval": WAIT_INTERVAL}
 PROBE_TIMEOUT = Range(0, low_excluded=True, unit="seconds")
 PROBE_CONCURRENCY = Range(1, 10000, integer=True)
 PROBE_RANGES = {"timeout": PROBE_TIMEOUT, "concurrency": PROBE_CONCURRENCY}
+
+# The gateway's statistics (api_statistics_info): one sample per minute, within the last hour.
+STATISTICS_MINUTES = Range(1, 60, integer=True, unit="minutes")
+
+# The api_verify role's bake (plugin_utils/bake.py): how long, how often, over what window, and its thresholds.
+BAKE_RANGES = {
+    "api_verify_bake_seconds": Range(0, 86400, low_excluded=True, unit="seconds"),
+    "api_verify_bake_interval": Range(0, 3600, low_excluded=True, unit="seconds"),
+    "api_verify_window_minutes": STATISTICS_MINUTES,
+    "api_verify_max_error_rate": Range(0, 1),
+    "api_verify_max_latency_ms": Range(0, unit="ms"),
+    "api_verify_min_requests": Range(0, integer=True),
+}
+# The role's own api_verify_bake_seconds: 0 is no bake at all (the role validates it before any request).
+ROLE_BAKE_SECONDS = Range(0, 86400, unit="seconds")

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-# Over 400 lines: most of it is the documentation of a call's options, at the top level and again in calls.
+"""Longer than 400 lines: most of it is the documentation of a call's options, at the top level and in calls."""
 
 DOCUMENTATION = r"""
 module: api_debug
@@ -224,7 +224,7 @@ options:
     type: bool
     default: false
   concurrency:
-    description: How many calls (and discovery reads) run at once, 1-200.
+    description: How many calls (and discovery reads) run at once. From 1 to 200.
     type: int
     default: 20
 notes:
@@ -351,6 +351,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.call_spec import (
 from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import discovery_specs_from
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import check_huawei_id
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import API_CONCURRENCY
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import FAILED, SUCCESS
 from ansible_collections.hwcloud.apig.plugins.module_utils.verification import summarize_calls
 
@@ -370,6 +371,7 @@ class ApiDebugModule(ApigModule):
         allow_unsafe_methods=dict(type="bool", default=False),
         concurrency=dict(type="int", default=20),
     )
+    ranges = dict(concurrency=API_CONCURRENCY)
     module_kwargs = dict(
         mutually_exclusive=[("api", "calls"), ("api", "discover")],
         required_one_of=[("api", "calls", "discover")],
@@ -378,8 +380,6 @@ class ApiDebugModule(ApigModule):
 
     def validate(self):
         params = self.params
-        if not 1 <= params["concurrency"] <= 200:
-            raise InputError("concurrency", "concurrency must be between 1 and 200, got %d" % params["concurrency"])
         self._mask_token_headers([params, *list(params["calls"] or [])])
         self.discoveries = discovery_specs_from(params["discover"])
         entries = [(params, "")] if params["api"] is not None else []

@@ -33,11 +33,11 @@ options:
     description: The API group, by name or ID. Required when O(apis) names an API by name, or is not given.
     type: str
   minutes:
-    description: How many minutes back to read, 1-60 (sent as C(duration=<n>m)); one sample per minute.
+    description: How many minutes back to read (sent as C(duration=<n>m)); one sample per minute. From 1 to 60 minutes.
     type: int
     default: 5
   concurrency:
-    description: How many APIs are read at once, 1-200.
+    description: How many APIs are read at once. From 1 to 200.
     type: int
     default: 20
 seealso:
@@ -120,6 +120,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.apig_module import Ap
 from ansible_collections.hwcloud.apig.plugins.module_utils.call_spec import is_api_id
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import check_huawei_id
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import API_CONCURRENCY, STATISTICS_MINUTES
 from ansible_collections.hwcloud.apig.plugins.module_utils.statistics import window_figures
 
 
@@ -131,17 +132,12 @@ class ApiStatisticsInfoModule(ApigModule):
         minutes=dict(type="int", default=5),
         concurrency=dict(type="int", default=20),
     )
+    ranges = dict(minutes=STATISTICS_MINUTES, concurrency=API_CONCURRENCY)
     module_kwargs = dict(required_one_of=[("apis", "group")])
 
     def validate(self):
         params = self.params
         check_huawei_id("instance_id", params["instance_id"])
-        if not 1 <= params["minutes"] <= 60:
-            raise InputError(
-                "minutes", "minutes must be between 1 and 60 (one sample per minute), got %d" % params["minutes"]
-            )
-        if not 1 <= params["concurrency"] <= 200:
-            raise InputError("concurrency", "concurrency must be between 1 and 200, got %d" % params["concurrency"])
         apis = params["apis"]
         if apis is not None and (not apis or not all(api and api == api.strip() for api in apis)):
             raise InputError("apis", "apis must list API IDs or names, without surrounding blanks")

@@ -22,8 +22,6 @@ description:
   - The task fails only when its own options cannot be used; M(hwcloud.apig.api_verify_verdict) decides.
 author:
   - hwcloud.apig developers (@hwcloud-apig)
-requirements:
-  - python >= 3.8 and requests >= 2.25.0 on the host, for M(hwcloud.apig.api_statistics_info)
 extends_documentation_fragment:
   - hwcloud.apig.connection
   - action_common_attributes.conn
@@ -37,33 +35,33 @@ options:
     elements: dict
     required: true
   seconds:
-    description: How long to bake, in seconds (more than 0, at most 86400).
+    description: How long to bake, in seconds. More than 0 and at most 86400 seconds.
     type: float
     required: true
   interval:
-    description: Seconds between polls (more than 0, at most 3600).
+    description: Seconds between polls. More than 0 and at most 3600 seconds.
     type: float
     default: 60
   window_minutes:
-    description: How many minutes of statistics each poll judges, 1-60.
+    description: How many minutes of statistics each poll judges. From 1 to 60 minutes.
     type: int
     default: 5
   max_error_rate:
-    description: The highest 5xx rate that passes, 0-1 (V(0.01) is 1%).
+    description: The highest 5xx rate that passes (V(0.01) is 1%). From 0 to 1.
     type: float
     default: 0.01
   max_latency_ms:
-    description: The highest mean latency that passes, in milliseconds; V(0) shows latency without judging it.
+    description: The highest mean latency that passes, in milliseconds; V(0) shows latency without judging it. 0 ms or more.
     type: float
     default: 0
   min_requests:
     description:
       - The fewest requests an API must have in its window at the end for the bake to judge it. The calls of
-        M(hwcloud.apig.api_debug) count among them.
+        M(hwcloud.apig.api_debug) count among them. 0 or more.
     type: int
     default: 20
   concurrency:
-    description: How many APIs each poll reads at once.
+    description: How many APIs each poll reads at once. From 1 to 200.
     type: int
     default: 20
 attributes:

@@ -21,6 +21,7 @@ and ``sleep(seconds)``, so that the schedule and the judgement are tested withou
 import math
 import time
 
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import BAKE_RANGES
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import ERROR, FAILED, SUCCESS
 from ansible_collections.hwcloud.apig.plugins.module_utils.statistics import milliseconds, percent
 
@@ -36,17 +37,11 @@ class Thresholds:
     """What a bake holds each API to; ValueError naming the role variable when a value cannot be one."""
 
     def __init__(self, seconds, interval, window_minutes, max_error_rate, max_latency_ms, min_requests):
-        checks = (
-            ("api_verify_bake_seconds", 0 < seconds <= 86400, "more than 0 and at most 86400"),
-            ("api_verify_bake_interval", 0 < interval <= 3600, "more than 0 and at most 3600"),
-            ("api_verify_window_minutes", 1 <= window_minutes <= 60, "between 1 and 60"),
-            ("api_verify_max_error_rate", 0 <= max_error_rate <= 1, "between 0 and 1 (0.01 is 1%)"),
-            ("api_verify_max_latency_ms", max_latency_ms >= 0, "0 (not judged) or more"),
-            ("api_verify_min_requests", min_requests >= 0, "0 or more"),
-        )
-        for name, good, what in checks:
-            if not good:
-                raise ValueError("%s must be %s" % (name, what))
+        values = (seconds, interval, window_minutes, max_error_rate, max_latency_ms, min_requests)
+        for (name, allowed), value in zip(BAKE_RANGES.items(), values):
+            refusal = allowed.refusal(value)
+            if refusal:
+                raise ValueError("%s %s" % (name, refusal))
         self.seconds, self.interval, self.window_minutes = seconds, interval, window_minutes
         self.max_error_rate, self.max_latency_ms, self.min_requests = max_error_rate, max_latency_ms, min_requests
 

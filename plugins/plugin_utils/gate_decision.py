@@ -31,6 +31,8 @@ of check brings a new way to pass (``api_verify``):
 
 A check's ``diagnosis`` (why the gateway cannot reach a backend) is shown, never weighed: the table gets a WHY column
 with each diagnosed backend's one-line summary, and nothing of it reaches the verdict.
+
+Longer than 400 lines: the one decision of every kind of record, and its words, must stay one place (issue 17).
 """
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.diagnosis import diagnosis_of

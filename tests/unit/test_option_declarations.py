@@ -20,9 +20,17 @@ from ansible_collections.hwcloud.apig.plugins.doc_fragments.probe import local_p
 from ansible_collections.hwcloud.apig.plugins.module_utils.call_spec import call_option_spec
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_option_spec
 from ansible_collections.hwcloud.apig.plugins.module_utils.connection import connection_argument_spec
-from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import CONNECTION_RANGES, PROBE_RANGES
+from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import (
+    API_CONCURRENCY,
+    BAKE_RANGES,
+    CONNECTION_RANGES,
+    PROBE_RANGES,
+    ROLE_BAKE_SECONDS,
+)
 from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import probe_option_spec
 from ansible_collections.hwcloud.apig.plugins.modules.api_backend_info import ApiBackendInfoModule
+from ansible_collections.hwcloud.apig.plugins.modules.api_debug import ApiDebugModule
+from ansible_collections.hwcloud.apig.plugins.modules.api_statistics_info import ApiStatisticsInfoModule
 from ansible_collections.hwcloud.apig.plugins.modules.backend_connectivity import BackendConnectivityModule
 from ansible_collections.hwcloud.apig.plugins.modules.backend_probe import BackendProbeModule
 from ansible_collections.hwcloud.apig.plugins.modules.vpc_channel_member_info import VpcChannelMemberInfoModule
@@ -31,6 +39,8 @@ from tests.integration.runner import REPO, ansible_doc
 ROLE_SPEC = REPO / "roles" / "backend_gate" / "meta" / "argument_specs.yml"
 MODULES = {
     "api_backend_info": ApiBackendInfoModule,
+    "api_debug": ApiDebugModule,
+    "api_statistics_info": ApiStatisticsInfoModule,
     "backend_connectivity": BackendConnectivityModule,
     "backend_probe": BackendProbeModule,
     "vpc_channel_member_info": VpcChannelMemberInfoModule,
@@ -175,11 +185,9 @@ def verify_options():
 
 @pytest.fixture(scope="module")
 def debug_rendered(tmp_path_factory):
-    env = ansible_env(tmp_path_factory.mktemp("ansible-doc-debug"))
-    output = subprocess.run(
-        [str(BIN / "ansible-doc"), "-j", "hwcloud.apig.api_debug"], env=env, capture_output=True, text=True, check=True
-    ).stdout
-    return json.loads(output)["hwcloud.apig.api_debug"]["doc"]["options"]
+    return ansible_doc(tmp_path_factory.mktemp("ansible-doc-debug"), ["hwcloud.apig.api_debug"])[
+        "hwcloud.apig.api_debug"
+    ]["options"]
 
 
 def test_a_call_is_documented_and_restated_by_the_role_as_declared(debug_rendered, verify_options):
@@ -195,3 +203,13 @@ def test_a_call_is_documented_and_restated_by_the_role_as_declared(debug_rendere
 def test_the_verify_role_passes_on_exactly_the_connection_options(verify_options):
     role_auth = essentials(verify_options["api_verify_auth"]["options"], with_defaults=False)
     assert role_auth == essentials(connection_argument_spec(), with_defaults=False)
+
+
+def test_the_verify_role_states_the_ranges_of_its_variables(verify_options):
+    bounded = {(name,): allowed for name, allowed in BAKE_RANGES.items()}
+    bounded[("api_verify_bake_seconds",)] = ROLE_BAKE_SECONDS
+    bounded[("api_verify_concurrency",)] = API_CONCURRENCY
+    bounded.update({("api_verify_auth", name): allowed for name, allowed in CONNECTION_RANGES.items()})
+    for path, allowed in bounded.items():
+        description = description_text(option_at(verify_options, path, nested="options"))
+        assert allowed.sentence in description, "%s does not say %r" % (".".join(path), allowed.sentence)
