@@ -364,3 +364,12 @@ def test_case15_every_run_has_a_uuid_of_its_own(world, tmp_path):
     ids = run.result
     assert len(ids) == 12 and len(set(ids)) == 12, ids
     assert all(str(uuid.UUID(value)) == value for value in ids), ids
+
+
+def test_a_verdict_given_as_an_extra_variable_never_stands_for_this_run(world, tmp_path):
+    """Extra variables rank above set_fact: a backend_gate_result given with -e cannot be replaced by the gate's own
+    verdict, and must not pass it."""
+    extra = world.extra_vars(backend_gate_result={"passed": True, "decided": True, "msg": "said by hand"})
+    run = run_case("case05_no_backend_tolerated.yml", tmp_path, extra)
+    assert run.rc == 0, run
+    assert "is not the verdict of this run" in (run.result["gate_failure"] or ""), run.result

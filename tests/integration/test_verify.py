@@ -181,3 +181,12 @@ def test_bakes_fail_on_the_5xx_rate_and_on_latency_weighted_by_requests_cannot_j
     assert suite.get("name") == "api_verify (localhost)"
     assert [case.get("name") for case in suite.findall("testcase")] == ["get-order", "bake: get-order"]
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("2", "0", "0")
+
+
+def test_a_verdict_given_as_an_extra_variable_never_lets_the_release_go_on(verify_env):
+    """Extra variables rank above set_fact: an api_verify_result given with -e cannot stand for this run's verdict."""
+    extra = dict(verify_env.extra_vars("token"), api_verify_result={"passed": True, "msg": "said by hand"})
+    run = run_playbook(VERIFY / "tests_stops_play.yml", verify_env.tmp_path, extra)
+    assert run.rc == 2, run
+    assert "api_verify_result is not the verdict of this run" in run.stdout, run
+    assert "Announce the release" not in run.stdout
