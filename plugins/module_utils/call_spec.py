@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import HUAWEI_ID
+from ansible_collections.hwcloud.apig.plugins.module_utils.record_names import usable_name
 from ansible_collections.hwcloud.apig.plugins.module_utils.status_codes import parse_expected_status
 
 RELEASE = "RELEASE"
@@ -36,7 +37,6 @@ _HEADER_NAME = re.compile(r"\A[A-Za-z][A-Za-z0-9.-]{0,31}\Z")
 _GATEWAY_HEADERS = ("x-apig-", "x-sdk-")
 _TOKEN_HEADERS = ("x-auth-token", "authorization")
 _STATUS_CLASS = re.compile(r"\A([1-5])xx\Z", re.IGNORECASE)
-_NAME = re.compile(r"\A[^\x00-\x1f\x7f]{1,128}\Z")
 # A path's variables as APIG writes them: {name}, and a final {name+} that takes the rest of the path.
 PATH_VARIABLE = re.compile(r"\{([A-Za-z0-9_.-]+)(\+?)\}")
 MAX_PATH = 1024
@@ -85,7 +85,7 @@ def call_name(params):
     name = params.get("name")
     if name is None:
         name = params.get("api")
-    return name if isinstance(name, str) and _NAME.match(name) else None
+    return usable_name(name)
 
 
 @dataclass
