@@ -101,9 +101,21 @@ class Expectation:
 
 
 @dataclass
+class ApiDefinition:
+    """What the definition of the API a call names says, once the gateway is asked - as published in the call's
+    environment, or the draft: its name, group, authentication and protocol. What could not be read stays None."""
+
+    name: Optional[str] = None
+    group_name: Optional[str] = None
+    auth_type: Optional[str] = None
+    protocol: Optional[str] = None
+
+
+@dataclass
 class CallSpec:
-    """A validated call. ``api`` is as given (an ID or a name); the rest of what is known of the API is filled in
-    once it is read (``api_id``, ``api_name``, ``group_name``, ``auth_type``, ``template``). ``skipped`` or
+    """A validated call, as the user asked it: ``api`` as given (an ID or a name), and what to send and expect.
+    Once the gateway is asked, ``api_id`` is the API's ID (given, or found by name in its group) and ``definition``
+    what its definition says; the call's ``method`` and ``path``, when not given, are the API's own. ``skipped`` or
     ``problem``, once known, mean no debug call is made: SKIPPED, or an ERROR."""
 
     name: str
@@ -125,10 +137,7 @@ class CallSpec:
     expect: Expectation = field(default_factory=Expectation)
     discovered: bool = False
     api_id: Optional[str] = None
-    api_name: Optional[str] = None
-    group_name: Optional[str] = None
-    auth_type: Optional[str] = None
-    protocol: Optional[str] = None
+    definition: ApiDefinition = field(default_factory=ApiDefinition)
     skipped: Optional[str] = None
     problem: Optional[str] = None
 
