@@ -145,6 +145,10 @@ class CallSpec:
         """What a record says the call was asked as: its name, the API as given, environment and mode."""
         return {"name": self.name, "api": self.api, "environment": self.environment, "mode": self.mode}
 
+    def scheme_to_call(self):
+        """HTTP or HTTPS: as given, else the API's own protocol (HTTPS when it takes both, or is not known)."""
+        return self.scheme or ("HTTP" if self.definition.protocol == "HTTP" else "HTTPS")
+
 
 def _values(option, value, pattern, forbidden=()):
     """``{name: [str]}`` from a dict of str, numbers or lists of them; names as DebugApiV2 takes them."""

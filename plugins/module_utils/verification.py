@@ -56,7 +56,7 @@ def debug_body(spec, method, path):
     """DebugApiV2's body (``ApiDebugInfo``) for a call whose method and path are known."""
     body = {
         "mode": spec.mode,
-        "scheme": spec.scheme or ("HTTP" if spec.definition.protocol == "HTTP" else "HTTPS"),
+        "scheme": spec.scheme_to_call(),
         "method": method,
         "path": path,
     }
@@ -223,8 +223,7 @@ def _url(spec, request_text, method, path):
     lines = (request_text or "").replace("\r\n", "\n").split("\n")
     target = lines[0].split(" ")[1] if len(lines[0].split(" ")) >= 3 else path
     host = next((line.split(":", 1)[1].strip() for line in lines[1:] if line.lower().startswith("host:")), None)
-    scheme = (spec.scheme or ("http" if spec.definition.protocol == "HTTP" else "https")).lower()
-    return "%s://%s%s" % (scheme, host or spec.domain or "(the group's domain)", target)
+    return "%s://%s%s" % (spec.scheme_to_call().lower(), host or spec.domain or "(the group's domain)", target)
 
 
 def _gateway_refusal(spec, code, msg):
