@@ -25,9 +25,6 @@ description:
     the safe methods (GET, HEAD, OPTIONS) unless O(allow_unsafe_methods); in check mode a call of another method is
     V(SKIPPED). A debug call is never repeated once it may have reached the backend with an unsafe method (see the
     notes). What debug sends, and the quotas, are in the collection's docs/verify.md.
-requirements:
-  - python >= 3.8
-  - requests >= 2.25.0 (on the host the module runs on)
 extends_documentation_fragment:
   - hwcloud.apig.connection
   - hwcloud.apig.calls

@@ -17,9 +17,6 @@ description:
     minute without traffic is absent. Every call through the gateway counts, the debug calls of
     M(hwcloud.apig.api_debug) included.
   - Used by the P(hwcloud.apig.api_verify#role) role's bake, once per poll.
-requirements:
-  - python >= 3.8
-  - requests >= 2.25.0 (on the host the module runs on)
 extends_documentation_fragment:
   - hwcloud.apig.connection
   - hwcloud.apig.connection.instance
