@@ -9,7 +9,8 @@ module: api_debug
 short_description: Call APIs through a Huawei Cloud APIG gateway (DebugApiV2) and judge each answer
 version_added: 0.2.0
 description:
-  - Calls each API through the gateway itself with APIG's debug call
+  - Calls each API through the gateway itself with APIG's debug call,
+    L(DebugApiV2,https://support.huaweicloud.com/intl/en-us/api-apig/DebugApiV2.html)
     (C(POST /v2/{project_id}/apigw/instances/{instance_id}/apis/debug/{api_id})) - in V(CONSUMER) mode the definition
     published in an environment, as a client would meet it, in V(DEVELOPER) mode the draft. The gateway needs no
     public ingress for this, and it says whether it or the backend answered.
@@ -63,9 +64,6 @@ notes:
     never retried.
 seealso:
   - module: hwcloud.apig.api_statistics_info
-  - name: DebugApiV2 API reference
-    description: Huawei Cloud's documentation of the call this module wraps.
-    link: https://support.huaweicloud.com/intl/en-us/api-apig/DebugApiV2.html
 """
 
 EXAMPLES = r"""
