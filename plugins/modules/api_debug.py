@@ -109,10 +109,11 @@ EXAMPLES = r"""
           id: "1"
   register: verified
 
-- name: Name every call that did not pass
+- name: Name every call that did not pass, and why
   ansible.builtin.assert:
     that: verified.verify_result == 'SUCCESS'
-    fail_msg: "{{ verified.failures | join(', ') }}"
+    fail_msg: >-
+      Not passing: {% for call in verified.calls if call.name in verified.failures %}{{ call.name }} ({{ call.reason }}); {% endfor %}
 """
 
 RETURN = r"""
