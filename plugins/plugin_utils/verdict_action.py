@@ -57,6 +57,8 @@ class VerdictAction(ControllerAction):
         raise NotImplementedError
 
     def shown(self, args):
+        """Whether the verdict is shown on the console and its warnings returned (not for a question the role asks
+        before it decides, ``api_verify_verdict``'s ``quiet``)."""
         return True
 
     def stopped_before_decision(self, args, **fields):
