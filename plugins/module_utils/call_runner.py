@@ -27,20 +27,20 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.call_spec import (
     DEVELOPER,
     RELEASE,
     SAFE_METHODS,
+    ApiDefinition,
     CallSpec,
     fill_path,
     is_api_id,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import Discovery, DiscoverySpec
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError
+from ansible_collections.hwcloud.apig.plugins.module_utils.record_names import MAX_NAME, route_label, unique_name
 from ansible_collections.hwcloud.apig.plugins.module_utils.verification import (
     debug_body,
     error_record,
     judge,
     skipped_record,
 )
-
-MAX_NAME = 128
 
 
 def _pick(items, wanted, what, where):
@@ -100,10 +100,12 @@ class CallRunner:
             spec.problem = exc.msg
             return spec
         if definition is not None:
-            spec.api_name = definition.get("name")
-            spec.group_name = definition.get("group_name") or (group or {}).get("name")
-            spec.auth_type = definition.get("auth_type")
-            spec.protocol = definition.get("req_protocol")
+            spec.definition = ApiDefinition(
+                definition.get("name"),
+                definition.get("group_name") or (group or {}).get("name"),
+                definition.get("auth_type"),
+                definition.get("req_protocol"),
+            )
             spec.method = spec.method or _method(definition.get("req_method"))
             spec.path = spec.path or definition.get("req_uri")
         return spec
@@ -159,10 +161,9 @@ class CallRunner:
             mode=CONSUMER,
             discovered=True,
             api_id=api.id,
-            api_name=api.name,
-            group_name=(api.group or {}).get("name"),
-            auth_type=frontend.get("auth_type"),
-            protocol=frontend.get("req_protocol"),
+            definition=ApiDefinition(
+                api.name, (api.group or {}).get("name"), frontend.get("auth_type"), frontend.get("req_protocol")
+            ),
             method=_method(frontend.get("req_method")),
             **defaults,
         )
@@ -262,24 +263,14 @@ def _found(api):
 
 
 def name_discovered(specs, taken):
-    """Discovered calls named by their API, qualified by group and environment when the run's span several, each
-    name unique among themselves and ``taken`` (the names of the calls written by hand)."""
+    """Discovered calls named as routes are (``route_label``): by their API, qualified by group and environment when
+    the run's span several, each name unique among themselves and ``taken`` (the names of the calls written by hand)."""
     apis = [spec for spec in specs if spec.api is not None]  # a discovery's own problem keeps its name
-    qualify_group = len({spec.group_name for spec in apis}) > 1
+    qualify_group = len({spec.definition.group_name for spec in apis}) > 1
     qualify_environment = len({spec.environment for spec in apis}) > 1
     taken = set(taken)
     for spec in specs:
-        label = spec.name if spec.api is None else spec.api_name or spec.api_id or "(unnamed API)"
-        if qualify_group:
-            label = "%s/%s" % (spec.group_name or "(no group)", label)
-        if qualify_environment:
-            label += " @%s" % spec.environment
-        label = label[:MAX_NAME]
-        name, number = label, 1
-        while name in taken:
-            number += 1
-            suffix = " (%d)" % number
-            name = label[: MAX_NAME - len(suffix)] + suffix
-        taken.add(name)
-        spec.name = name
+        api = spec.name if spec.api is None else spec.definition.name or spec.api_id or "(unnamed API)"
+        route = {"api": api, "group": spec.definition.group_name, "environment": spec.environment}
+        spec.name = unique_name(route_label(route, qualify_group, qualify_environment)[:MAX_NAME], taken)
     return specs

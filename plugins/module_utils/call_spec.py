@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import InputError
 from ansible_collections.hwcloud.apig.plugins.module_utils.huawei_ids import HUAWEI_ID
+from ansible_collections.hwcloud.apig.plugins.module_utils.record_names import usable_name
 from ansible_collections.hwcloud.apig.plugins.module_utils.status_codes import parse_expected_status
 
 RELEASE = "RELEASE"
@@ -36,7 +37,6 @@ _HEADER_NAME = re.compile(r"\A[A-Za-z][A-Za-z0-9.-]{0,31}\Z")
 _GATEWAY_HEADERS = ("x-apig-", "x-sdk-")
 _TOKEN_HEADERS = ("x-auth-token", "authorization")
 _STATUS_CLASS = re.compile(r"\A([1-5])xx\Z", re.IGNORECASE)
-_NAME = re.compile(r"\A[^\x00-\x1f\x7f]{1,128}\Z")
 # A path's variables as APIG writes them: {name}, and a final {name+} that takes the rest of the path.
 PATH_VARIABLE = re.compile(r"\{([A-Za-z0-9_.-]+)(\+?)\}")
 MAX_PATH = 1024
@@ -85,7 +85,7 @@ def call_name(params):
     name = params.get("name")
     if name is None:
         name = params.get("api")
-    return name if isinstance(name, str) and _NAME.match(name) else None
+    return usable_name(name)
 
 
 @dataclass
@@ -101,9 +101,21 @@ class Expectation:
 
 
 @dataclass
+class ApiDefinition:
+    """What the definition of the API a call names says, once the gateway is asked - as published in the call's
+    environment, or the draft: its name, group, authentication and protocol. What could not be read stays None."""
+
+    name: Optional[str] = None
+    group_name: Optional[str] = None
+    auth_type: Optional[str] = None
+    protocol: Optional[str] = None
+
+
+@dataclass
 class CallSpec:
-    """A validated call. ``api`` is as given (an ID or a name); the rest of what is known of the API is filled in
-    once it is read (``api_id``, ``api_name``, ``group_name``, ``auth_type``, ``template``). ``skipped`` or
+    """A validated call, as the user asked it: ``api`` as given (an ID or a name), and what to send and expect.
+    Once the gateway is asked, ``api_id`` is the API's ID (given, or found by name in its group) and ``definition``
+    what its definition says; the call's ``method`` and ``path``, when not given, are the API's own. ``skipped`` or
     ``problem``, once known, mean no debug call is made: SKIPPED, or an ERROR."""
 
     name: str
@@ -125,16 +137,17 @@ class CallSpec:
     expect: Expectation = field(default_factory=Expectation)
     discovered: bool = False
     api_id: Optional[str] = None
-    api_name: Optional[str] = None
-    group_name: Optional[str] = None
-    auth_type: Optional[str] = None
-    protocol: Optional[str] = None
+    definition: ApiDefinition = field(default_factory=ApiDefinition)
     skipped: Optional[str] = None
     problem: Optional[str] = None
 
     def identity(self):
         """What a record says the call was asked as: its name, the API as given, environment and mode."""
         return {"name": self.name, "api": self.api, "environment": self.environment, "mode": self.mode}
+
+    def scheme_to_call(self):
+        """HTTP or HTTPS: as given, else the API's own protocol (HTTPS when it takes both, or is not known)."""
+        return self.scheme or ("HTTP" if self.definition.protocol == "HTTP" else "HTTPS")
 
 
 def _values(option, value, pattern, forbidden=()):

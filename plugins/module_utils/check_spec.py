@@ -10,7 +10,6 @@ which options go with which ``backend_type``, and the local probe settings. It r
 option, before anything is sent.
 """
 
-import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -22,6 +21,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.probe_spec import (
     ProbeSpec,
     probe_option_spec,
 )
+from ansible_collections.hwcloud.apig.plugins.module_utils.record_names import usable_name
 from ansible_collections.hwcloud.apig.plugins.module_utils.results import check_identity, input_error_record
 from ansible_collections.hwcloud.apig.plugins.module_utils.targets import (
     AddressError,
@@ -33,8 +33,6 @@ BACKEND_ADDRESS, VPC_CHANNEL = "backend_address", "vpc_channel"
 BACKEND_TYPES = (BACKEND_ADDRESS, VPC_CHANNEL)
 REMOTE, LOCAL, BOTH = "remote", "local", "both"
 PROBE_MODES = (REMOTE, LOCAL, BOTH)
-
-_CHECK_NAME = re.compile(r"\A[^\x00-\x1f\x7f]{1,128}\Z")
 
 
 def check_option_spec(required=False):
@@ -64,7 +62,7 @@ def check_name(params):
             name = params.get("backend_address")
         elif backend_type == VPC_CHANNEL:
             name = params.get("vpc_channel_id")
-    return name if isinstance(name, str) and _CHECK_NAME.match(name) else None
+    return usable_name(name)
 
 
 @dataclass

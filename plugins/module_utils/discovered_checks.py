@@ -25,6 +25,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import (
     check_spec_from_params,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.record_names import MAX_NAME, route_label, unique_name
 
 # The keys a discovered check has beside a check's options: the labels of the routes behind it, the routes
 # themselves, and why it cannot be made.
@@ -32,7 +33,6 @@ DISCOVERED_APIS = "apis"
 ROUTES = "routes"
 DISCOVERY_PROBLEM = "problem"
 DISCOVERED_KEYS = (DISCOVERED_APIS, ROUTES, DISCOVERY_PROBLEM)
-MAX_CHECK_NAME = 128
 # Which sides a probe mode asks: a check covers another only if it asks at least the same sides.
 _SIDES = {REMOTE: {"gateway"}, LOCAL: {"host"}, BOTH: {"gateway", "host"}}
 
@@ -62,29 +62,16 @@ def _route(api, backend, environment):
     }
 
 
-def route_label(route, qualify_group=False, qualify_environment=False):
-    """How a route is named in a check's name and the gate's table: the API, its policy, and - when the run's
-    routes span several - its group and environment (``orders/get-order [policy gray] @staging``)."""
-    label = "%s" % route.get("api")
-    if qualify_group:
-        label = "%s/%s" % (route.get("group") or "(no group)", label)
-    if route.get("policy") is not None:
-        label += " [policy %s]" % route["policy"]
-    if qualify_environment:
-        label += " @%s" % (route.get("environment") or "(draft)")
-    return label
-
-
 def _name_from_labels(labels):
     """A check's name from the routes behind it: all of them, or as many as fit and how many more."""
     name = ", ".join(labels)
-    if len(name) <= MAX_CHECK_NAME:
+    if len(name) <= MAX_NAME:
         return name
     for count in range(len(labels) - 1, 0, -1):
         name = "%s +%d more" % (", ".join(labels[:count]), len(labels) - count)
-        if len(name) <= MAX_CHECK_NAME:
+        if len(name) <= MAX_NAME:
             return name
-    return labels[0][: MAX_CHECK_NAME - 12] + " +%d more" % (len(labels) - 1)
+    return labels[0][: MAX_NAME - 12] + " +%d more" % (len(labels) - 1)
 
 
 def checks_from(instance_id, apis, discovery=None):
@@ -149,17 +136,6 @@ def _target(check):
     )
 
 
-def _unique(name, taken):
-    """``name``, or ``name (2)``, ``name (3)``... - the first that no other check has."""
-    candidate, number = name, 1
-    while candidate in taken:
-        number += 1
-        suffix = " (%d)" % number
-        candidate = name[: MAX_CHECK_NAME - len(suffix)] + suffix
-    taken.add(candidate)
-    return candidate
-
-
 def _route_key(route):
     return tuple(route.get(key) for key in ("api_id", "api", "policy", "group", "environment"))
 
@@ -175,7 +151,7 @@ def name_discovered(checks, taken=None):
     for check in checks:
         labels = [route_label(route, qualify_group, qualify_environment) for route in check.get(ROUTES) or []]
         name = _name_from_labels(labels) if labels else check.get("name") or "discovered check"
-        named.append(dict(check, name=_unique(name, taken), **{DISCOVERED_APIS: labels}))
+        named.append(dict(check, name=unique_name(name, taken), **{DISCOVERED_APIS: labels}))
     return named
 
 
@@ -225,7 +201,7 @@ def merge_discovered(discovered, explicit, default_probe=REMOTE):
             named[ROUTES].extend(check.get(ROUTES) or [])
             named[DISCOVERED_APIS].extend(check.get(DISCOVERED_APIS) or [])
             continue
-        kept.append(dict(check, name=_unique(check["name"], taken)))
+        kept.append(dict(check, name=unique_name(check["name"], taken)))
     return routes_of_explicit, kept
 
 

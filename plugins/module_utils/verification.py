@@ -56,7 +56,7 @@ def debug_body(spec, method, path):
     """DebugApiV2's body (``ApiDebugInfo``) for a call whose method and path are known."""
     body = {
         "mode": spec.mode,
-        "scheme": spec.scheme or ("HTTP" if spec.protocol == "HTTP" else "HTTPS"),
+        "scheme": spec.scheme_to_call(),
         "method": method,
         "path": path,
     }
@@ -173,8 +173,8 @@ def call_record(spec, method=None, url=None):
         "instance_id": spec.instance_id,
         "api": spec.api,
         "api_id": spec.api_id,
-        "api_name": spec.api_name,
-        "group": spec.group_name or spec.group,
+        "api_name": spec.definition.name,
+        "group": spec.definition.group_name or spec.group,
         "environment": spec.environment if spec.mode == CONSUMER else None,
         "mode": spec.mode,
         "method": method or spec.method,
@@ -223,8 +223,7 @@ def _url(spec, request_text, method, path):
     lines = (request_text or "").replace("\r\n", "\n").split("\n")
     target = lines[0].split(" ")[1] if len(lines[0].split(" ")) >= 3 else path
     host = next((line.split(":", 1)[1].strip() for line in lines[1:] if line.lower().startswith("host:")), None)
-    scheme = (spec.scheme or ("http" if spec.protocol == "HTTP" else "https")).lower()
-    return "%s://%s%s" % (scheme, host or spec.domain or "(the group's domain)", target)
+    return "%s://%s%s" % (spec.scheme_to_call().lower(), host or spec.domain or "(the group's domain)", target)
 
 
 def _gateway_refusal(spec, code, msg):
@@ -237,7 +236,7 @@ def _gateway_refusal(spec, code, msg):
             msg,
         )
     if code in AUTH_CODES:
-        if spec.mode == CONSUMER and spec.auth_type in ("IAM", None) and not spec.app_key:
+        if spec.mode == CONSUMER and spec.definition.auth_type in ("IAM", None) and not spec.app_key:
             return (
                 "%s: the gateway refused to authenticate the call (%s). An IAM-authenticated API cannot be debugged in "
                 "CONSUMER mode: DebugApiV2 refuses X-Auth-Token and Authorization headers there, so no token reaches "
@@ -245,7 +244,7 @@ def _gateway_refusal(spec, code, msg):
                 "published), or through an APP-authenticated route with app_key/app_secret, or leave it out"
                 % (code, msg)
             )
-        if spec.auth_type == "APP" or spec.app_key:
+        if spec.definition.auth_type == "APP" or spec.app_key:
             return (
                 "%s: the gateway refused the app credentials (%s): give app_key/app_secret of an app authorized for "
                 "the API in environment %s" % (code, msg, spec.environment)

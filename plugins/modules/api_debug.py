@@ -3,14 +3,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Longer than 400 lines: most of it is the documentation of a call's options, at the top level and in calls."""
 
 DOCUMENTATION = r"""
 module: api_debug
 short_description: Call APIs through a Huawei Cloud APIG gateway (DebugApiV2) and judge each answer
 version_added: 0.2.0
 description:
-  - Calls each API through the gateway itself with APIG's debug call
+  - Calls each API through the gateway itself with APIG's debug call,
+    L(DebugApiV2,https://support.huaweicloud.com/intl/en-us/api-apig/DebugApiV2.html)
     (C(POST /v2/{project_id}/apigw/instances/{instance_id}/apis/debug/{api_id})) - in V(CONSUMER) mode the definition
     published in an environment, as a client would meet it, in V(DEVELOPER) mode the draft. The gateway needs no
     public ingress for this, and it says whether it or the backend answered.
@@ -26,185 +26,15 @@ description:
     the safe methods (GET, HEAD, OPTIONS) unless O(allow_unsafe_methods); in check mode a call of another method is
     V(SKIPPED). A debug call is never repeated once it may have reached the backend with an unsafe method (see the
     notes). What debug sends, and the quotas, are in the collection's docs/verify.md.
-requirements:
-  - python >= 3.8
-  - requests >= 2.25.0 (on the host the module runs on)
 extends_documentation_fragment:
   - hwcloud.apig.connection
+  - hwcloud.apig.calls
 options:
   instance_id:
     description:
       - ID of the APIG gateway instance (32 lowercase hexadecimal characters). Required with O(api), and with
         O(calls) unless each entry gives its own C(instance_id).
     type: str
-  api:
-    description:
-      - The API to call, by ID, or by name together with O(group). One call, for ad-hoc use; the other keys of an
-        entry of O(calls) at the top level say how.
-      - Mutually exclusive with O(calls) and O(discover).
-    type: str
-  name:
-    description: What the call is called in its record and in RV(failures). Default O(api).
-    type: str
-  group:
-    description: The API group, by name or ID. Required when O(api) is a name.
-    type: str
-  environment:
-    description: The environment the API is published in (CONSUMER mode), sent as C(stage). Default V(RELEASE).
-    type: str
-  mode:
-    description:
-      - V(CONSUMER) calls the definition published in O(environment); V(DEVELOPER) calls the draft.
-      - Default V(CONSUMER).
-    type: str
-    choices: [CONSUMER, DEVELOPER]
-  method:
-    description: The HTTP method. Default the API's own (C(req_method); GET for an API that takes ANY).
-    type: str
-    choices: [GET, POST, PUT, DELETE, HEAD, PATCH, OPTIONS]
-  path:
-    description:
-      - The path, from C(/), without a query (give O(query)). Default the API's own (C(req_uri)), as published.
-      - C({name}) (and a final C({name+})) take their values from O(path_params).
-    type: str
-  path_params:
-    description:
-      - Values of the path's C({variables}), by name. At the top level they also fill the paths of discovered calls,
-        and the variables an entry of O(calls) does not give itself.
-      - A discovered call whose path has a variable without a value is V(SKIPPED), naming it; a call written in
-        O(calls) (or O(api)) is an V(ERROR).
-    type: dict
-  query:
-    description: Query parameters, name to a value or a list of values.
-    type: dict
-  headers:
-    description:
-      - Request headers, name to a value or a list of values. DebugApiV2 refuses C(X-Apig-*), C(X-Sdk-*) and
-        C(X-Stage), and in CONSUMER mode C(X-Auth-Token) and C(Authorization). The values of C(X-Auth-Token) and
-        C(Authorization) are masked in everything returned.
-      - At the top level, with O(discover), they are sent with every discovered call.
-    type: dict
-  body:
-    description: The request body, a string as given, or a dict or list sent as JSON.
-    type: raw
-  scheme:
-    description: V(HTTP) or V(HTTPS). Default the API's own protocol (HTTPS when it takes both).
-    type: str
-    choices: [HTTP, HTTPS]
-  domain:
-    description: The domain to call (C(host:port) for a custom inbound port). Default the group's subdomain.
-    type: str
-  app_key:
-    description: The key of an app authorized for the API (APP authentication).
-    type: str
-  app_secret:
-    description: The secret of that app.
-    type: str
-  expect:
-    description:
-      - What the answer must be, beyond the gateway reaching the backend. At the top level, with O(discover), it
-        applies to every discovered call.
-    type: dict
-    suboptions:
-      status:
-        description:
-          - The statuses that pass - an int, C(200-299), a class such as C(2xx), or a list of them. Without it, any
-            status below 500 passes.
-        type: raw
-      body_contains:
-        description: Text the body must contain.
-        type: str
-      body_regex:
-        description: A Python regular expression the body must match (C(re.search)).
-        type: str
-      json:
-        description:
-          - The body read as JSON must hold these values, by dotted path (C(data.items.0.id)); list items by index.
-        type: dict
-      max_latency_ms:
-        description: The most the call may take, in milliseconds (DebugApiV2's C(latency)).
-        type: int
-  calls:
-    description:
-      - The calls to make, each with the keys of the ad-hoc call above (C(name), C(api) - required -, C(group),
-        C(environment), C(mode), C(method), C(path), C(path_params), C(query), C(headers), C(body), C(scheme),
-        C(domain), C(app_key), C(app_secret), C(expect)) and its own C(instance_id) (default O(instance_id)). Names
-        must be unique.
-      - A call written here may use any method; O(allow_unsafe_methods) is for discovery.
-    type: list
-    elements: dict
-    suboptions:
-      name:
-        description: As O(name) (default its O(calls[].api)).
-        type: str
-      instance_id:
-        description: The call's gateway instance. Default O(instance_id).
-        type: str
-      api:
-        description: As O(api).
-        type: str
-        required: true
-      group:
-        description: As O(group).
-        type: str
-      environment:
-        description: As O(environment).
-        type: str
-      mode:
-        description: As O(mode).
-        type: str
-        choices: [CONSUMER, DEVELOPER]
-      method:
-        description: As O(method).
-        type: str
-        choices: [GET, POST, PUT, DELETE, HEAD, PATCH, OPTIONS]
-      path:
-        description: As O(path).
-        type: str
-      path_params:
-        description: As O(path_params); a variable it does not give takes the top-level O(path_params) value.
-        type: dict
-      query:
-        description: As O(query).
-        type: dict
-      headers:
-        description: As O(headers).
-        type: dict
-      body:
-        description: As O(body).
-        type: raw
-      scheme:
-        description: As O(scheme).
-        type: str
-        choices: [HTTP, HTTPS]
-      domain:
-        description: As O(domain).
-        type: str
-      app_key:
-        description: As O(app_key).
-        type: str
-      app_secret:
-        description: As O(app_secret).
-        type: str
-      expect:
-        description: As O(expect).
-        type: dict
-        suboptions:
-          status:
-            description: As O(expect.status).
-            type: raw
-          body_contains:
-            description: As O(expect.body_contains).
-            type: str
-          body_regex:
-            description: As O(expect.body_regex).
-            type: str
-          json:
-            description: As O(expect.json).
-            type: dict
-          max_latency_ms:
-            description: As O(expect.max_latency_ms).
-            type: int
   discover:
     description:
       - One call per API published in an environment, found from the gateway's own configuration as
@@ -234,9 +64,6 @@ notes:
     never retried.
 seealso:
   - module: hwcloud.apig.api_statistics_info
-  - name: DebugApiV2 API reference
-    description: Huawei Cloud's documentation of the call this module wraps.
-    link: https://support.huaweicloud.com/intl/en-us/api-apig/DebugApiV2.html
 """
 
 EXAMPLES = r"""
@@ -282,10 +109,11 @@ EXAMPLES = r"""
           id: "1"
   register: verified
 
-- name: Name every call that did not pass
+- name: Name every call that did not pass, and why
   ansible.builtin.assert:
     that: verified.verify_result == 'SUCCESS'
-    fail_msg: "{{ verified.failures | join(', ') }}"
+    fail_msg: >-
+      Not passing: {% for call in verified.calls if call.name in verified.failures %}{{ call.name }} ({{ call.reason }}); {% endfor %}
 """
 
 RETURN = r"""

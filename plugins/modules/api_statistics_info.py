@@ -9,7 +9,8 @@ module: api_statistics_info
 short_description: Read what the traffic through a Huawei Cloud APIG gateway did, API by API, over the last minutes
 version_added: 0.2.0
 description:
-  - Reads the gateway's own per-minute statistics of each API (ListLatelyApiStatisticsV2,
+  - Reads the gateway's own per-minute statistics of each API
+    (L(ListLatelyApiStatisticsV2,https://support.huaweicloud.com/intl/en-us/api-apig/ListLatelyApiStatisticsV2.html),
     C(GET /v2/{project_id}/apigw/instances/{instance_id}/statistics/api/latest?api_id=&duration=<n>m)) and sums each
     API's window into the figures a bake judges - requests, 5xx and 4xx answers, the error rate, the mean latency
     weighted by requests and the peak - beside the samples as the gateway gave them.
@@ -17,9 +18,6 @@ description:
     minute without traffic is absent. Every call through the gateway counts, the debug calls of
     M(hwcloud.apig.api_debug) included.
   - Used by the P(hwcloud.apig.api_verify#role) role's bake, once per poll.
-requirements:
-  - python >= 3.8
-  - requests >= 2.25.0 (on the host the module runs on)
 extends_documentation_fragment:
   - hwcloud.apig.connection
   - hwcloud.apig.connection.instance
@@ -42,9 +40,6 @@ options:
     default: 20
 seealso:
   - module: hwcloud.apig.api_debug
-  - name: ListLatelyApiStatisticsV2 API reference
-    description: Huawei Cloud's documentation of the call this module wraps.
-    link: https://support.huaweicloud.com/intl/en-us/api-apig/ListLatelyApiStatisticsV2.html
 """
 
 EXAMPLES = r"""

@@ -20,12 +20,9 @@ description:
   - At the end, an API with fewer than O(min_requests) requests in its window cannot be judged and is an V(ERROR)
     (never a silent pass); the others are V(SUCCESS).
   - The task fails only when its own options cannot be used; M(hwcloud.apig.api_verify_verdict) decides.
-author:
-  - hwcloud.apig developers (@hwcloud-apig)
 extends_documentation_fragment:
   - hwcloud.apig.connection
-  - action_common_attributes.conn
-  - action_common_attributes.flow
+  - hwcloud.apig.controller_action.on_the_host
 options:
   apis:
     description:
@@ -65,23 +62,8 @@ options:
     type: int
     default: 20
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  become:
-    support: none
-  bypass_host_loop:
-    support: none
   connection:
-    support: full
     details: Each poll runs M(hwcloud.apig.api_statistics_info) on the host, through its connection.
-  delegation:
-    support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
-    platforms: all
 seealso:
   - module: hwcloud.apig.api_statistics_info
   - module: hwcloud.apig.api_verify_verdict

@@ -23,10 +23,8 @@ description:
     and APIG code, a failed bake's figure and threshold), returns it, and returns an Ansible warning for what
     O(on_error=warn) left out. The task does not fail when the release is not verified; follow it with
     M(ansible.builtin.fail) on RV(passed), with the one-line RV(msg), as the role does.
-author:
-  - hwcloud.apig developers (@hwcloud-apig)
-requirements:
-  - none beyond ansible-core (the action runs on the controller)
+extends_documentation_fragment:
+  - hwcloud.apig.controller_action
 options:
   calls:
     description: The calls written by hand, exactly as given to O(hwcloud.apig.api_debug#module:calls).
@@ -80,11 +78,6 @@ options:
         and which APIs (C(verdict.bake_apis)).
     type: bool
     default: false
-extends_documentation_fragment:
-  - action_common_attributes
-  - action_common_attributes.conn
-  - action_common_attributes.flow
-  - hwcloud.apig.controller_action
 seealso:
   - module: hwcloud.apig.api_debug
   - module: hwcloud.apig.api_verify_bake

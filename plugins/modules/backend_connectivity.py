@@ -12,7 +12,8 @@ module: backend_connectivity
 short_description: Ask Huawei Cloud APIG, and this host, whether the backends behind an API are reachable
 version_added: 0.1.0
 description:
-  - Calls APIG's backend connectivity check
+  - Calls APIG's backend connectivity check,
+    L(CheckBackendConnectivity,https://support.huaweicloud.com/intl/en-us/api-apig/CheckBackendConnectivity.html)
     (C(POST /v2/{project_id}/apigw/instances/{instance_id}/backend/connectivity/check)) for a backend address or a
     VPC channel, and/or probes the same backends from the managed host, and returns C(check_result) and C(failures)
     (and the verdict in brief as a fact, see O(fact_name)).
@@ -70,9 +71,6 @@ notes:
 seealso:
   - module: hwcloud.apig.backend_probe
   - module: hwcloud.apig.vpc_channel_member_info
-  - name: CheckBackendConnectivity API reference
-    description: Huawei Cloud's documentation of the call this module wraps.
-    link: https://support.huaweicloud.com/intl/en-us/api-apig/CheckBackendConnectivity.html
 """
 
 EXAMPLES = r"""

@@ -39,6 +39,8 @@ description:
   - A report that cannot be written is removed, so that an earlier run's report cannot stand for this one; the task
     fails, naming the path, O(path_variable), the reason and whether the earlier report was removed.
   - Runs once for the play in the P(hwcloud.apig.backend_gate#role) role, after every host has decided.
+extends_documentation_fragment:
+  - hwcloud.apig.controller_action
 options:
   results:
     description:
@@ -86,11 +88,6 @@ options:
     type: str
     choices: [backend_gate, api_verify]
     default: backend_gate
-extends_documentation_fragment:
-  - action_common_attributes
-  - action_common_attributes.conn
-  - action_common_attributes.flow
-  - hwcloud.apig.controller_action
 attributes:
   check_mode:
     support: full

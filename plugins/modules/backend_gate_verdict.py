@@ -41,6 +41,8 @@ description:
   - >-
     An unexpected error fails the task with C(<action>: unexpected <exception>: ...), the traceback kept in
     C(exception).
+extends_documentation_fragment:
+  - hwcloud.apig.controller_action
 options:
   checks:
     description:
@@ -111,11 +113,6 @@ options:
         Why the gate was stopped before its decision. Given, O(checks), O(run) and O(local_run) are not read: the
         verdict does not pass, and says C(backend gate FAILED: stopped before its decision: <stopped>).
     type: str
-extends_documentation_fragment:
-  - action_common_attributes
-  - action_common_attributes.conn
-  - action_common_attributes.flow
-  - hwcloud.apig.controller_action
 seealso:
   - module: hwcloud.apig.backend_connectivity
   - module: hwcloud.apig.backend_gate_report

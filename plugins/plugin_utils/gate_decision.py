@@ -212,7 +212,8 @@ def _quoted(name):
 
 def decide(records, max_failures=0, on_error="fail", gate="backend gate"):
     """The gate's verdict (the role's ``backend_gate_result``, or ``api_verify_result``) from one record per check,
-    call or bake asked; ``gate`` names it in its messages."""
+    call or bake asked; ``gate`` names it in its messages. One rule and one shape for every kind of record: only the
+    words differ (``_worded_for_checks``, ``_worded_for_calls``)."""
     max_failures = int(max_failures)
     checks = [record for record in records if record_kind(record) == CHECK]
     made = [check for check in records if check.get("check_result") in MADE]
@@ -232,11 +233,41 @@ def decide(records, max_failures=0, on_error="fail", gate="backend gate"):
         and not failed_bakes
         and len(backends) + len(failing_calls) <= max_failures
     )
-    if len(checks) != len(records):  # calls and bakes (api_verify): the same figures, worded for them
-        figures = dict(made=made, failed=failed, errored=errored, skipped=skipped, passed=passed)
-        figures.update(failing_calls=failing_calls, failed_bakes=failed_bakes, max_failures=max_failures)
-        return _decided_calls(records, figures, on_error, gate)
+    found = dict(made=made, failed=failed, errored=errored, skipped=skipped, passed=passed, max_failures=max_failures)
+    if len(checks) == len(records):
+        found.update(unreachable=unreachable, wrong=wrong, no_backend=no_backend)
+        headline, lines, warnings, failures = _worded_for_checks(records, found, on_error)
+        figures = dict(
+            backends=backends, unreachable=len(unreachable), wrong_answers=len(wrong), no_backend=len(no_backend)
+        )
+    else:  # calls and bakes (api_verify): the same figures, worded for them
+        found.update(failing_calls=failing_calls, failed_bakes=failed_bakes)
+        headline, lines, warnings, failures = _worded_for_calls(records, found, on_error, gate)
+        figures = dict(backends=[], unreachable=0, wrong_answers=0, no_backend=0)
+        figures.update(failing_calls=len(failing_calls), failed_bakes=len(failed_bakes), skipped=len(skipped))
+    not_passing = ["%s (%s)" % (_quoted("%s" % record.get("name")), _short(record)) for record in failed + errored]
+    return dict(
+        passed=passed,
+        msg=headline + ("; not passing: %s" % "; ".join(not_passing) if not_passing else ""),
+        message="\n".join(lines),
+        summary=headline,
+        lines=lines,
+        checks=records,
+        failures=failures,
+        **figures,
+        errors=len(errored),
+        made=len(made),
+        max_failures=max_failures,
+        on_error=on_error,
+        warnings=warnings,
+    )
 
+
+def _worded_for_checks(records, found, on_error):
+    """``(headline, lines, warnings, failures)`` of a run of connectivity checks (``decide``'s figures in
+    ``found``): the failing backends counted, and a table of every check when anything did not pass."""
+    made, failed, errored, passed = found["made"], found["failed"], found["errored"], found["passed"]
+    unreachable, wrong, no_backend = found["unreachable"], found["wrong"], found["no_backend"]
     warnings = []
     if errored and made and on_error == "warn":
         warnings.append(
@@ -251,7 +282,7 @@ def decide(records, max_failures=0, on_error="fail", gate="backend gate"):
     counted = _plural(len(unreachable), "unreachable backend")
     if wrong:
         counted += ", %s" % _plural(len(wrong), "backend with a wrong answer", "backends with a wrong answer")
-    parts = ["%s (max_failures %d)" % (counted, max_failures)]
+    parts = ["%s (max_failures %d)" % (counted, found["max_failures"])]
     if no_backend:
         parts.append(
             "%s no backend at all (never tolerated)"
@@ -276,36 +307,17 @@ def decide(records, max_failures=0, on_error="fail", gate="backend gate"):
         width = max([len(name) for name in names] + [5])
         header = "UNREACHABLE / WRONG ANSWER / ERROR" if wrong else "UNREACHABLE / ERROR"
         lines.extend(_table(width, names, records, header))
-    not_passing = [
-        "%s (%s)" % (_quoted("%s" % check.get("name")), check.get("check_result")) for check in failed + errored
+    failures = [
+        "%s: %s" % (check.get("name"), entry["backend"]) for check in failed for entry in failing_entries(check)
     ]
-    return {
-        "passed": passed,
-        "msg": headline + ("; not passing: %s" % "; ".join(not_passing) if not_passing else ""),
-        "message": "\n".join(lines),
-        "summary": headline,
-        "lines": lines,
-        "checks": records,
-        "failures": [
-            "%s: %s" % (check.get("name"), entry["backend"]) for check in failed for entry in failing_entries(check)
-        ],
-        "backends": backends,
-        "unreachable": len(unreachable),
-        "wrong_answers": len(wrong),
-        "no_backend": len(no_backend),
-        "errors": len(errored),
-        "made": len(made),
-        "max_failures": max_failures,
-        "on_error": on_error,
-        "warnings": warnings,
-    }
+    return headline, lines, warnings, failures
 
 
-def _decided_calls(records, found, on_error, gate):
-    """The verdict of a run of calls and bakes (``decide``'s figures in ``found``): the same rule, worded for them."""
+def _worded_for_calls(records, found, on_error, gate):
+    """``(headline, lines, warnings, failures)`` of a run of calls and bakes (``decide``'s figures in ``found``): the
+    failing calls counted, what the bake judged, and a table of every record when anything did not pass."""
     made, errored, skipped = found["made"], found["errored"], found["skipped"]
     failing_calls, failed_bakes, passed = found["failing_calls"], found["failed_bakes"], found["passed"]
-    max_failures = found["max_failures"]
     calls = [record for record in records if record_kind(record) == CALL]
     bakes = [record for record in records if record_kind(record) == BAKE]
     warnings = []
@@ -314,7 +326,7 @@ def _decided_calls(records, found, on_error, gate):
             "%s: %d of %d could not be made or judged and were left out of the decision (on_error=warn): %s"
             % (gate, len(errored), len(records), "; ".join("%s: %s" % (r.get("name"), _detail(r)) for r in errored))
         )
-    parts = ["%s (max_failures %d)" % (_plural(len(failing_calls), "failing call"), max_failures)]
+    parts = ["%s (max_failures %d)" % (_plural(len(failing_calls), "failing call"), found["max_failures"])]
     if bakes:
         parts.append(
             "bake: %d of %d APIs judged, %d over a threshold (never tolerated)"
@@ -343,30 +355,8 @@ def _decided_calls(records, found, on_error, gate):
             "%-*s  %-7s  %s" % (width, name, record.get("check_result"), _detail(record))
             for name, record in zip(names, records)
         )
-    not_passing = [
-        "%s (%s)" % (_quoted("%s" % record.get("name")), _short(record)) for record in found["failed"] + errored
-    ]
-    return {
-        "passed": passed,
-        "msg": headline + ("; not passing: %s" % "; ".join(not_passing) if not_passing else ""),
-        "message": "\n".join(lines),
-        "summary": headline,
-        "lines": lines,
-        "checks": records,
-        "failures": ["%s: %s" % (record.get("name"), _detail(record)) for record in found["failed"]],
-        "backends": [],
-        "unreachable": 0,
-        "wrong_answers": 0,
-        "no_backend": 0,
-        "failing_calls": len(failing_calls),
-        "failed_bakes": len(failed_bakes),
-        "skipped": len(skipped),
-        "errors": len(errored),
-        "made": len(made),
-        "max_failures": max_failures,
-        "on_error": on_error,
-        "warnings": warnings,
-    }
+    failures = ["%s: %s" % (record.get("name"), _detail(record)) for record in found["failed"]]
+    return headline, lines, warnings, failures
 
 
 def not_decided(msg=NOT_DECIDED, **fields):

@@ -11,9 +11,9 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.discovered_checks imp
     checks_from,
     combine_discovered,
     merge_discovered,
-    route_label,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import Backend, DiscoveredApi
+from ansible_collections.hwcloud.apig.plugins.module_utils.record_names import route_label
 
 INSTANCE = "a" * 32
 CHANNEL = "c" * 32

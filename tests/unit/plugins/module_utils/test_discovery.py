@@ -12,7 +12,6 @@ import pytest
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.check_spec import check_spec_from_params
 from ansible_collections.hwcloud.apig.plugins.module_utils.discovered_checks import (
-    MAX_CHECK_NAME,
     checks_for_run,
     checks_from,
     merge_discovered,
@@ -26,6 +25,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.discovery import (
     resolve_variables,
 )
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError, InputError
+from ansible_collections.hwcloud.apig.plugins.module_utils.record_names import MAX_NAME
 from tests.emulator import presets
 from tests.unit.plugins.module_utils.emulator_client import client_for
 
@@ -172,7 +172,7 @@ def test_a_name_that_does_not_fit_says_how_many_more():
             ]
 
     (check,) = checks_from(presets.INSTANCE_ID, [Api(index) for index in range(20)])
-    assert len(check["name"]) <= MAX_CHECK_NAME and check["name"].endswith("more")
+    assert len(check["name"]) <= MAX_NAME and check["name"].endswith("more")
     assert len(check["apis"]) == 20
 
 

@@ -94,7 +94,7 @@ def test_a_gateway_side_code_is_an_error_never_the_backend_s_fault(code, status,
 
 def test_an_iam_api_in_consumer_mode_gets_told_what_to_do():
     made = spec()
-    made.auth_type = "IAM"
+    made.definition.auth_type = "IAM"
     record = judge(made, "GET", "/admin", answer(401, gateway_body("APIG.0301")), "d1")
     assert record["result"] == "ERROR" and "mode: DEVELOPER and an X-Auth-Token header" in record["reason"]
 
