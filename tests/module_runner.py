@@ -8,14 +8,21 @@ so hundreds of argument sets take seconds instead of one ansible-playbook run ea
 output is a failure of the module, whatever it answered.
 
 AnsibleModule keeps warnings and deprecations in globals of the process (a real module run has a process of its
-own); they are emptied before each run here, so a warning is only ever seen by the run that gave it.
+own); they are emptied before each run here, so a warning is only ever seen by the run that gave it. For the same
+reason the run is marked as not on the controller: once a test of the same process has imported controller code
+(an action or filter plugin imports ``ansible.errors``), ansible-core 2.19 sends a module's warnings to the
+controller's display instead of its result, and asks the controller's configuration whether to keep a traceback,
+which a module in its own process never does.
 """
 
 import contextlib
 import io
 import json
+from unittest import mock
 
 import pytest
+from ansible.module_utils import _internal as ansible_internal
+from ansible.module_utils._internal import _traceback
 from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 
@@ -41,7 +48,9 @@ def run_module(main, args, exception_field=False):
     ansible_warnings._global_warnings.clear()  # pylint: disable=protected-access
     ansible_warnings._global_deprecations.clear()  # pylint: disable=protected-access
     out, err = io.StringIO(), io.StringIO()
-    with patch_module_args(args), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with _on_the_managed_host(), patch_module_args(args), contextlib.redirect_stdout(out), contextlib.redirect_stderr(
+        err
+    ):
         with pytest.raises(SystemExit) as caught:
             main()
     output = out.getvalue() + err.getvalue()
@@ -51,6 +60,19 @@ def run_module(main, args, exception_field=False):
         shown = err.getvalue() + json.dumps({key: value for key, value in result.items() if key != "exception"})
     assert "Traceback" not in shown, output
     return ModuleRun(caught.value.code, result, output)
+
+
+def _on_the_managed_host():
+    """Undo, for one run, what importing controller code did to module_utils: warnings that go to the controller's
+    display, and tracebacks asked of the controller's configuration instead of the module's arguments."""
+    stack = contextlib.ExitStack()
+    if hasattr(ansible_internal, "is_controller"):
+        stack.enter_context(mock.patch.object(ansible_internal, "is_controller", False))
+    if hasattr(_traceback, "_is_module_traceback_enabled"):
+        stack.enter_context(
+            mock.patch.object(_traceback, "_is_traceback_enabled", _traceback._is_module_traceback_enabled)  # pylint: disable=protected-access
+        )
+    return stack
 
 
 def warning_texts(result):
