@@ -102,3 +102,6 @@ BAKE_RANGES = {
 }
 # The role's own api_verify_bake_seconds: 0 is no bake at all (the role validates it before any request).
 ROLE_BAKE_SECONDS = Range(0, 86400, unit="seconds")
+
+# How many failing checks or calls a gate tolerates.
+MAX_FAILURES = Range(0, integer=True)
