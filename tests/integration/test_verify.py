@@ -190,3 +190,64 @@ def test_a_verdict_given_as_an_extra_variable_never_lets_the_release_go_on(verif
     assert run.rc == 2, run
     assert "api_verify_result is not the verdict of this run" in run.stdout, run
     assert "Announce the release" not in run.stdout
+
+
+def run_composed(verify_env, scenario, args=(), **more):
+    """tests_composes.yml in one scenario; the release step's file is removed first, so it tells this run only."""
+    release = verify_env.tmp_path / "released"
+    if release.exists():
+        release.unlink()
+    extra = dict(verify_env.extra_vars("token"), scenario=scenario, release_path=str(release), **more)
+    run = run_playbook(VERIFY / "tests_composes.yml", verify_env.tmp_path, extra, args=args)
+    assert "Traceback" not in run.output and "MODULE FAILURE" not in run.output, run
+    return run, release
+
+
+def junit(verify_env):
+    return ET.parse(str(verify_env.tmp_path / "reports" / "api-verify.xml")).getroot()
+
+
+@pytest.mark.parametrize("scenario", ["tags", "roles"])
+def test_deploy_tags_never_skip_the_verification(verify_env, scenario):
+    run, release = run_composed(verify_env, scenario, args=("--tags", "deploy"))
+    assert run.rc == 2 and not release.exists(), run
+    assert "not passing: legacy (FAILED: status 50" in run.stdout, run
+    assert junit(verify_env).find("testsuite").get("failures") == "1"
+
+
+@pytest.mark.parametrize(
+    "b_max_failures, said",
+    [
+        (
+            -1,
+            "api verify FAILED: stopped before its decision: api_verify_max_failures must be a whole number 0 or more, "
+            "got -1",
+        ),
+        ("many", "api verify FAILED: not decided: the verification stopped before its first task"),
+    ],
+    ids=["out-of-range", "argument-validation"],
+)
+def test_an_earlier_include_s_passing_verdict_is_never_read_as_a_later_one(verify_env, b_max_failures, said):
+    run, release = run_composed(verify_env, "includes", b_max_failures=b_max_failures)
+    assert run.rc == 0 and not release.exists(), run
+    seen = run.result
+    assert seen["passed"] is False and not seen.get("decided"), seen
+    assert seen["msg"].startswith(said), seen
+
+
+def test_a_run_that_stops_before_its_decision_never_leaves_an_earlier_passing_report(verify_env):
+    run, release = run_composed(verify_env, "pass")
+    assert run.rc == 0 and release.exists(), run
+    assert junit(verify_env).find("testsuite").get("failures") == "0"
+
+    run, release = run_composed(verify_env, "stopped")
+    assert run.rc == 2 and not release.exists(), run
+    suites = junit(verify_env).findall("testsuite")
+    assert len(suites) == 1 and suites[0].get("errors") == "1", ET.tostring(junit(verify_env))
+    said = (
+        "stopped before its decision: api_verify_bake_interval must be more than 0 and at most 3600 seconds, got 5000; "
+        "api_verify_max_failures must be a whole number 0 or more, got -1"
+    )
+    assert said in run.stdout and said in ET.tostring(suites[0], encoding="unicode"), run
+    debug_calls = [entry for entry in verify_env.emulator.requests if "/apis/debug/" in entry["path"]]
+    assert len(debug_calls) == 1, "the first run's one call, and none from the run that stopped"
