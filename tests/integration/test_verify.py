@@ -251,3 +251,15 @@ def test_a_run_that_stops_before_its_decision_never_leaves_an_earlier_passing_re
     assert said in run.stdout and said in ET.tostring(suites[0], encoding="unicode"), run
     debug_calls = [entry for entry in verify_env.emulator.requests if "/apis/debug/" in entry["path"]]
     assert len(debug_calls) == 1, "the first run's one call, and none from the run that stopped"
+
+
+def test_a_bake_interval_out_of_range_is_refused_before_any_call(verify_env):
+    run, release = run_composed(verify_env, "interval")
+    assert run.rc == 2 and not release.exists(), run
+    assert (
+        "api verify FAILED: stopped before its decision: api_verify_bake_interval must be more than 0 and at most "
+        "3600 seconds, got 5000" in run.stdout
+    ), run
+    assert not [entry for entry in verify_env.emulator.requests if "/apis/debug/" in entry["path"]], (
+        "no API called: the interval is refused before the calls, not by the bake after them"
+    )
