@@ -1,8 +1,9 @@
 # Copyright: hwcloud.apig contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filters of the backend gate: its plan and discovery (plugin_utils/gate_plan.py), and its verdict and report by the
-same decision as the role's (plugin_utils/gate_records.py, gate_decision.py, gate_report.py)."""
+"""Filters of the backend gate: its plan and discovery (plugin_utils/gate_plan.py), its verdict and report by the
+same decision as the role's (plugin_utils/gate_records.py, gate_decision.py, gate_report.py), and its bounded
+variables held to their ranges before any request (plugin_utils/role_settings.py)."""
 
 from ansible.errors import AnsibleFilterError
 
@@ -11,6 +12,7 @@ from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_decision import 
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_plan import discovery_plan, gate_plan, with_discovered
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_records import run_records
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_report import junit_report
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.role_settings import settings_refusal
 
 
 def _probe(probe):
@@ -76,8 +78,18 @@ def backend_gate_with_discovered(checks, found, probe="remote"):
     return with_discovered(checks, found, _probe(probe))
 
 
+def backend_gate_refusal(settings):
+    """What is out of range among the backend_gate role's bounded settings, or ``""``."""
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError("backend_gate_refusal expects a dictionary of the backend_gate role's settings")
+    try:
+        return settings_refusal(settings, "backend_gate")
+    except ValueError as exc:
+        raise AnsibleFilterError("backend_gate_refusal: %s" % exc) from None
+
+
 class FilterModule:
-    """The backend gate's filters: its plan, discovery, verdict and report."""
+    """The backend gate's filters: its plan, discovery, verdict and report, and its settings' ranges."""
 
     def filters(self):
         return {
@@ -86,4 +98,5 @@ class FilterModule:
             "backend_gate_plan": backend_gate_plan,
             "backend_gate_discoveries": backend_gate_discoveries,
             "backend_gate_with_discovered": backend_gate_with_discovered,
+            "backend_gate_refusal": backend_gate_refusal,
         }

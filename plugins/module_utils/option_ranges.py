@@ -104,4 +104,4 @@ BAKE_RANGES = {
 ROLE_BAKE_SECONDS = Range(0, 86400, unit="seconds")
 
 # How many failing checks or calls a gate tolerates.
-MAX_FAILURES = Range(0, integer=True)
+MAX_FAILURES = Range(0)  # the roles type it int; "0 or more" says the rest

@@ -806,6 +806,14 @@ def test_bad_variables_fail_before_any_request(gate_env, tmp_path):
     )
     # A negative tolerance is refused on its own, not in a message that also speaks of the checks.
     assert cases["negative_max_failures"]["msg"] == stopped + "backend_gate_max_failures must be 0 or more, got -1"
+    # What only a later module would refuse is refused before the discovery, naming the role's variable, each alone.
+    assert cases["wait_timeout_before_discovery"]["msg"] == (
+        stopped + "backend_gate_wait_timeout must be from 0 to 3600 seconds, got 5000"
+    )
+    assert cases["probe_and_auth_before_discovery"]["msg"] == stopped + (
+        "backend_gate_auth.timeout must be more than 0 and at most 600 seconds, got 700; "
+        "backend_gate_local_probe.timeout must be more than 0 seconds, got -1"
+    )
     assert cases["no_checks"]["msg"] == stopped + (
         "backend_gate_checks must list at least one check, or backend_gate_discover say what to discover"
     )
