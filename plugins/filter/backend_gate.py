@@ -12,7 +12,7 @@ from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_decision import 
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_plan import discovery_plan, gate_plan, with_discovered
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_records import run_records
 from ansible_collections.hwcloud.apig.plugins.plugin_utils.gate_report import junit_report
-from ansible_collections.hwcloud.apig.plugins.plugin_utils.role_settings import settings_refusal
+from ansible_collections.hwcloud.apig.plugins.plugin_utils.role_settings import refusal_filter
 
 
 def _probe(probe):
@@ -78,16 +78,6 @@ def backend_gate_with_discovered(checks, found, probe="remote"):
     return with_discovered(checks, found, _probe(probe))
 
 
-def backend_gate_refusal(settings):
-    """What is out of range among the backend_gate role's bounded settings, or ``""``."""
-    if not isinstance(settings, dict):
-        raise AnsibleFilterError("backend_gate_refusal expects a dictionary of the backend_gate role's settings")
-    try:
-        return settings_refusal(settings, "backend_gate")
-    except ValueError as exc:
-        raise AnsibleFilterError("backend_gate_refusal: %s" % exc) from None
-
-
 class FilterModule:
     """The backend gate's filters: its plan, discovery, verdict and report, and its settings' ranges."""
 
@@ -98,5 +88,5 @@ class FilterModule:
             "backend_gate_plan": backend_gate_plan,
             "backend_gate_discoveries": backend_gate_discoveries,
             "backend_gate_with_discovered": backend_gate_with_discovered,
-            "backend_gate_refusal": backend_gate_refusal,
+            "backend_gate_refusal": refusal_filter("backend_gate"),
         }

@@ -17,6 +17,7 @@ refuse: an invalid check is not made and is an ERROR under its own name, while t
 (docs/gate-role.md, "A check with an invalid value").
 """
 
+from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.validation import check_type_float, check_type_int
 
 from ansible_collections.hwcloud.apig.plugins.module_utils.option_ranges import (
@@ -81,3 +82,20 @@ def settings_refusal(settings, role):
             if refusal:
                 refusals.append("%s %s" % (name, refusal))
     return "; ".join(refusals)
+
+
+def refusal_filter(role):
+    """The ``<role>_refusal`` filter: ``settings_refusal`` for ``role``, refusing what it cannot read as a filter
+    error."""
+    name = "%s_refusal" % role
+
+    def refusal(settings):
+        if not isinstance(settings, dict):
+            raise AnsibleFilterError("%s expects a dictionary of the %s role's settings" % (name, role))
+        try:
+            return settings_refusal(settings, role)
+        except ValueError as exc:
+            raise AnsibleFilterError("%s: %s" % (name, exc)) from None
+
+    refusal.__name__ = name
+    return refusal
