@@ -44,6 +44,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils.proxies import masked
 from ansible_collections.hwcloud.apig.plugins.module_utils.responses import Response, huawei_error_fields
 from ansible_collections.hwcloud.apig.plugins.module_utils.retries import is_retryable_status, retry_delay
 from ansible_collections.hwcloud.apig.plugins.module_utils.transport_errors import (
+    closed_before_answering,
     host_of,
     never_sent,
     reason,
@@ -297,7 +298,7 @@ class ApigClient:
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = self._send_once(method, url, headers, body, sign)
+                response = self._send_on_a_live_connection(method, url, headers, body, sign, repeatable)
             except ApigError:
                 raise
             except requests.exceptions.SSLError as exc:
@@ -360,6 +361,17 @@ class ApigClient:
             if urlsplit(base).hostname == host:
                 return unresolved_region_endpoint(self.settings.region, service, host, option, variable, error)
         return None
+
+    def _send_on_a_live_connection(self, method, url, headers, body, sign, repeatable):
+        """``_send_once``; but a request that may be repeated, whose kept-open connection turns out to be closed by
+        the other end before any answer, is sent once more at once, on a new connection (RFC 9112, 9.3.1): the
+        connection was stale, the server is not failing, so it is not one of the ``retries``."""
+        try:
+            return self._send_once(method, url, headers, body, sign)
+        except requests.exceptions.ConnectionError as exc:
+            if not (repeatable and closed_before_answering(exc)):
+                raise
+        return self._send_once(method, url, headers, body, sign)
 
     def _send_once(self, method, url, headers, body, sign):
         # identity: the size cap counts decoded bytes, so a compressed answer could inflate far past it first

@@ -13,6 +13,7 @@ It imports neither ``requests`` nor urllib3: it reads exception chains by their 
 whatever versions of them are installed.
 """
 
+import http.client
 import re
 import socket
 import ssl
@@ -81,6 +82,15 @@ def never_sent(exc):
     """True when ``exc`` proves the request never left: no connection was made (refused, connect timeout, a name that
     does not resolve). A request that is not safe to repeat may be sent again only then."""
     return any(type(cause).__name__ in _NOT_CONNECTED or isinstance(cause, socket.gaierror) for cause in causes(exc))
+
+
+def closed_before_answering(exc):
+    """True when the server or proxy closed the connection before any byte of an answer (``RemoteDisconnected``).
+
+    On a connection kept open for the next request, that is how one the other end had already closed shows: HTTP/1.1
+    lets it close an idle connection at any time, and tinyproxy closes every client connection after its answer
+    without saying ``Connection: close``. The request then never reached it."""
+    return any(isinstance(cause, http.client.RemoteDisconnected) for cause in causes(exc))
 
 
 def tunnel_refused(exc):

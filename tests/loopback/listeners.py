@@ -290,6 +290,49 @@ class ResetServer(_Server):
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
+class StaleKeepAliveServer(_Server):
+    """Answers the first request of each connection as HTTP/1.1 keeps a connection open (no ``Connection: close``),
+    then closes that connection when a second request arrives on it, without a word.
+
+    That is, deterministically, how a connection the other end has closed since its last answer looks to a client
+    that reuses it - tinyproxy closes every client connection after its answer without saying so, and any server may
+    close an idle one. ``answered`` and ``dropped`` count the requests each way.
+    """
+
+    BODY = b'{"id": "stale-keep-alive"}'
+
+    def __init__(self, *args, **kwargs):
+        self.answered = 0
+        self.dropped = 0
+        super().__init__(*args, **kwargs)
+
+    @property
+    def url(self):
+        return "http://%s:%d" % (self.host, self.port)
+
+    def handle(self, conn):
+        conn.settimeout(5)
+        reader = conn.makefile("rb")
+        for number in (1, 2):
+            head = [reader.readline()]
+            while head[-1] not in (b"\r\n", b"\n", b""):
+                head.append(reader.readline())
+            if head[0] == b"":
+                return
+            if number == 2:
+                with self._lock:
+                    self.dropped += 1
+                return  # closed by _handle_and_close: no answer at all
+            length = [line.split(b":", 1)[1] for line in head if line.lower().startswith(b"content-length:")]
+            reader.read(int(length[0]) if length else 0)
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                % (len(self.BODY), self.BODY)
+            )
+            with self._lock:
+                self.answered += 1
+
+
 class GarbageServer(_Server):
     """Answers anything with bytes that are not HTTP (an SSH banner)."""
 

@@ -15,6 +15,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils import apig_calls
 from ansible_collections.hwcloud.apig.plugins.module_utils import client as client_module
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError
 from tests.emulator import presets
+from tests.loopback.listeners import StaleKeepAliveServer
 from tests.unit.plugins.module_utils.emulator_client import client_for
 
 CHECK = r"/backend/connectivity/check$"
@@ -145,3 +146,34 @@ def test_another_services_endpoint_is_called_with_the_same_signing_and_retries(e
     assert len(sleeps) == 1
     assert caught.value.msg.startswith("VPC refused the request: HTTP 404 APIG.3023: ")
     assert caught.value.msg.endswith("(GET %s%s)" % (other.url, missing))
+
+
+@pytest.fixture
+def stale_keep_alive():
+    server = StaleKeepAliveServer()
+    yield server
+    server.close()
+
+
+def test_a_read_whose_kept_open_connection_was_closed_is_sent_again_at_once_not_retried(stale_keep_alive):
+    """The second read goes out on the connection the first one left open, which the server closes without a word
+    (as tinyproxy does after every answer): it is sent once more on a new connection, even with retries=0, without
+    a backoff - the server is not failing, the connection was stale."""
+    sleeps = []
+    with client_for(stale_keep_alive, sleeps=sleeps, retries=0) as client:
+        first = client.call(stale_keep_alive.url, "GET", "/first", service="VPC")
+        second = client.call(stale_keep_alive.url, "GET", "/second", service="VPC")
+    assert first.json("VPC") == second.json("VPC") == {"id": "stale-keep-alive"}
+    assert (stale_keep_alive.answered, stale_keep_alive.dropped, stale_keep_alive.accepted) == (2, 1, 2)
+    assert second.attempts == 1 and sleeps == []
+
+
+def test_a_call_that_must_not_be_repeated_is_not_sent_again_on_a_closed_connection(stale_keep_alive):
+    """A request that may act beyond the service is never sent twice on a guess: the answer was lost, so it says so."""
+    with client_for(stale_keep_alive, retries=0) as client:
+        client.call(stale_keep_alive.url, "GET", "/first", service="VPC")
+        with pytest.raises(ApigError) as caught:
+            client.call(stale_keep_alive.url, "POST", "/act", body={}, service="APIG", repeatable=False)
+    assert (stale_keep_alive.answered, stale_keep_alive.dropped) == (1, 1)
+    assert "could not get an answer from APIG" in caught.value.msg
+    assert "Remote end closed connection without response" in caught.value.msg
