@@ -92,6 +92,7 @@ class ApigClient:
         # proxies.py, which reads the proxy variables (or the proxy option) and nothing else.
         self._session.trust_env = False
         self._proxy = settings.proxy
+        self._answered = set()  # where an answer came from, so a connection may be kept open there (proxy or host)
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(1, pool_size), max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
@@ -363,15 +364,19 @@ class ApigClient:
         return None
 
     def _send_on_a_live_connection(self, method, url, headers, body, sign, repeatable):
-        """``_send_once``; but a request that may be repeated, whose kept-open connection turns out to be closed by
-        the other end before any answer, is sent once more at once, on a new connection (RFC 9112, 9.3.1): the
-        connection was stale, the server is not failing, so it is not one of the ``retries``."""
+        """``_send_once``; but a request that may be repeated, sent where an earlier answer left a connection open,
+        and closed by the other end before any answer, is sent once more at once on a new connection (RFC 9112,
+        9.3.1): that connection was stale, the server is not failing, so it is not one of the ``retries``. Where
+        nothing has answered yet, no connection was kept, and a hang-up is the server's own."""
+        where = self._proxy.proxy_for(url) or urlsplit(url).netloc
         try:
-            return self._send_once(method, url, headers, body, sign)
+            response = self._send_once(method, url, headers, body, sign)
         except requests.exceptions.ConnectionError as exc:
-            if not (repeatable and closed_before_answering(exc)):
+            if not (repeatable and where in self._answered and closed_before_answering(exc)):
                 raise
-        return self._send_once(method, url, headers, body, sign)
+            response = self._send_once(method, url, headers, body, sign)
+        self._answered.add(where)
+        return response
 
     def _send_once(self, method, url, headers, body, sign):
         # identity: the size cap counts decoded bytes, so a compressed answer could inflate far past it first

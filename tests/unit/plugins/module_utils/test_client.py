@@ -15,7 +15,7 @@ from ansible_collections.hwcloud.apig.plugins.module_utils import apig_calls
 from ansible_collections.hwcloud.apig.plugins.module_utils import client as client_module
 from ansible_collections.hwcloud.apig.plugins.module_utils.errors import ApigError
 from tests.emulator import presets
-from tests.loopback.listeners import StaleKeepAliveServer
+from tests.loopback.listeners import CLOSE, StaleKeepAliveServer
 from tests.unit.plugins.module_utils.emulator_client import client_for
 
 CHECK = r"/backend/connectivity/check$"
@@ -177,3 +177,17 @@ def test_a_call_that_must_not_be_repeated_is_not_sent_again_on_a_closed_connecti
     assert (stale_keep_alive.answered, stale_keep_alive.dropped) == (1, 1)
     assert "could not get an answer from APIG" in caught.value.msg
     assert "Remote end closed connection without response" in caught.value.msg
+
+
+def test_a_server_that_hangs_up_before_ever_answering_is_asked_once_with_retries_0(backend_servers):
+    """Nothing answered there yet, so no connection was kept open: the hang-up is the server's, and retries=0 holds."""
+    silent = backend_servers.open(on_accept=CLOSE)
+
+    class Silent:
+        url = "http://%s" % silent.address
+
+    with client_for(Silent, retries=0) as client:
+        with pytest.raises(ApigError) as caught:
+            client.call(Silent.url, "GET", "/x", service="VPC")
+    assert "could not get an answer from VPC at %s after 1 attempt(s)" % silent.address in caught.value.msg
+    assert silent.accepted == 1
