@@ -48,10 +48,8 @@ def run_module(main, args, exception_field=False):
     ansible_warnings._global_warnings.clear()  # pylint: disable=protected-access
     ansible_warnings._global_deprecations.clear()  # pylint: disable=protected-access
     out, err = io.StringIO(), io.StringIO()
-    with _on_the_managed_host(), patch_module_args(args), contextlib.redirect_stdout(out), contextlib.redirect_stderr(
-        err
-    ):
-        with pytest.raises(SystemExit) as caught:
+    with _on_the_managed_host(), patch_module_args(args):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), pytest.raises(SystemExit) as caught:
             main()
     output = out.getvalue() + err.getvalue()
     result = json.loads(out.getvalue())
