@@ -124,3 +124,34 @@ def network_config(listeners, members=None, project_overrides=None, instance_ove
     project["network"] = project_network(listeners, **(project_overrides or {}))
     project["instances"][0]["network"] = instance_network(**(instance_overrides or {}))
     return config
+
+
+def loopback_config(refused):
+    """A world modelled on loopback, where a probe may really go: the channel's one member ``refused`` (a closed
+    loopback port, 127.0.0.2 in a VPC of 127.0.0.0/24) on a VPC port whose security group admits anyone on that port,
+    nothing listening there. The gateway's check, the diagnosis and this host's probe all meet the same closed port:
+    the network is not the cause."""
+    config = presets.default_config(members=[{"host": refused.host, "port": refused.port}])
+    project = config["projects"][0]
+    project["network"] = {
+        "vpcs": [{"id": "vpc-lo", "cidr": "127.0.0.0/24"}],
+        "subnets": [{"id": "subnet-lo", "cidr": "127.0.0.0/24", "vpc_id": "vpc-lo"}],
+        "security_groups": [
+            {"id": "sg-apig", "rules": []},
+            {"id": "sg-app", "rules": [rule("r-app-open", multiport=str(refused.port), remote_ip_prefix="0.0.0.0/0")]},
+        ],
+        "ports": [
+            {
+                "id": "port-app",
+                "fixed_ips": [{"ip_address": refused.host, "subnet_id": "subnet-lo"}],
+                "security_groups": ["sg-app"],
+            }
+        ],
+    }
+    project["instances"][0]["network"] = {
+        "vpc_id": "vpc-lo",
+        "subnet_id": "subnet-lo",
+        "security_group_id": "sg-apig",
+        "node_ips": {"livedata": ["127.0.0.10"]},
+    }
+    return config

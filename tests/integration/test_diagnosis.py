@@ -242,29 +242,7 @@ def loopback_world(emulator_factory, backend_servers):
     """The backend's port 127.0.0.2 in a VPC of 127.0.0.0/24, its security group open on the port, nothing
     listening there: the gateway's check is refused, and so is this host's probe."""
     refused = backend_servers.closed(host="127.0.0.2")
-    config = presets.default_config(members=[{"host": refused.host, "port": refused.port}])
-    config["projects"][0]["network"] = {
-        "vpcs": [{"id": "vpc-lo", "cidr": "127.0.0.0/24"}],
-        "subnets": [{"id": "subnet-lo", "cidr": "127.0.0.0/24", "vpc_id": "vpc-lo"}],
-        "security_groups": [
-            {"id": "sg-apig", "rules": []},
-            {"id": "sg-app", "rules": [world.rule("r-app", multiport=str(refused.port), remote_ip_prefix="0.0.0.0/0")]},
-        ],
-        "ports": [
-            {
-                "id": "port-app",
-                "fixed_ips": [{"ip_address": refused.host, "subnet_id": "subnet-lo"}],
-                "security_groups": ["sg-app"],
-            }
-        ],
-    }
-    config["projects"][0]["instances"][0]["network"] = {
-        "vpc_id": "vpc-lo",
-        "subnet_id": "subnet-lo",
-        "security_group_id": "sg-apig",
-        "node_ips": {"livedata": ["127.0.0.10"]},
-    }
-    return emulator_factory(config), refused
+    return emulator_factory(world.loopback_config(refused)), refused
 
 
 def test_a_refused_port_behind_an_open_security_group_is_no_listener(loopback_world, tmp_path):

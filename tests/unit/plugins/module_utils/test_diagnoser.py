@@ -234,27 +234,7 @@ def test_an_address_no_port_holds(emulator_factory, target, cause):
 def loopback_world(emulator_factory, refused):
     """The network modelled on loopback (VPC 127.0.0.0/24): the port holding 127.0.0.2 admits the gateway on the
     refused port, so the gateway's check, the diagnosis and this host's probe all meet the same closed port."""
-    open_rule = world.rule("r-app-open", multiport=str(refused.port), remote_ip_prefix="0.0.0.0/0")
-    config = presets.default_config(members=[{"host": refused.host, "port": refused.port}])
-    config["projects"][0]["network"] = {
-        "vpcs": [{"id": "vpc-lo", "cidr": "127.0.0.0/24"}],
-        "subnets": [{"id": "subnet-lo", "cidr": "127.0.0.0/24", "vpc_id": "vpc-lo"}],
-        "security_groups": [{"id": "sg-apig", "rules": []}, {"id": "sg-app", "rules": [open_rule]}],
-        "ports": [
-            {
-                "id": "port-app",
-                "fixed_ips": [{"ip_address": refused.host, "subnet_id": "subnet-lo"}],
-                "security_groups": ["sg-app"],
-            }
-        ],
-    }
-    config["projects"][0]["instances"][0]["network"] = {
-        "vpc_id": "vpc-lo",
-        "subnet_id": "subnet-lo",
-        "security_group_id": "sg-apig",
-        "node_ips": {"livedata": ["127.0.0.10"]},
-    }
-    return emulator_factory(config)
+    return emulator_factory(world.loopback_config(refused))
 
 
 def loopback_check(refused, probe):
