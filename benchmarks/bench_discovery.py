@@ -18,6 +18,7 @@ import sys
 import tempfile
 from collections import Counter
 
+from benchmarks import targets
 from benchmarks.timed_task import run_timed
 from tests.emulator import presets
 from tests.emulator.catalog import derived_id
@@ -128,10 +129,7 @@ def main():
         missed.append("%d per-API calls for %d APIs (at most 2 each)" % (kinds["per-API calls"], APIS))
     if kinds["connectivity checks"] != CHANNELS:
         missed.append("%d checks for %d distinct backends" % (kinds["connectivity checks"], CHANNELS))
-    for line in missed:
-        print("MISSED: " + line)
-    print("targets: %s" % ("met" if not missed else "MISSED"))
-    return 1 if missed else 0
+    return targets.report(missed)
 
 
 if __name__ == "__main__":
