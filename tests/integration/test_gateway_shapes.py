@@ -48,7 +48,7 @@ def test_a_member_without_its_own_port_is_probed_on_the_channels_port(emulator_f
     assert check["check_result"] == "SUCCESS", run
     (record,) = check["local"]["results"]
     assert record["backend"] == record["target"] == up.address and record["ok"] is True
-    assert up.accepted >= 2, "the gateway's check and this host's probe both connected to the channel's port"
+    assert up.wait_accepted(2), "the gateway's check and this host's probe both connected to the channel's port"
 
 
 def test_unavailable_and_backup_members_are_skipped_with_a_reason_and_counted(

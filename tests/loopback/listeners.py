@@ -101,6 +101,14 @@ class _Server(Endpoint):
     def handle(self, conn):
         """Serve one accepted connection; it is closed afterwards."""
 
+    def wait_accepted(self, count, within=2.0):
+        """Whether ``count`` connections were accepted, waiting up to ``within`` seconds: the kernel completes a
+        handshake before the accept loop counts it, so a client can be done before ``accepted`` moves."""
+        deadline = time.monotonic() + within
+        while self.accepted < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.accepted >= count
+
     def close(self):
         """Stop accepting and release the port."""
         self._closed.set()
@@ -319,18 +327,18 @@ class StaleKeepAliveServer(_Server):
                 head.append(reader.readline())
             if head[0] == b"":
                 return
+            length = [line.split(b":", 1)[1] for line in head if line.lower().startswith(b"content-length:")]
+            reader.read(int(length[0]) if length else 0)  # all of it: unread bytes would make the close a reset
             if number == 2:
                 with self._lock:
                     self.dropped += 1
                 return  # closed by _handle_and_close: no answer at all
-            length = [line.split(b":", 1)[1] for line in head if line.lower().startswith(b"content-length:")]
-            reader.read(int(length[0]) if length else 0)
+            with self._lock:  # counted before the answer leaves, so a client that has it sees the count
+                self.answered += 1
             conn.sendall(
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
                 % (len(self.BODY), self.BODY)
             )
-            with self._lock:
-                self.answered += 1
 
 
 class GarbageServer(_Server):

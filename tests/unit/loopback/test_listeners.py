@@ -22,6 +22,7 @@ from tests.loopback.listeners import (
     LateListener,
     OpenListener,
     ResetServer,
+    StaleKeepAliveServer,
     closed_port,
     start_backend,
 )
@@ -40,6 +41,26 @@ def test_open_listener_accepts_and_counts():
         assert listener.address == "127.0.0.1:%d" % listener.port
         socket.create_connection((listener.host, listener.port), timeout=2).close()
         assert wait_for(lambda: listener.accepted == 1)
+        assert listener.wait_accepted(1) and not listener.wait_accepted(2, within=0.1)
+
+
+def test_a_stale_kept_open_connection_is_closed_without_an_answer():
+    """The first request of a connection is answered as if it stayed open; the next one on it gets nothing."""
+    server = StaleKeepAliveServer()
+    try:
+        with socket.create_connection((server.host, server.port), timeout=2) as conn:
+            conn.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = b""
+            while not answer.endswith(StaleKeepAliveServer.BODY):
+                chunk = conn.recv(4096)
+                assert chunk, answer
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and b"Connection" not in answer
+            conn.sendall(b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert conn.recv(4096) == b""
+        assert wait_for(lambda: (server.answered, server.dropped) == (1, 1))
+    finally:
+        server.close()
 
 
 def test_open_listener_that_holds_keeps_the_connection_open():
